@@ -1,0 +1,45 @@
+// Frame and face types shared by the tracker, geometry, generator, pipeline and agent.
+
+/** I420 planar: Y (w*h), then U and V (ceil(w/2)*ceil(h/2) each) - what wrtc's RTCVideoSink gives. */
+export interface I420Frame {
+  format: 'i420';
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** Interleaved RGBA, 4 bytes a pixel, row-major. */
+export interface RgbaFrame {
+  format: 'rgba';
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export type Frame = I420Frame | RgbaFrame;
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Number of landmarks: 468 face-mesh points (MediaPipe indexing) + 2 x 5 iris points. */
+export const LANDMARK_COUNT = 478;
+/** Subject's right eye (image left in a non-mirrored frame): centre 468, contour 469-472. */
+export const RIGHT_IRIS = 468;
+/** Subject's left eye: centre 473, contour 474-477. */
+export const LEFT_IRIS = 473;
+
+export interface FaceResult {
+  /** Axis-aligned box around the face mesh, image pixels. */
+  box: Box;
+  /** 478 x (x, y, z): x, y in image pixels; z in the same pixel scale, smaller = nearer the camera,
+   * relative to the face (MediaPipe convention). */
+  landmarks: Float32Array;
+  /** Iris model's 71 eye-contour points per eye (x, y, z as landmarks); subject's left and right eye. */
+  eyeContours: { left: Float32Array; right: Float32Array };
+  /** Face presence confidence in [0, 1]. */
+  score: number;
+}
