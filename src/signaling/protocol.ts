@@ -1,0 +1,228 @@
+// The client <-> server signaling protocol (socket.io). Every event name, payload and ack lives here, as zod
+// schemas (validated on the server) and the TS types derived from them (used by clients).
+//
+// Conventions
+// - Requests: the client emits `socket.emit(event, payload, ack)`; the server always answers through `ack` with
+//   `{ ok: true, ...result } | { ok: false, error: { code, message } }` (codes: ErrorCode in src/util/errors.ts).
+//   A request without an ack callback is answered with a `server:error` push instead.
+// - Pushes: the server emits `socket.emit(event, payload)` with no ack, except `subscribe:offer`, which the client
+//   answers through its ack with `{ ok: true, answer }` (the server offers on the subscribe connection).
+// - Unknown events get `UNKNOWN_EVENT`, invalid payloads `BAD_REQUEST`, payloads over MAX_PAYLOAD_BYTES
+//   `PAYLOAD_TOO_LARGE`, floods `RATE_LIMITED`, requests before `join` `NOT_JOINED`.
+//
+// Media shape (what the client does with it)
+// - One publish RTCPeerConnection: the client adds its camera/microphone (sendonly) and sends the offer with
+//   `publish:offer`; the ack carries the answer. Renegotiation (adding/removing a track) is another
+//   `publish:offer` on the same connection.
+// - One subscribe RTCPeerConnection: the server sends `subscribe:offer` (one negotiation at a time), with a map
+//   mid -> { participantId, kind } so the client knows whose track arrives on which transceiver. Audio and video
+//   of one participant share the msid stream id = participantId (one lip-sync group).
+// - When a participant turns a mode on, the server swaps, for every subscriber, the RTP source of that
+//   participant's tracks from the raw camera to the agent's processed output; the mid map does not change
+//   (`participant:updated` says `video: 'processed' | 'raw'`). Nothing to renegotiate on the client.
+// - ICE: the server runs without STUN/TURN (host candidates only, loopback or LAN). Its SDP carries all its
+//   candidates; clients may trickle theirs with `ice` (or wait for gathering to complete before offering).
+import { z } from 'zod';
+
+/** Largest accepted payload of one event (JSON-serialized); SDPs of a few tracks are ~5-10 kB. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Per-socket rate limit: at most RATE_LIMIT_BURST events, refilled at RATE_LIMIT_PER_SEC. */
+export const RATE_LIMIT_BURST = 40;
+export const RATE_LIMIT_PER_SEC = 20;
+
+// ---------- shared pieces ----------
+
+export const ErrorCodeSchema = z.string();
+export const ErrorBodySchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+export type AckFn<T extends object = object> = (res: Ack<T>) => void;
+
+export const RoomNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'room: letters, digits, _ and - only');
+export const DisplayNameSchema = z.string().trim().min(1).max(64);
+export const ParticipantIdSchema = z.string().min(1).max(64);
+export const KindSchema = z.enum(['audio', 'video']);
+export type Kind = z.infer<typeof KindSchema>;
+
+/** none = plain camera; avatar = the chosen identity driven by the user; eyes = eye contact; both. */
+export const ModeSchema = z.enum(['none', 'avatar', 'eyes', 'both']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+export const SdpSchema = z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().min(1).max(60_000) });
+export type Sdp = z.infer<typeof SdpSchema>;
+
+export const IceCandidateSchema = z.object({
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(32).nullish(),
+  sdpMLineIndex: z.number().int().min(0).max(255).nullish(),
+  usernameFragment: z.string().max(256).nullish(),
+});
+
+/** What the agent reports about a participant's processed stream. */
+export const AgentStateSchema = z.enum([
+  'ok', // processed frames flowing
+  'no-face', // no face in the camera: output shows the fallback for the mode
+  'fallback-still', // avatar mode fallback: the identity's still photo with the last good pose
+  'fallback-passthrough', // eye-contact fallback: the original frame
+  'busy', // server overloaded: frames dropped heavily or the agent is starting
+  'error', // the agent failed; the raw camera is forwarded again
+]);
+export type AgentState = z.infer<typeof AgentStateSchema>;
+
+export const ParticipantSchema = z.object({
+  id: ParticipantIdSchema,
+  displayName: DisplayNameSchema,
+  /** Kinds this participant currently publishes. */
+  publishing: z.object({ audio: z.boolean(), video: z.boolean() }),
+  mode: ModeSchema,
+  identityId: z.string().nullable(),
+  /** Which source subscribers receive for this participant's video (and audio, which follows it). */
+  video: z.enum(['raw', 'processed']),
+});
+export type Participant = z.infer<typeof ParticipantSchema>;
+
+export const SettingsSchema = z.object({
+  mode: ModeSchema,
+  /** Identity photo set for avatar mode (ids from the identity API); null = none chosen. */
+  identityId: z.string().min(1).max(128).nullable().optional(),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const AgentStatusSchema = z.object({
+  participantId: ParticipantIdSchema,
+  state: AgentStateSchema,
+  /** Output frames per second over the last ~2 s. */
+  fps: z.number(),
+  /** Input frames dropped (latest frame wins) since the agent started. */
+  drops: z.number().int(),
+  /** Mean processing time per frame, ms, over the last ~2 s. */
+  ms: z.number(),
+  /** Audio delay the agent applies to keep lip sync, ms. */
+  audioDelayMs: z.number().optional(),
+  message: z.string().optional(),
+});
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+
+// ---------- client -> server requests (each with an ack) ----------
+
+/** `join`: enter a room (created on first join). Ack: your id and everyone already there. */
+export const JoinRequestSchema = z.object({
+  room: RoomNameSchema,
+  displayName: DisplayNameSchema,
+  /** Required when the room was created with a passcode (the first joiner sets it). */
+  passcode: z.string().min(1).max(128).optional(),
+  /** Internal: agents join with the server's agent token and the participant they serve. */
+  agent: z.object({ token: z.string().min(1).max(256), forParticipantId: ParticipantIdSchema }).optional(),
+});
+export type JoinRequest = z.infer<typeof JoinRequestSchema>;
+export type JoinResult = { participantId: string; room: string; participants: Participant[] };
+
+/** `leave`: leave the room (also done on disconnect). Ack: {}. */
+export const LeaveRequestSchema = z.object({}).strict().optional();
+
+/** `publish:offer`: the publish connection's offer (first or renegotiation). Ack: { answer }. */
+export const PublishOfferSchema = z.object({ offer: SdpSchema });
+export type PublishOffer = z.infer<typeof PublishOfferSchema>;
+export type PublishResult = { answer: Sdp };
+
+/** `ice`: a trickled candidate for one of the client's connections (null candidate = end of candidates). */
+export const IceRequestSchema = z.object({
+  target: z.enum(['publish', 'subscribe']),
+  candidate: IceCandidateSchema.nullable(),
+});
+export type IceRequest = z.infer<typeof IceRequestSchema>;
+
+/** `subscribe`: receive these participants (or 'all', the default after join). May precede their publishing. */
+export const SubscribeRequestSchema = z.object({
+  participantIds: z.union([z.literal('all'), z.array(ParticipantIdSchema).max(64)]),
+});
+export type SubscribeRequest = z.infer<typeof SubscribeRequestSchema>;
+
+/** `unsubscribe`: stop receiving these participants. */
+export const UnsubscribeRequestSchema = z.object({ participantIds: z.array(ParticipantIdSchema).max(64) });
+
+/** `subscribe:renegotiate`: ask the server to send a fresh `subscribe:offer` (e.g. after a client-side failure). */
+export const RenegotiateRequestSchema = z.object({}).strict().optional();
+
+/** `settings`: mode and identity; applied live. Ack: { settings }. */
+export const SettingsRequestSchema = SettingsSchema;
+export type SettingsResult = { settings: Required<Settings> };
+
+// ---------- server -> client pushes ----------
+
+/** `subscribe:offer`: the server's offer for the subscribe connection; answer through the ack. */
+export const SubscribeOfferSchema = z.object({
+  offer: SdpSchema,
+  /** mid -> whose track this transceiver carries; mids not listed are inactive. */
+  tracks: z.record(z.string(), z.object({ participantId: ParticipantIdSchema, kind: KindSchema })),
+});
+export type SubscribeOffer = z.infer<typeof SubscribeOfferSchema>;
+export type SubscribeOfferAck = Ack<{ answer: Sdp }>;
+
+/** `participants`: the full list (after join and whenever it is simpler than deltas). */
+export type ParticipantsPush = { participants: Participant[] };
+/** `participant:joined` */
+export type ParticipantJoinedPush = { participant: Participant };
+/** `participant:left`: reason = 'left' | 'disconnected' | 'kicked'. */
+export type ParticipantLeftPush = { participantId: string; reason: 'left' | 'disconnected' | 'kicked' };
+/** `participant:updated`: publishing, mode or video source changed. */
+export type ParticipantUpdatedPush = { participant: Participant };
+/** `agent:status`: the state of a participant's processed stream (to everyone in the room), every ~1 s. */
+export type AgentStatusPush = AgentStatus;
+/** `stats`: room statistics every ~2 s. */
+export type StatsPush = {
+  room: string;
+  participants: number;
+  agents: Array<AgentStatus>;
+};
+/** `server:error`: an error without an ack to carry it (unknown event without ack, agent crash, ...). */
+export type ServerErrorPush = ErrorBody & { event?: string; participantId?: string };
+
+// ---------- event name table ----------
+
+export const CLIENT_EVENTS = {
+  join: 'join',
+  leave: 'leave',
+  publishOffer: 'publish:offer',
+  ice: 'ice',
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  renegotiate: 'subscribe:renegotiate',
+  settings: 'settings',
+} as const;
+
+export const SERVER_EVENTS = {
+  subscribeOffer: 'subscribe:offer',
+  /** Internal, to agents only: the participant the agent serves changed settings. */
+  agentSettings: 'agent:settings',
+  participants: 'participants',
+  participantJoined: 'participant:joined',
+  participantLeft: 'participant:left',
+  participantUpdated: 'participant:updated',
+  agentStatus: 'agent:status',
+  stats: 'stats',
+  serverError: 'server:error',
+} as const;
+
+/** Agent -> server, internal: `agent:report` with an AgentStatus (no ack needed). */
+export const AGENT_REPORT_EVENT = 'agent:report';
+export const AgentReportSchema = AgentStatusSchema;
+
+/** Request schemas by event name: the server validates every incoming request against this table. */
+export const REQUEST_SCHEMAS = {
+  [CLIENT_EVENTS.join]: JoinRequestSchema,
+  [CLIENT_EVENTS.leave]: LeaveRequestSchema,
+  [CLIENT_EVENTS.publishOffer]: PublishOfferSchema,
+  [CLIENT_EVENTS.ice]: IceRequestSchema,
+  [CLIENT_EVENTS.subscribe]: SubscribeRequestSchema,
+  [CLIENT_EVENTS.unsubscribe]: UnsubscribeRequestSchema,
+  [CLIENT_EVENTS.renegotiate]: RenegotiateRequestSchema,
+  [CLIENT_EVENTS.settings]: SettingsRequestSchema,
+  [AGENT_REPORT_EVENT]: AgentReportSchema,
+} as const;
+export type RequestEvent = keyof typeof REQUEST_SCHEMAS;
