@@ -1,0 +1,23 @@
+// Benchmark dispatcher: `npm run bench -- <name> [args...]` runs bench/<name>.ts's run(args).
+// Each benchmark prints JSON lines on stdout; logs go to stderr.
+
+type BenchModule = { run(args: string[]): Promise<void> };
+
+/** name -> module loader; add one line per benchmark. */
+const BENCHES: Record<string, () => Promise<BenchModule>> = {
+  // tracker: () => import('./tracker.ts'),
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const load = name ? BENCHES[name] : undefined;
+  if (!load) {
+    process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [--json]\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const mod = await load();
+  await mod.run(args);
+}
+
+await main();

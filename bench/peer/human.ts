@@ -1,0 +1,228 @@
+// The peer: @vladmandic/human (TF.js, WASM backend) running the same MediaPipe model family, used to measure our
+// tracker's accuracy and speed. Face only (detector + mesh + iris, optionally the faceres descriptor).
+//
+// Landmark convention (checked on the fixtures by test/face/peer.test.ts): `mesh` uses MediaPipe indexing:
+// 0-467 face mesh, 468 + 469-472 the subject's right iris (centre + contour, beside corners 33/133, image left in
+// a non-mirrored frame), 473 + 474-477 the subject's left iris (beside 263/362). Human 3.3.6 itself appends the
+// two irises the other way round (its 468-472 sit at 263/362, although its annotation table says otherwise), so
+// detect() swaps them. x, y are image pixels (Human truncates them to integers); z is Human's raw model depth.
+// Angles are Human's face.rotation.angle converted from radians to degrees.
+//
+// Fair configuration: WASM backend with SIMD (multi-threading is only used where the runtime offers
+// SharedArrayBuffer workers; Node does not give tfjs-backend-wasm its worker pool, so it runs single-threaded,
+// like our default ORT_THREADS=1). Human's result cache is off (cacheSensitivity 0) so every frame is really
+// processed; its detector skipping (skipFrames/skipTime, its form of tracking) keeps Human's defaults.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Box, RgbaFrame } from '../../src/inference/frame.ts';
+import { AppError } from '../../src/util/errors.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface PeerFace {
+  /** 478 x (x, y, z), image pixels, MediaPipe order. */
+  mesh: Float32Array;
+  box: Box;
+  /** Degrees. */
+  angles: { yaw: number; pitch: number; roll: number };
+  /** faceres descriptor (1024 floats) when `embedding` was asked for. */
+  embedding?: Float32Array;
+  score: number;
+}
+
+export interface HumanPeerOptions {
+  /** Also run faceres for a face descriptor (slower). Default false. */
+  embedding?: boolean;
+  /** Human's detector skipping between frames (its own tracking). Default: Human's defaults. */
+  skipFrames?: number;
+  /** Run the detector on every frame and crop from it (no tracking). Default false. */
+  detectEveryFrame?: boolean;
+}
+
+export interface HumanPeer {
+  detect(frame: RgbaFrame): Promise<PeerFace | null>;
+  /** Human's backend description, e.g. "wasm simd singlethreaded". */
+  readonly backend: string;
+  close(): Promise<void>;
+}
+
+// Minimal shapes of the parts of Human we use (its .d.ts pulls in DOM types).
+interface TfTensor {
+  dispose(): void;
+}
+interface TfNamespace {
+  tensor(values: Uint8Array | Int32Array, shape: number[], dtype: 'int32' | 'float32'): TfTensor;
+  env(): { getAsync(flag: string): Promise<boolean> };
+  io: {
+    registerLoadRouter(router: (url: string | string[]) => unknown): void;
+  };
+}
+interface HumanFaceResult {
+  mesh: [number, number, number][];
+  box: [number, number, number, number];
+  score: number;
+  rotation?: { angle: { yaw: number; pitch: number; roll: number } } | null;
+  embedding?: number[];
+}
+interface HumanInstance {
+  tf: TfNamespace;
+  load(): Promise<void>;
+  warmup?(): Promise<unknown>;
+  detect(input: TfTensor): Promise<{ face: HumanFaceResult[]; error?: string | null }>;
+}
+type HumanCtor = new (config: Record<string, unknown>) => HumanInstance;
+
+// The package's exports map lacks a valid key for the WASM build, so locate it beside the main (node) entry.
+const HUMAN_ENTRY = join(dirname(require.resolve('@vladmandic/human')), 'human.node-wasm.js');
+const HUMAN_MODELS = join(dirname(HUMAN_ENTRY), '..', 'models');
+const WASM_DIR = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+
+let routerRegistered = false;
+
+/** TF.js in Node (without tfjs-node) has no file:// loader; this one reads model.json and its shards from disk. */
+function registerFileRouter(tf: TfNamespace): void {
+  if (routerRegistered) return;
+  routerRegistered = true;
+  tf.io.registerLoadRouter((url) => {
+    if (typeof url !== 'string' || !url.startsWith('file://')) return null;
+    const path = fileURLToPath(url);
+    return {
+      load: async () => {
+        const json = JSON.parse(readFileSync(path, 'utf8')) as {
+          modelTopology: unknown;
+          weightsManifest: { paths: string[]; weights: unknown[] }[];
+          format?: string;
+          generatedBy?: string;
+          convertedBy?: string;
+          signature?: unknown;
+          userDefinedMetadata?: unknown;
+        };
+        const specs: unknown[] = [];
+        const parts: Buffer[] = [];
+        for (const group of json.weightsManifest) {
+          specs.push(...group.weights);
+          for (const p of group.paths) parts.push(readFileSync(join(dirname(path), p)));
+        }
+        const all = Buffer.concat(parts);
+        return {
+          modelTopology: json.modelTopology,
+          weightSpecs: specs,
+          weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+          format: json.format,
+          generatedBy: json.generatedBy,
+          convertedBy: json.convertedBy,
+          signature: json.signature,
+          userDefinedMetadata: json.userDefinedMetadata,
+        };
+      },
+    };
+  });
+}
+
+/** Loads Human's Node WASM build with face models only. */
+export async function createHumanPeer(opts: HumanPeerOptions = {}): Promise<HumanPeer> {
+  // Human prints through console.log; keep stdout clean for JSON benches.
+  const mod = require(HUMAN_ENTRY) as { Human: HumanCtor };
+  const skip = opts.detectEveryFrame ? 0 : opts.skipFrames;
+  const detector: Record<string, unknown> = { enabled: true, maxDetected: 1, return: false, rotation: true };
+  if (skip !== undefined) {
+    detector.skipFrames = skip;
+    if (skip === 0) detector.skipTime = 0;
+  }
+  const config = {
+    backend: 'wasm',
+    wasmPath: `${WASM_DIR}/`,
+    modelBasePath: `${pathToFileURL(HUMAN_MODELS).href}/`,
+    debug: false,
+    async: true,
+    warmup: 'none',
+    cacheSensitivity: 0,
+    filter: { enabled: false },
+    face: {
+      enabled: true,
+      detector,
+      mesh: { enabled: true },
+      iris: { enabled: true },
+      attention: { enabled: false },
+      description: { enabled: !!opts.embedding },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      gear: { enabled: false },
+    },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    gesture: { enabled: false },
+    segmentation: { enabled: false },
+  };
+  const human = new mod.Human(config);
+  const tf = human.tf;
+  registerFileRouter(tf);
+  const origLog = console.log;
+  console.log = (...a: unknown[]) => console.error(...a);
+  try {
+    await human.load();
+  } finally {
+    console.log = origLog;
+  }
+  let simd = false;
+  let threads = false;
+  try {
+    simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  } catch {
+    // flags missing: leave false
+  }
+  const backend = `wasm ${simd ? 'simd' : 'no-simd'} ${threads ? 'multithreaded' : 'singlethreaded'}`;
+  let closed = false;
+  let rgb = new Int32Array(0);
+
+  return {
+    backend,
+    async detect(frame: RgbaFrame): Promise<PeerFace | null> {
+      if (closed) throw new AppError('CLOSED', 'human peer is closed');
+      const { width: w, height: h, data } = frame;
+      if (rgb.length !== w * h * 3) rgb = new Int32Array(w * h * 3);
+      for (let i = 0, j = 0; i < w * h * 4; i += 4, j += 3) {
+        rgb[j] = data[i];
+        rgb[j + 1] = data[i + 1];
+        rgb[j + 2] = data[i + 2];
+      }
+      const input = tf.tensor(rgb, [1, h, w, 3], 'int32');
+      try {
+        const res = await human.detect(input);
+        if (res.error) throw new AppError('INFERENCE_FAILED', `human: ${res.error}`);
+        const face = res.face[0];
+        if (!face?.mesh || face.mesh.length < 478) return null;
+        const mesh = new Float32Array(478 * 3);
+        for (let i = 0; i < 478; i++) {
+          // Human appends the iris of the eye at 263/362 first: swap the two blocks into MediaPipe order.
+          const src = i < 468 ? i : i < 473 ? i + 5 : i - 5;
+          const p = face.mesh[src];
+          // Human truncates to whole pixels; +0.5 removes the half-pixel bias that truncation leaves in x and y.
+          mesh[i * 3] = p[0] + 0.5;
+          mesh[i * 3 + 1] = p[1] + 0.5;
+          mesh[i * 3 + 2] = p[2];
+        }
+        const deg = 180 / Math.PI;
+        const a = face.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
+        const [x, y, bw, bh] = face.box;
+        return {
+          mesh,
+          box: { x, y, width: bw, height: bh },
+          angles: { yaw: a.yaw * deg, pitch: a.pitch * deg, roll: a.roll * deg },
+          embedding: face.embedding?.length ? Float32Array.from(face.embedding) : undefined,
+          score: face.score,
+        };
+      } finally {
+        input.dispose();
+      }
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
