@@ -1,0 +1,51 @@
+// Activations, standalone or fused into a convolution / matmul.
+import { f } from '../../onnx/builder.ts';
+import type { ConvertContext, Value } from '../context.ts';
+import type { TfNode, TfTensor } from '../tfjs-graph.ts';
+import { attrFloat, unsupported } from './attrs.ts';
+
+/** Applies a TF activation op by name to `x`. `alpha` is PReLU's slope tensor where the op needs one. */
+export function applyActivation(
+  ctx: ConvertContext,
+  node: TfNode,
+  kind: string,
+  x: Value,
+  alpha?: { tensor: TfTensor; key: string },
+): Value {
+  const b = ctx.b;
+  const out = (name: string): Value => ({ name, layout: x.layout, rank: x.rank });
+  switch (kind) {
+    case 'Relu':
+      return out(b.op('Relu', [x.name]));
+    case 'Relu6':
+      return out(b.op('Clip', [x.name, b.scalarF32(0), b.scalarF32(6)]));
+    case 'Sigmoid':
+      return out(b.op('Sigmoid', [x.name]));
+    case 'Tanh':
+      return out(b.op('Tanh', [x.name]));
+    case 'Elu':
+      return out(b.op('Elu', [x.name], { alpha: f(1) }));
+    case 'LeakyRelu':
+      return out(
+        b.op('LeakyRelu', [x.name], {
+          alpha: f(attrFloat(node, 'leakyrelu_alpha', attrFloat(node, 'alpha', 0.2))),
+        }),
+      );
+    case 'Prelu': {
+      if (!alpha) throw unsupported(node, 'Prelu without a constant slope');
+      const slope = ctx.broadcastConst(alpha.tensor, x, alpha.key);
+      return out(b.op('PRelu', [x.name, slope.name]));
+    }
+    default:
+      throw unsupported(node, `activation ${kind} not supported`);
+  }
+}
+
+export function unaryActivation(ctx: ConvertContext, node: TfNode): Value {
+  return applyActivation(ctx, node, node.op, ctx.input(node, 0));
+}
+
+export function prelu(ctx: ConvertContext, node: TfNode): Value {
+  const alpha = ctx.requireTensor(node, 1, 'PReLU slope');
+  return applyActivation(ctx, node, 'Prelu', ctx.input(node, 0), { tensor: alpha, key: node.inputs[1]! });
+}
