@@ -1,0 +1,103 @@
+// The SFU's narrow interface: rooms, peers, publish, subscribe, close. The werift backend implements it; a
+// mediasoup backend could implement the same where mediasoup installs. Signaling talks only to these types.
+import type { Kind, Sdp, SubscribeOffer } from '../signaling/protocol.ts';
+import type { TypedEmitter } from '../util/typed-emitter.ts';
+
+export type IceTarget = 'publish' | 'subscribe';
+export interface IceCandidateInit {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+/** Answers the server's subscribe offer (the signaling layer asks the client). */
+export type SubscribeOfferHandler = (offer: SubscribeOffer) => Promise<Sdp>;
+
+export interface SubscribeOptions {
+  /** Receive the participant's own camera even when a processed source is routed for it (agents need this). */
+  raw?: boolean;
+}
+
+export interface PeerStats {
+  id: string;
+  publishing: Record<Kind, boolean>;
+  /** RTP packets received from this peer, per kind. */
+  packetsIn: Record<Kind, number>;
+  /** RTP packets forwarded to this peer (as a subscriber). */
+  packetsOut: number;
+  subscriptions: string[];
+}
+
+export type SfuPeerEvents = {
+  close: [];
+  /** The peer started publishing a kind (first track of that kind on its publish connection). */
+  produce: [Kind];
+  /** The subscribe connection reached `connected`. */
+  subscribeconnected: [];
+  /** A transport failed (ICE/DTLS): the signaling layer decides what to tell the client. */
+  transportfailed: [IceTarget];
+};
+
+export interface SfuPeer extends TypedEmitter<SfuPeerEvents> {
+  readonly id: string;
+  readonly closed: boolean;
+  /** Applies the client's publish offer (first or renegotiation) and returns the answer. */
+  publish(offer: Sdp): Promise<Sdp>;
+  addIceCandidate(target: IceTarget, candidate: IceCandidateInit | null): Promise<void>;
+  /** Declares a subscription; the participant need not be publishing (or even present) yet. */
+  subscribe(participantId: string, options?: SubscribeOptions): void;
+  unsubscribe(participantId: string): void;
+  subscriptions(): string[];
+  setSubscribeOfferHandler(handler: SubscribeOfferHandler): void;
+  /** Sends a fresh subscribe offer even without changes. */
+  renegotiate(): void;
+  publishing(): Record<Kind, boolean>;
+  stats(): PeerStats;
+  close(): void;
+}
+
+export type SfuRoomEvents = {
+  close: [];
+  peerclose: [SfuPeer];
+  /** The source actually forwarded for a participant changed (after the new source's keyframe). */
+  sourcechange: [participantId: string, sourcePeerId: string];
+};
+
+export interface SfuRoom extends TypedEmitter<SfuRoomEvents> {
+  readonly id: string;
+  readonly closed: boolean;
+  createPeer(id: string): SfuPeer;
+  getPeer(id: string): SfuPeer | undefined;
+  peers(): SfuPeer[];
+  /**
+   * Routes what subscribers receive for `participantId` (unless they subscribed raw) from another peer's
+   * publications (the agent's processed output), or back to the participant's own with null. Video switches on
+   * the new source's next keyframe; audio follows video when the new source publishes audio.
+   */
+  setRoute(participantId: string, sourcePeerId: string | null): void;
+  /** The peer whose packets subscribers currently receive for this participant's video. */
+  currentSource(participantId: string): string;
+  close(): void;
+}
+
+export type SfuEvents = { close: []; roomclose: [SfuRoom] };
+
+export interface Sfu extends TypedEmitter<SfuEvents> {
+  readonly closed: boolean;
+  createRoom(id: string): SfuRoom;
+  getRoom(id: string): SfuRoom | undefined;
+  rooms(): SfuRoom[];
+  close(): void;
+}
+
+export interface SfuOptions {
+  /** REMB sent to every video publisher, bits per second (default 1.8 Mbps; env SFU_REMB_BPS). */
+  rembBps?: number;
+  /** REMB period, ms (default 500). */
+  rembIntervalMs?: number;
+  /** Minimum interval between keyframe requests to one publisher, ms (default 300). */
+  pliThrottleMs?: number;
+  /** Extra host addresses to offer as ICE candidates (e.g. 127.0.0.1 on hosts without another interface). */
+  extraHostAddresses?: string[];
+}

@@ -1,0 +1,163 @@
+// A room of the werift SFU: its peers and the routing of RTP between them. Packets are forwarded, never decoded;
+// a participant's subscribers receive either the participant's own camera or a routed source (the agent's
+// processed output), switched at a keyframe of the new source.
+import type { RtpPacket } from 'werift';
+import type { Kind } from '../../signaling/protocol.ts';
+import { AppError } from '../../util/errors.ts';
+import { createLogger } from '../../util/logger.ts';
+import { TypedEmitter } from '../../util/typed-emitter.ts';
+import type { SfuOptions, SfuRoom, SfuRoomEvents } from '../types.ts';
+import { type PeerHost, WeriftPeer } from './peer.ts';
+import { isVp8KeyframeStart } from './vp8.ts';
+
+const log = createLogger('media:room');
+/** A pending source switch that sees no keyframe in this long switches anyway (a PLI went unanswered). */
+const SWITCH_TIMEOUT_MS = 2000;
+
+interface Route {
+  /** Where subscribers should get the participant from (the participant itself when not routed). */
+  target: string;
+  /** Where they get video from now (differs from target until the target's keyframe). */
+  committed: string;
+  pendingSince: number;
+}
+
+export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, PeerHost {
+  readonly id: string;
+  readonly rembBps: number;
+  readonly rembIntervalMs: number;
+  readonly pliThrottleMs: number;
+  readonly extraHostAddresses: string[];
+  #peers = new Map<string, WeriftPeer>();
+  #routes = new Map<string, Route>();
+  #closed = false;
+  #onClosed: (room: WeriftRoom) => void;
+
+  constructor(id: string, options: Required<SfuOptions>, onClosed: (room: WeriftRoom) => void) {
+    super();
+    this.id = id;
+    this.rembBps = options.rembBps;
+    this.rembIntervalMs = options.rembIntervalMs;
+    this.pliThrottleMs = options.pliThrottleMs;
+    this.extraHostAddresses = options.extraHostAddresses;
+    this.#onClosed = onClosed;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  createPeer(id: string): WeriftPeer {
+    if (this.#closed) throw new AppError('CLOSED', `room ${this.id} is closed`);
+    if (this.#peers.has(id)) throw new AppError('ALREADY_JOINED', `peer ${id} already in room ${this.id}`);
+    const peer = new WeriftPeer(id, this);
+    this.#peers.set(id, peer);
+    return peer;
+  }
+
+  getPeer(id: string): WeriftPeer | undefined {
+    return this.#peers.get(id);
+  }
+
+  peers(): WeriftPeer[] {
+    return [...this.#peers.values()];
+  }
+
+  setRoute(participantId: string, sourcePeerId: string | null): void {
+    const target = sourcePeerId ?? participantId;
+    const route = this.#routes.get(participantId) ?? {
+      target: participantId,
+      committed: participantId,
+      pendingSince: 0,
+    };
+    if (route.target === target) return;
+    route.target = target;
+    route.pendingSince = Date.now();
+    this.#routes.set(participantId, route);
+    log.debug(`route ${participantId} -> ${target}`);
+    // The new source may not be sending at all (a dead agent): commit at once then, else wait for a keyframe.
+    const source = this.#peers.get(target);
+    if (!source || !source.producers.has('video')) this.#commit(participantId, route);
+    else source.requestKeyFrame(true);
+  }
+
+  currentSource(participantId: string): string {
+    return this.#routes.get(participantId)?.committed ?? participantId;
+  }
+
+  #commit(participantId: string, route: Route): void {
+    if (route.committed === route.target) return;
+    route.committed = route.target;
+    if (route.target === participantId) this.#routes.delete(participantId);
+    this.#peers.get(route.committed)?.requestKeyFrame(true);
+    this.emit('sourcechange', participantId, route.committed);
+  }
+
+  /** The peer whose `kind` packets go to non-raw subscribers of `participantId`. */
+  #effectiveSource(participantId: string, kind: Kind): string {
+    const route = this.#routes.get(participantId);
+    if (!route) return participantId;
+    if (kind === 'video') return route.committed;
+    // Audio follows the video source when that source publishes audio (lip sync through the agent).
+    const src = this.#peers.get(route.committed);
+    return src?.producers.has('audio') ? route.committed : participantId;
+  }
+
+  // ---------- PeerHost ----------
+
+  onRtp(source: WeriftPeer, kind: Kind, rtp: RtpPacket): void {
+    if (this.#closed) return;
+    // Pending switches to this source complete at its keyframe (or after a timeout).
+    if (kind === 'video') {
+      for (const [pid, route] of this.#routes) {
+        if (route.target !== source.id || route.committed === route.target) continue;
+        if (isVp8KeyframeStart(rtp.payload) || Date.now() - route.pendingSince > SWITCH_TIMEOUT_MS) {
+          this.#commit(pid, route);
+        }
+      }
+    }
+    // The publisher's extension ids must not overwrite the subscriber's (mid, abs-send-time are re-added).
+    rtp.header.extensions = [];
+    for (const sub of this.#peers.values()) {
+      if (sub === source || sub.closed) continue;
+      for (const s of sub.subs.values()) {
+        const from = s.raw ? s.participantId : this.#effectiveSource(s.participantId, kind);
+        if (from === source.id) sub.forward(s.tracks[kind], source.id, rtp);
+      }
+    }
+  }
+
+  onSubscriberPli(participantId: string, raw: boolean): void {
+    const from = raw ? participantId : this.#effectiveSource(participantId, 'video');
+    this.#peers.get(from)?.requestKeyFrame();
+    // A pending switch needs the target's keyframe too.
+    const route = this.#routes.get(participantId);
+    if (!raw && route && route.target !== route.committed) this.#peers.get(route.target)?.requestKeyFrame();
+  }
+
+  onSubscriptionAdded(_subscriber: WeriftPeer, participantId: string, raw: boolean): void {
+    this.onSubscriberPli(participantId, raw);
+  }
+
+  onPeerClosed(peer: WeriftPeer): void {
+    if (this.#peers.get(peer.id) !== peer) return;
+    this.#peers.delete(peer.id);
+    this.#routes.delete(peer.id);
+    // Routes through the closed peer fall back to the participants' own cameras.
+    for (const [pid, route] of [...this.#routes]) {
+      if (route.target === peer.id || route.committed === peer.id) this.setRoute(pid, null);
+    }
+    if (!this.#closed) this.emit('peerclose', peer);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const peer of [...this.#peers.values()]) peer.close();
+    this.#peers.clear();
+    this.#routes.clear();
+    this.#onClosed(this);
+    this.emit('close');
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,53 @@
+// The werift SFU: a set of rooms. Pure TypeScript (mediasoup's worker binary cannot be installed here).
+import { AppError } from '../../util/errors.ts';
+import { TypedEmitter } from '../../util/typed-emitter.ts';
+import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
+import { WeriftRoom } from './room.ts';
+
+export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
+  #rooms = new Map<string, WeriftRoom>();
+  #closed = false;
+  readonly options: Required<SfuOptions>;
+
+  constructor(options: SfuOptions = {}) {
+    super();
+    this.options = {
+      rembBps: options.rembBps ?? (Number(process.env.SFU_REMB_BPS) || 1_800_000),
+      rembIntervalMs: options.rembIntervalMs ?? 500,
+      pliThrottleMs: options.pliThrottleMs ?? 300,
+      extraHostAddresses: options.extraHostAddresses ?? [],
+    };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  createRoom(id: string): WeriftRoom {
+    if (this.#closed) throw new AppError('CLOSED', 'SFU is closed');
+    if (this.#rooms.has(id)) throw new AppError('BAD_REQUEST', `room ${id} exists`);
+    const room = new WeriftRoom(id, this.options, (r) => {
+      if (this.#rooms.get(r.id) === r) this.#rooms.delete(r.id);
+      if (!this.#closed) this.emit('roomclose', r);
+    });
+    this.#rooms.set(id, room);
+    return room;
+  }
+
+  getRoom(id: string): WeriftRoom | undefined {
+    return this.#rooms.get(id);
+  }
+
+  rooms(): WeriftRoom[] {
+    return [...this.#rooms.values()];
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const room of [...this.#rooms.values()]) room.close();
+    this.#rooms.clear();
+    this.emit('close');
+    this.removeAllListeners();
+  }
+}

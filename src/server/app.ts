@@ -1,0 +1,85 @@
+// The call server: HTTP (static client, /healthz, /stats) + socket.io signaling + the SFU, on one port.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { createSfu } from '../media/index.ts';
+import type { Sfu, SfuOptions } from '../media/types.ts';
+import type { AgentLauncher } from '../signaling/agents.ts';
+import { SignalingServer } from '../signaling/server.ts';
+import { createLogger } from '../util/logger.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
+import { serveStatic } from './static.ts';
+
+const log = createLogger('server:app');
+
+export interface AppOptions {
+  /** Default: env PORT or 8080; 0 picks a free port. */
+  port?: number;
+  /** Default: env HOST or 127.0.0.1 (exposing the server beyond this machine is a choice). */
+  host?: string;
+  /** Directory of the web client (default: client/dist when built, else client/). */
+  clientDir?: string;
+  launcher?: AgentLauncher;
+  sfu?: SfuOptions;
+}
+
+export interface App {
+  readonly url: string;
+  readonly http: Server;
+  readonly sfu: Sfu;
+  readonly signaling: SignalingServer;
+  close(): Promise<void>;
+}
+
+export function defaultClientDir(): string {
+  return resolve(PROJECT_ROOT, 'client');
+}
+
+export async function startApp(opts: AppOptions = {}): Promise<App> {
+  const port = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
+  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
+  const clientDir = opts.clientDir ?? defaultClientDir();
+  const sfu = createSfu(opts.sfu);
+  let url = '';
+  let signaling: SignalingServer | null = null;
+  const http = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true }));
+      return;
+    }
+    if (path === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(signaling?.stats() ?? {}));
+      return;
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: false, error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
+  });
+  signaling = new SignalingServer(http, { sfu, launcher: opts.launcher, serverUrl: () => url });
+  await new Promise<void>((res, rej) => {
+    http.once('error', rej);
+    http.listen(port, host, () => res());
+  });
+  const addr = http.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  url = `http://${shownHost}:${addr.port}`;
+  log.info(`listening on ${url}`);
+  let closed = false;
+  const sig = signaling;
+  return {
+    url,
+    http,
+    sfu,
+    signaling: sig,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sig.close(); // closes rooms, agents and the HTTP server (socket.io owns it now)
+      sfu.close();
+      http.closeAllConnections?.();
+    },
+  };
+}
