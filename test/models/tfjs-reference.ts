@@ -4,6 +4,8 @@ import type { TfGraphModel } from '../../src/inference/models/tfjs-graph.ts';
 
 export interface Reference {
   run(input: Float32Array, shape: number[], nodes: string[]): Promise<Float32Array[]>;
+  /** Shapes of the outputs of the last run. */
+  readonly lastShapes: number[][];
   dispose(): void;
 }
 
@@ -23,11 +25,16 @@ export async function loadReference(graph: TfGraphModel): Promise<Reference> {
       weightData: graph.weightData,
     }),
   );
+  let lastShapes: number[][] = [];
   return {
+    get lastShapes() {
+      return lastShapes;
+    },
     async run(input, shape, nodes) {
       const x = tf.tensor(input, shape, 'float32');
       const out = model.execute(x, nodes);
       const list = Array.isArray(out) ? out : [out];
+      lastShapes = list.map((t) => t.shape);
       const data = await Promise.all(list.map(async (t) => new Float32Array(await t.data())));
       x.dispose();
       for (const t of list) t.dispose();
