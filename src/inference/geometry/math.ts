@@ -4,7 +4,7 @@
 export const DEG = 180 / Math.PI;
 export const RAD = Math.PI / 180;
 
-export function mat3Identity(out = new Float64Array(9)): Float64Array {
+export function mat3Identity(out: Float64Array = new Float64Array(9)): Float64Array {
   out.fill(0);
   out[0] = 1;
   out[4] = 1;
@@ -13,7 +13,11 @@ export function mat3Identity(out = new Float64Array(9)): Float64Array {
 }
 
 /** out = a * b (row-major). out may not alias a or b. */
-export function mat3Mul(a: ArrayLike<number>, b: ArrayLike<number>, out = new Float64Array(9)): Float64Array {
+export function mat3Mul(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  out: Float64Array = new Float64Array(9),
+): Float64Array {
   for (let r = 0; r < 3; r++) {
     for (let c = 0; c < 3; c++) {
       out[r * 3 + c] = a[r * 3] * b[c] + a[r * 3 + 1] * b[3 + c] + a[r * 3 + 2] * b[6 + c];
@@ -23,7 +27,7 @@ export function mat3Mul(a: ArrayLike<number>, b: ArrayLike<number>, out = new Fl
 }
 
 /** out = a^T. out may not alias a. */
-export function mat3Transpose(a: ArrayLike<number>, out = new Float64Array(9)): Float64Array {
+export function mat3Transpose(a: ArrayLike<number>, out: Float64Array = new Float64Array(9)): Float64Array {
   for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) out[c * 3 + r] = a[r * 3 + c];
   return out;
 }
@@ -42,7 +46,7 @@ export function quatToMat3(
   x: number,
   y: number,
   z: number,
-  out = new Float64Array(9),
+  out: Float64Array = new Float64Array(9),
 ): Float64Array {
   const n = Math.hypot(w, x, y, z) || 1;
   w /= n;
@@ -66,7 +70,7 @@ export function eulerToMat3(
   pitch: number,
   yaw: number,
   roll: number,
-  out = new Float64Array(9),
+  out: Float64Array = new Float64Array(9),
 ): Float64Array {
   const cx = Math.cos(pitch);
   const sx = Math.sin(pitch);
