@@ -61,10 +61,20 @@ export class TfGraphWriter {
   }
 
   /** A float weight; `f16` stores it float16-quantized as TF.js converters do. */
-  weight(name: string, shape: number[], opts: { f16?: boolean; lo?: number; hi?: number } = {}): string {
+  weight(
+    name: string,
+    shape: number[],
+    opts: { f16?: boolean; u8?: boolean; lo?: number; hi?: number } = {},
+  ): string {
     const n = shape.reduce((a, b) => a * b, 1);
-    const values = rand(n, this.#seed++ * 7919, opts.lo ?? -0.5, opts.hi ?? 0.5);
-    if (opts.f16) {
+    const lo = opts.lo ?? -0.5;
+    const values = rand(n, this.#seed++ * 7919, lo, opts.hi ?? 0.5);
+    if (opts.u8) {
+      // Affine uint8 quantization: value = q * scale + min.
+      const scale = ((opts.hi ?? 0.5) - lo) / 255;
+      this.chunks.push(Uint8Array.from(values, (v) => Math.round((v - lo) / scale)));
+      this.specs.push({ name, shape, dtype: 'float32', quantization: { dtype: 'uint8', min: lo, scale } });
+    } else if (opts.f16) {
       const q = new Uint16Array(n);
       for (let i = 0; i < n; i++) q[i] = toF16(values[i]!);
       this.chunks.push(new Uint8Array(q.buffer));
