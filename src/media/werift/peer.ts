@@ -55,6 +55,11 @@ export interface SubTrack {
   transceiver: RTCRtpTransceiver;
   /** Peer whose packets went out last on this track. */
   lastSource: string | null;
+  seqOffset: number;
+  tsOffset: number;
+  lastSeq: number;
+  lastTs: number;
+  lastSentAt: number;
 }
 
 export interface Subscription {
@@ -220,7 +225,17 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     const make = (kind: Kind): SubTrack => {
       const track = new MediaStreamTrack({ kind });
       const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-      const sub: SubTrack = { kind, track, transceiver, lastSource: null };
+      const sub: SubTrack = {
+        kind,
+        track,
+        transceiver,
+        lastSource: null,
+        seqOffset: 0,
+        tsOffset: 0,
+        lastSeq: 0,
+        lastTs: 0,
+        lastSentAt: 0,
+      };
       if (kind === 'video') {
         transceiver.sender.onPictureLossIndication.subscribe(() => {
           const s = this.subs.get(participantId);
@@ -266,14 +281,34 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     this.#scheduleNegotiation();
   }
 
-  /** Writes one packet to one subscription track, as its own buffer (the sender rewrites headers in place). */
+  /**
+   * Writes one packet to one subscription track, as its own buffer (the sender rewrites headers in place and
+   * keeps the packet for NACK). Sequence numbers and timestamps continue across a source change, so the
+   * receiver sees one stream (werift's own replaceRTP mangles 32-bit timestamps on a discontinuity).
+   */
   forward(sub: SubTrack, sourceId: string, rtp: RtpPacket): void {
+    const h = rtp.header;
+    const now = performance.now();
     if (sub.lastSource !== sourceId) {
-      // A new source has its own seq/timestamp space: continue this track's numbering from where it was.
-      if (sub.lastSource !== null) sub.transceiver.sender.replaceRTP(rtp.header, true);
+      if (sub.lastSource !== null) {
+        const clock = sub.kind === 'video' ? 90 : 48; // ticks per ms
+        const gap = Math.max(1, Math.round((now - sub.lastSentAt) * clock));
+        sub.seqOffset = (sub.lastSeq + 1 - h.sequenceNumber) & 0xffff;
+        sub.tsOffset = (sub.lastTs + gap - h.timestamp) >>> 0;
+      }
       sub.lastSource = sourceId;
     }
-    sub.track.writeRtp(rtp.serialize());
+    const seq = h.sequenceNumber;
+    const ts = h.timestamp;
+    h.sequenceNumber = (seq + sub.seqOffset) & 0xffff;
+    h.timestamp = (ts + sub.tsOffset) >>> 0;
+    const buf = rtp.serialize();
+    sub.lastSeq = h.sequenceNumber;
+    sub.lastTs = h.timestamp;
+    sub.lastSentAt = now;
+    h.sequenceNumber = seq;
+    h.timestamp = ts;
+    sub.track.writeRtp(buf);
     this.packetsOut++;
   }
 

@@ -1,0 +1,140 @@
+// The agent's frame loop: a slot of one input frame (latest wins, drops counted), one frame in processing at a
+// time, so the output rate follows inference. The output never freezes or goes black: a processor error yields
+// the fallback for the mode, and a stalled processor is bridged by the raw frames (state 'busy').
+import type { AgentState } from '../../signaling/protocol.ts';
+import { createLogger } from '../../util/logger.ts';
+import type { I420Frame } from '../frame.ts';
+import type { AgentSettings, FrameProcessor } from './processor.ts';
+
+const log = createLogger('inference:agent:loop');
+
+export interface FrameLoopOptions {
+  processor: FrameProcessor;
+  settings: AgentSettings;
+  /** Receives every output frame. */
+  output: (frame: I420Frame, inputArrivedAt: number) => void;
+  /** A processing call longer than this lets raw frames through meanwhile (default 400 ms). */
+  stallMs?: number;
+  /** Called on every output frame with the input, e.g. to carry a probe stamp across processing. */
+  onOutput?: (input: I420Frame, output: I420Frame) => void;
+}
+
+export interface FrameLoopStats {
+  state: AgentState;
+  message?: string;
+  /** Output frames per second over the window. */
+  fps: number;
+  /** Input frames replaced in the slot before processing, since start. */
+  drops: number;
+  /** Mean processing ms/frame over the window. */
+  ms: number;
+  /** Mean time from input arrival to output, ms, over the window (the delay the audio needs). */
+  latencyMs: number;
+  framesIn: number;
+  framesOut: number;
+}
+
+const WINDOW_MS = 2000;
+
+export class FrameLoop {
+  settings: AgentSettings;
+  #opts: FrameLoopOptions;
+  #slot: { frame: I420Frame; at: number } | null = null;
+  #busySince = 0;
+  #busy = false;
+  #stopped = false;
+  #drops = 0;
+  #framesIn = 0;
+  #framesOut = 0;
+  #state: AgentState = 'busy';
+  #message: string | undefined = 'waiting for frames';
+  #lastGood: I420Frame | null = null;
+  #window: Array<{ t: number; ms: number; latency: number }> = [];
+  #watchdog: NodeJS.Timeout;
+
+  constructor(opts: FrameLoopOptions) {
+    this.#opts = opts;
+    this.settings = opts.settings;
+    const stallMs = opts.stallMs ?? 400;
+    this.#watchdog = setInterval(() => {
+      // A stuck model must not freeze the picture: forward the newest raw frame instead.
+      if (this.#busy && this.#slot && performance.now() - this.#busySince > stallMs) {
+        const { frame, at } = this.#slot;
+        this.#slot = null;
+        this.#state = 'busy';
+        this.#message = 'processing stalled; showing the camera';
+        this.#emit(frame, frame, at, 0);
+      }
+    }, 50);
+    this.#watchdog.unref();
+  }
+
+  push(frame: I420Frame): void {
+    if (this.#stopped) return;
+    this.#framesIn++;
+    if (this.#slot) this.#drops++;
+    this.#slot = { frame, at: performance.now() };
+    if (!this.#busy) void this.#run();
+  }
+
+  async #run(): Promise<void> {
+    this.#busy = true;
+    while (this.#slot && !this.#stopped) {
+      const { frame, at } = this.#slot;
+      this.#slot = null;
+      this.#busySince = performance.now();
+      const settings = this.settings;
+      let out: I420Frame;
+      try {
+        const res = await this.#opts.processor.process(frame, settings);
+        out = res.frame;
+        this.#state = res.state;
+        this.#message = res.message;
+        if (res.state === 'ok') this.#lastGood = out;
+      } catch (e) {
+        log.warn('processor failed', (e as Error).message);
+        // Eye contact falls back to the camera; avatar to the last good picture (or the camera at first).
+        const avatar = settings.mode === 'avatar' || settings.mode === 'both';
+        out = avatar && this.#lastGood ? this.#lastGood : frame;
+        this.#state = avatar ? 'fallback-still' : 'fallback-passthrough';
+        this.#message = `processing failed: ${(e as Error).message}`;
+      }
+      if (this.#stopped) break;
+      this.#emit(frame, out, at, performance.now() - this.#busySince);
+    }
+    this.#busy = false;
+  }
+
+  #emit(input: I420Frame, out: I420Frame, arrivedAt: number, ms: number): void {
+    this.#opts.onOutput?.(input, out);
+    this.#opts.output(out, arrivedAt);
+    this.#framesOut++;
+    const now = performance.now();
+    this.#window.push({ t: now, ms, latency: now - arrivedAt });
+    while (this.#window.length && now - this.#window[0].t > WINDOW_MS) this.#window.shift();
+  }
+
+  stats(): FrameLoopStats {
+    const now = performance.now();
+    const w = this.#window.filter((e) => now - e.t <= WINDOW_MS);
+    const mean = (f: (e: { ms: number; latency: number }) => number) =>
+      w.length ? w.reduce((s, e) => s + f(e), 0) / w.length : 0;
+    const span = w.length > 1 ? (w[w.length - 1].t - w[0].t) / 1000 : 0;
+    return {
+      state: this.#state,
+      message: this.#message,
+      fps: span > 0 ? (w.length - 1) / span : 0,
+      drops: this.#drops,
+      ms: mean((e) => e.ms),
+      latencyMs: mean((e) => e.latency),
+      framesIn: this.#framesIn,
+      framesOut: this.#framesOut,
+    };
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#slot = null;
+    clearInterval(this.#watchdog);
+  }
+}
