@@ -128,6 +128,25 @@ describe('converter ops against TF.js', () => {
     for (const d of diffs) expect(d.rel).toBeLessThan(1e-5);
   });
 
+  it('Relu/Minimum/Maximum chains become Clip only where that is exact', async () => {
+    const g = new TfGraphWriter();
+    const x = g.input('input', [-1, 4, 4, 2]);
+    const big = g.op('big', 'Mul', [x, g.scalar('ten', 10)]);
+    const relu = g.op('relu', 'Relu', [big]);
+    // ReLU6: the Relu is absorbed (lo = 0).
+    g.op('r6', 'Maximum', [g.op('r6/min', 'Minimum', [relu, g.scalar('six', 6)]), g.scalar('zero', 0)]);
+    // lo < 0: the Relu must stay.
+    g.op('neg', 'Maximum', [g.op('neg/min', 'Minimum', [relu, g.scalar('one', 1)]), g.scalar('m1', -1)]);
+    // The other nesting order, scalar first.
+    g.op('sym', 'Minimum', [g.scalar('two', 2), g.op('sym/max', 'Maximum', [big, g.scalar('m2', -2)])]);
+    const diffs = await check(
+      g,
+      [2, 4, 4, 2],
+      ['r6', 'neg', 'sym'].map((n) => ({ node: n, name: n })),
+    );
+    for (const d of diffs) expect(d.maxAbs).toBeLessThan(1e-6);
+  });
+
   it('rejects an op it does not know with a typed error naming the node', async () => {
     const g = new TfGraphWriter();
     const x = g.input('input', [-1, 4, 4, 1]);

@@ -8,7 +8,7 @@ import { OP_HANDLERS } from './ops/index.ts';
 import type { TfGraphModel, TfNode } from './tfjs-graph.ts';
 
 /** Bump when the converter's output changes, so cached models are rebuilt. */
-export const CONVERTER_VERSION = 1;
+export const CONVERTER_VERSION = 2;
 
 export interface OutputSpec {
   /** TF node whose tensor is the output (e.g. "Identity_2", "global_pooling/Mean"). */
