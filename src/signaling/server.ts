@@ -98,7 +98,7 @@ export class SignalingServer {
     this.#opts = opts;
     this.io = new IoServer(http, {
       maxHttpBufferSize: MAX_PAYLOAD_BYTES * 4,
-      serveClient: false,
+      serveClient: true, // /socket.io/socket.io.min.js for the static client
       cors: { origin: false },
     });
     this.io.on('connection', (socket) => this.#onConnection(socket));

@@ -1,0 +1,27 @@
+// `npm start`: the call server (static client, signaling, SFU) with one inference agent process per user who
+// turns a mode on. PORT (default 8080) and HOST (default 127.0.0.1) come from the environment.
+import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
+import { startApp } from '../server/app.ts';
+import { createLogger } from '../util/logger.ts';
+
+const log = createLogger('cli:start');
+
+const launcher = new ProcessAgentLauncher();
+const app = await startApp({ launcher });
+process.stdout.write(
+  `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,
+);
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  log.info('shutting down');
+  launcher.closeAll();
+  app
+    .close()
+    .catch((e) => log.error('close failed', e))
+    .finally(() => setTimeout(() => process.exit(0), 200));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
