@@ -160,6 +160,49 @@ describe('generator graph contract', () => {
     await expect(Generator.create({ modelPath: path })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
   });
 
+  it('the typed-array kernel computes what the graph computes (N-shot, random flows)', async () => {
+    const onnx = await Generator.create({ modelPath: ensureGeneratorModel(dir) });
+    const kernel = await Generator.create({ backend: 'kernel' });
+    expect(kernel.backend).toBe('kernel');
+    expect(kernel.builtin).toBe(true);
+    const m = 3;
+    const h = 19;
+    const w = 23;
+    let seed = 3;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const feeds = {
+      count: m,
+      height: h,
+      width: w,
+      source_images: Float32Array.from({ length: m * 3 * h * w }, rnd),
+      // Some samples fall outside [-1, 1]: border padding.
+      flow: Float32Array.from({ length: m * h * w * 2 }, () => rnd() * 2.4 - 1.2),
+      source_logits: Float32Array.from({ length: m * h * w }, () => rnd() * 6 - 3),
+    };
+    const a = await onnx.run(feeds);
+    const b = Float32Array.from(await kernel.run(feeds));
+    let maxErr = 0;
+    for (let i = 0; i < a.length; i++) maxErr = Math.max(maxErr, Math.abs(a[i] - b[i]));
+    expect(maxErr).toBeLessThan(1e-4);
+    // M = 1: no logits needed.
+    const one = {
+      ...feeds,
+      count: 1,
+      source_images: feeds.source_images.subarray(0, 3 * h * w),
+      flow: feeds.flow.subarray(0, h * w * 2),
+      source_logits: feeds.source_logits.subarray(0, h * w),
+    };
+    const c = await onnx.run(one);
+    const d = await kernel.run(one);
+    for (let i = 0; i < c.length; i++) expect(Math.abs(c[i] - d[i])).toBeLessThan(1e-4);
+    await onnx.close();
+    await kernel.close();
+    await expect(kernel.run(one)).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
   it('builds deterministic bytes', () => {
     expect(buildGeneratorGraph()).toEqual(buildGeneratorGraph());
   });

@@ -3,8 +3,8 @@
 // same named inputs/output replaces this file's model without touching the pipeline.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder } from '../onnx/builder.ts';
 import { MODEL_CACHE_DIR } from '../../util/paths.ts';
+import { GraphBuilder } from '../onnx/builder.ts';
 
 /** The generator contract: every input a generator may declare, and its one output. */
 export const GENERATOR_INPUTS = [

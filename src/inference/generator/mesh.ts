@@ -1,0 +1,130 @@
+// The warp mesh: the 468 face-mesh points plus anchor rings that carry hair, ears, neck and background,
+// triangulated once per source (Delaunay on the source's own landmarks, mouth and eyes opened so no
+// triangle bridges the lips or the eyelids).
+import { delaunay } from './delaunay.ts';
+import { EYES, FACE_OVAL, INNER_LIPS, INNER_LIPS_UPPER } from './regions.ts';
+import { applySimilarity, blendSimilarity, fitSimilarity, type Similarity } from './similarity.ts';
+
+export const FACE_POINTS = 468;
+/** Depth given to anchors: behind every face point, so the face always wins the z-test. */
+const ANCHOR_Z = 1e5;
+
+/** How an anchor follows the head: 'head' with the full head transform, 'half' halfway, 'fixed' not at all. */
+export type AnchorKind = 'head' | 'half' | 'fixed';
+
+export interface WarpMesh {
+  width: number;
+  height: number;
+  /** Triangles over mesh point indices: 0..467 face points, then anchors. */
+  tris: Uint32Array;
+  /** Anchor positions in the source (x, y pairs) and how each follows the head. */
+  anchorXY: Float32Array;
+  anchorKind: AnchorKind[];
+  /** Source mesh points (x, y) and depth, face points then anchors. */
+  srcXY: Float32Array;
+  srcZ: Float32Array;
+  /** Source landmarks (478 x 3). */
+  source: Float32Array;
+}
+
+/** Landmarks used to fit the head's 2D transform: the outline and rigid points, not the mouth or eyelids. */
+export const RIGID_POINTS: readonly number[] = [...FACE_OVAL, 1, 4, 5, 6, 168, 197, 195, 33, 133, 263, 362];
+
+function centroid(kp: ArrayLike<number>, idx: readonly number[]): [number, number] {
+  let x = 0;
+  let y = 0;
+  for (const i of idx) {
+    x += kp[3 * i];
+    y += kp[3 * i + 1];
+  }
+  return [x / idx.length, y / idx.length];
+}
+
+export function buildWarpMesh(source: Float32Array, width: number, height: number): WarpMesh {
+  const [cx, cy] = centroid(source, FACE_OVAL);
+  const ax: number[] = [];
+  const kinds: AnchorKind[] = [];
+  const ring = (scale: number, step: number, kind: AnchorKind) => {
+    for (let k = 0; k < FACE_OVAL.length; k += step) {
+      const i = FACE_OVAL[k];
+      ax.push(cx + scale * (source[3 * i] - cx), cy + scale * (source[3 * i + 1] - cy));
+      kinds.push(kind);
+    }
+  };
+  ring(1.3, 1, 'head');
+  ring(1.9, 2, 'half');
+  // Frame border (a little outside so edge pixels are inside a triangle): the background stays put.
+  const per = 6;
+  for (let k = 0; k < per; k++) {
+    const t = k / per;
+    const pts: [number, number][] = [
+      [-1 + t * (width + 2), -1],
+      [width + 1, -1 + t * (height + 2)],
+      [width + 1 - t * (width + 2), height + 1],
+      [-1, height + 1 - t * (height + 2)],
+    ];
+    for (const [x, y] of pts) {
+      ax.push(x, y);
+      kinds.push('fixed');
+    }
+  }
+  const anchorXY = Float32Array.from(ax);
+  const nA = kinds.length;
+  const srcXY = new Float32Array((FACE_POINTS + nA) * 2);
+  const srcZ = new Float32Array(FACE_POINTS + nA);
+  for (let i = 0; i < FACE_POINTS; i++) {
+    srcXY[2 * i] = source[3 * i];
+    srcXY[2 * i + 1] = source[3 * i + 1];
+    srcZ[i] = source[3 * i + 2];
+  }
+  srcXY.set(anchorXY, FACE_POINTS * 2);
+  srcZ.fill(ANCHOR_Z, FACE_POINTS);
+
+  // Topology from the source with mouth and eyes pulled open, so triangles follow the lips and lids.
+  const topo = Float64Array.from(srcXY);
+  const faceH = Math.hypot(source[3 * 10] - source[3 * 152], source[3 * 10 + 1] - source[3 * 152 + 1]);
+  const open = (ringIdx: readonly number[], upperCount: number, amount: number) => {
+    ringIdx.forEach((i, k) => {
+      const corner = k === 0 || k === upperCount - 1;
+      if (!corner) topo[2 * i + 1] += k < upperCount ? -amount : amount;
+    });
+  };
+  open(INNER_LIPS, INNER_LIPS_UPPER, 0.02 * faceH);
+  for (const e of EYES) open(e.ring, e.upper, 0.01 * faceH);
+  const tris = delaunay(topo);
+  return { width, height, tris, anchorXY, anchorKind: kinds, srcXY, srcZ, source };
+}
+
+/** Head transform from the source to the target landmarks (rigid points only). */
+export function headTransform(source: ArrayLike<number>, target: ArrayLike<number>): Similarity {
+  return fitSimilarity(source, target, RIGID_POINTS);
+}
+
+/** Target positions and depths of every mesh point for target landmarks `target` (478 x 3). */
+export function targetMeshPoints(
+  mesh: WarpMesh,
+  target: Float32Array,
+  out?: { xy: Float32Array; z: Float32Array },
+): { xy: Float32Array; z: Float32Array; head: Similarity } {
+  const n = mesh.srcZ.length;
+  const xy = out?.xy ?? new Float32Array(n * 2);
+  const z = out?.z ?? new Float32Array(n);
+  for (let i = 0; i < FACE_POINTS; i++) {
+    xy[2 * i] = target[3 * i];
+    xy[2 * i + 1] = target[3 * i + 1];
+    z[i] = target[3 * i + 2];
+  }
+  const head = headTransform(mesh.source, target);
+  const half = blendSimilarity(head, 0.5);
+  for (let k = 0; k < mesh.anchorKind.length; k++) {
+    const kind = mesh.anchorKind[k];
+    const x = mesh.anchorXY[2 * k];
+    const y = mesh.anchorXY[2 * k + 1];
+    const [tx, ty] =
+      kind === 'head' ? applySimilarity(head, x, y) : kind === 'half' ? applySimilarity(half, x, y) : [x, y];
+    xy[2 * (FACE_POINTS + k)] = tx;
+    xy[2 * (FACE_POINTS + k) + 1] = ty;
+    z[FACE_POINTS + k] = ANCHOR_Z;
+  }
+  return { xy, z, head };
+}

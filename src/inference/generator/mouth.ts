@@ -1,0 +1,141 @@
+// The mouth interior a warp cannot show: when the target opens the mouth wider than any source, a cavity with an
+// upper and a lower teeth band is drawn inside the target's inner-lip contour, following the lips, toned from
+// the source's own lip and skin colours. It is composed over the built-in generator's output (a trained
+// generator renders its own mouth).
+import { insidePolygon, polygonArea, polygonBox, ringXY } from './polygon.ts';
+import { INNER_LIPS, INNER_LIPS_UPPER } from './regions.ts';
+
+/** Inner-lip gap relative to the mouth width (0 closed, ~0.5 wide open). */
+export function mouthOpening(kp: ArrayLike<number>): number {
+  const w = Math.hypot(kp[3 * 308] - kp[3 * 78], kp[3 * 308 + 1] - kp[3 * 78 + 1]);
+  const poly = ringXY(kp, INNER_LIPS);
+  return w > 1e-3 ? polygonArea(poly) / (w * w) : 0;
+}
+
+export interface MouthTone {
+  lip: [number, number, number];
+  skin: [number, number, number];
+}
+
+/** Lip and skin colours sampled from a planar [3,H,W] source image at its landmarks. */
+export function mouthTone(
+  image: Float32Array,
+  width: number,
+  height: number,
+  kp: ArrayLike<number>,
+): MouthTone {
+  const sample = (idx: readonly number[]): [number, number, number] => {
+    const c: [number, number, number] = [0, 0, 0];
+    for (const i of idx) {
+      const x = Math.min(width - 1, Math.max(0, Math.floor(kp[3 * i])));
+      const y = Math.min(height - 1, Math.max(0, Math.floor(kp[3 * i + 1])));
+      for (let ch = 0; ch < 3; ch++) c[ch] += image[ch * width * height + y * width + x] / idx.length;
+    }
+    return c;
+  };
+  return { lip: sample([0, 17, 37, 267, 84, 314, 40, 270]), skin: sample([50, 280, 101, 330, 205, 425]) };
+}
+
+const scratchPoly = new Float32Array(INNER_LIPS.length * 2);
+
+/**
+ * Draws the mouth over `image` (planar [3,H,W]) inside the target's inner lips, anti-aliased at the lip edge.
+ * Returns false (nothing drawn) when the mouth is closed.
+ */
+export function renderMouth(
+  target: ArrayLike<number>,
+  tone: MouthTone,
+  width: number,
+  height: number,
+  image: Float32Array,
+): boolean {
+  const poly = ringXY(target, INNER_LIPS, scratchPoly);
+  const cx = target[3 * 78];
+  const cy = target[3 * 78 + 1];
+  const ax = target[3 * 308] - cx;
+  const ay = target[3 * 308 + 1] - cy;
+  const mw = Math.hypot(ax, ay);
+  if (mw < 2 || polygonArea(poly) / (mw * mw) < 0.015) return false;
+  const ux = ax / mw;
+  const uy = ay / mw;
+  const vx = -uy;
+  const vy = ux;
+  // Upper and lower inner-lip curves as v(u), u in [0, 1] along the mouth.
+  const upper: [number, number][] = [];
+  const lower: [number, number][] = [];
+  for (let k = 0; k < INNER_LIPS.length; k++) {
+    const rx = poly[2 * k] - cx;
+    const ry = poly[2 * k + 1] - cy;
+    const pt: [number, number] = [(rx * ux + ry * uy) / mw, rx * vx + ry * vy];
+    if (k < INNER_LIPS_UPPER) upper.push(pt);
+    if (k >= INNER_LIPS_UPPER - 1 || k === 0) lower.push(pt);
+  }
+  upper.sort((a, b) => a[0] - b[0]);
+  lower.sort((a, b) => a[0] - b[0]);
+  const curve = (c: [number, number][], u: number): number => {
+    if (u <= c[0][0]) return c[0][1];
+    for (let k = 1; k < c.length; k++) {
+      if (u <= c[k][0]) {
+        const t = (u - c[k - 1][0]) / Math.max(c[k][0] - c[k - 1][0], 1e-6);
+        return c[k - 1][1] + t * (c[k][1] - c[k - 1][1]);
+      }
+    }
+    return c[c.length - 1][1];
+  };
+  let maxOpen = 0;
+  for (let u = 0.3; u <= 0.7; u += 0.1) maxOpen = Math.max(maxOpen, curve(lower, u) - curve(upper, u));
+  const teethH = Math.min(0.1 * mw, 0.6 * maxOpen);
+  const lowerH = Math.min(0.06 * mw, 0.35 * Math.max(0, maxOpen - teethH));
+  const lum = (c: [number, number, number]) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+  const toneK = Math.min(1.1, Math.max(0.55, lum(tone.skin) / 0.6));
+  const teeth = [0.93 * toneK, 0.9 * toneK, 0.82 * toneK];
+  const cavity = tone.lip.map((c) => c * 0.18);
+  const tongue = tone.lip.map((c) => c * 0.55);
+  const box = polygonBox(poly, width, height);
+  const plane = width * height;
+  for (let py = box.y0; py <= box.y1; py++) {
+    for (let px = box.x0; px <= box.x1; px++) {
+      let cov = 0;
+      for (const [ox, oy] of [
+        [0.25, 0.25],
+        [0.75, 0.25],
+        [0.25, 0.75],
+        [0.75, 0.75],
+      ])
+        if (insidePolygon(poly, px + ox, py + oy)) cov += 0.25;
+      if (cov === 0) continue;
+      const rx = px + 0.5 - cx;
+      const ry = py + 0.5 - cy;
+      const u = (rx * ux + ry * uy) / mw;
+      const v = rx * vx + ry * vy;
+      const vu = curve(upper, u);
+      const vl = curve(lower, u);
+      const a = v - vu;
+      const b = vl - v;
+      const side = Math.abs(u - 0.5);
+      // Teeth fade into shadow toward the corners; the lateral ones sit deeper in the mouth.
+      const lateral = Math.max(0, 1 - Math.max(0, side - 0.22) / 0.18);
+      const depthT = 1 - 0.45 * Math.min(1, side / 0.4);
+      const open = Math.max(vl - vu, 1e-3);
+      const t = Math.min(1, Math.max(0, a / open));
+      const rgb = [0, 1, 2].map(
+        (c) => cavity[c] + (tongue[c] - cavity[c]) * Math.max(0, (t - 0.6) / 0.4) ** 2,
+      );
+      let tw = 0;
+      if (a < teethH) tw = lateral * Math.min(1, (teethH - a) / 1.2);
+      else if (b < lowerH) tw = 0.8 * lateral * Math.min(1, (lowerH - b) / 1.2);
+      if (tw > 0) {
+        // Gaps between teeth: central incisors widest.
+        const k = side < 0.1 ? side / 0.1 : 1 + (side - 0.1) / 0.075;
+        const gap = Math.abs(k - Math.round(k)) < 0.06 ? 0.7 : 1;
+        // The lip casts a shadow on the top of the upper teeth.
+        const shade =
+          depthT * gap * (a < teethH ? 0.8 + 0.2 * Math.min(1, a / Math.max(teethH * 0.4, 1)) : 0.85);
+        for (let c = 0; c < 3; c++) rgb[c] = rgb[c] + (teeth[c] * shade - rgb[c]) * tw;
+      }
+      const p = py * width + px;
+      for (let c = 0; c < 3; c++) image[c * plane + p] += (rgb[c] - image[c * plane + p]) * cov;
+    }
+  }
+  return true;
+}

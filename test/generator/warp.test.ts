@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { delaunay } from '../../src/inference/generator/delaunay.ts';
+import { renderEyes } from '../../src/inference/generator/eyes.ts';
+import { buildWarpMesh, targetMeshPoints } from '../../src/inference/generator/mesh.ts';
+import { mouthOpening, renderMouth } from '../../src/inference/generator/mouth.ts';
+import { insidePolygon, ringXY } from '../../src/inference/generator/polygon.ts';
+import { createBackwardMap, rasterizeBackward } from '../../src/inference/generator/raster.ts';
+import { INNER_LIPS, RIGHT_EYE } from '../../src/inference/generator/regions.ts';
+import { syntheticFace } from './synthetic-face.ts';
+
+describe('delaunay', () => {
+  it('triangulates random points with empty circumcircles and full coverage', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const n = 300;
+    const xy = Float64Array.from({ length: 2 * n }, () => rnd() * 100);
+    const tris = delaunay(xy);
+    let area = 0;
+    for (let t = 0; t < tris.length; t += 3) {
+      const [a, b, c] = [tris[t], tris[t + 1], tris[t + 2]];
+      const ax = xy[2 * a];
+      const ay = xy[2 * a + 1];
+      const bx = xy[2 * b] - ax;
+      const by = xy[2 * b + 1] - ay;
+      const cx = xy[2 * c] - ax;
+      const cy = xy[2 * c + 1] - ay;
+      area += Math.abs(bx * cy - by * cx) / 2;
+      // Circumcentre; no other point strictly inside.
+      const d = 2 * (bx * cy - by * cx);
+      const ux = (cy * (bx * bx + by * by) - by * (cx * cx + cy * cy)) / d;
+      const uy = (bx * (cx * cx + cy * cy) - cx * (bx * bx + by * by)) / d;
+      const r2 = ux * ux + uy * uy;
+      for (let i = 0; i < n; i += 7) {
+        const dx = xy[2 * i] - ax - ux;
+        const dy = xy[2 * i + 1] - ay - uy;
+        expect(dx * dx + dy * dy).toBeGreaterThanOrEqual(r2 * (1 - 1e-6));
+      }
+    }
+    // Triangles tile the convex hull: at most 2n - 5 of them, and their area is the hull's (close to 100 x 100).
+    expect(tris.length / 3).toBeLessThanOrEqual(2 * n - 5);
+    expect(area).toBeGreaterThan(9000);
+    expect(area).toBeLessThanOrEqual(10000);
+  });
+});
+
+describe('mesh warp', () => {
+  const size = 256;
+  const face = syntheticFace();
+
+  it('maps every pixel to itself when the target equals the source', () => {
+    const mesh = buildWarpMesh(face, size, size);
+    const m = createBackwardMap(size, size);
+    const t = targetMeshPoints(mesh, face);
+    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+    let maxErr = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const i = 2 * (y * size + x);
+        maxErr = Math.max(maxErr, Math.abs(m.map[i] - x - 0.5), Math.abs(m.map[i + 1] - y - 0.5));
+      }
+    expect(maxErr).toBeLessThan(1e-3);
+    expect(m.tri.every((t) => t >= 0)).toBe(true);
+  });
+
+  it('carries the face and its surroundings rigidly when the head moves, background fixed', () => {
+    const moved = syntheticFace({ cx: 138, cy: 124 });
+    const mesh = buildWarpMesh(face, size, size);
+    const m = createBackwardMap(size, size);
+    const t = targetMeshPoints(mesh, moved);
+    expect(t.head.tx).toBeCloseTo(10, 3);
+    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+    // Nose area and the hair just above the forehead: shifted by (10, -4).
+    for (const [x, y] of [
+      [138, 124],
+      [138, 124 - 84],
+    ]) {
+      const i = 2 * (y * size + x);
+      expect(m.map[i] - (x + 0.5)).toBeCloseTo(-10, 1);
+      expect(m.map[i + 1] - (y + 0.5)).toBeCloseTo(4, 1);
+    }
+    // Frame corner: untouched.
+    expect(m.map[0]).toBeCloseTo(0.5, 3);
+    expect(m.map[1]).toBeCloseTo(0.5, 3);
+  });
+
+  it('lets the nearer surface win where triangles overlap', () => {
+    const mesh = buildWarpMesh(face, size, size);
+    const target = Float32Array.from(face);
+    // Push the nose tip (near) over its neighbourhood: the pixels there show the nose, not what lay behind.
+    const nose = 1;
+    target[3 * nose + 2] = -50;
+    const m = createBackwardMap(size, size);
+    const t = targetMeshPoints(mesh, target);
+    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+    const p = Math.round(target[3 * nose + 1]) * size + Math.round(target[3 * nose]);
+    expect(m.depth[p]).toBeLessThan(-10);
+  });
+});
+
+describe('eye rendering', () => {
+  const size = 256;
+  it('moves the iris inside the aperture and keeps the lids', () => {
+    const source = syntheticFace({ gaze: 0 });
+    const target = syntheticFace({ gaze: 0.4 });
+    const m = createBackwardMap(size, size);
+    const mesh = buildWarpMesh(source, size, size);
+    const t = targetMeshPoints(mesh, target);
+    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+    renderEyes(m, source, target);
+    const e = RIGHT_EYE.iris;
+    const tx = Math.floor(target[3 * e]);
+    const ty = Math.floor(target[3 * e + 1]);
+    const i = 2 * (ty * size + tx);
+    // The target iris centre shows the source iris centre.
+    expect(Math.abs(m.map[i] - source[3 * e])).toBeLessThan(1.5);
+    expect(Math.abs(m.map[i + 1] - source[3 * e + 1])).toBeLessThan(1.5);
+    // Every target pixel inside the aperture samples inside the source aperture (iris or sclera, never skin).
+    const tPoly = ringXY(target, RIGHT_EYE.ring);
+    const sPoly = ringXY(source, RIGHT_EYE.ring);
+    let inside = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        if (!insidePolygon(tPoly, x + 0.5, y + 0.5)) continue;
+        inside++;
+        const j = 2 * (y * size + x);
+        expect(
+          insidePolygon(sPoly, m.map[j], m.map[j + 1]) || insideNear(sPoly, m.map[j], m.map[j + 1]),
+        ).toBe(true);
+      }
+    expect(inside).toBeGreaterThan(20);
+  });
+
+  it('a closed target eye shows no eyeball at all', () => {
+    const source = syntheticFace();
+    const target = syntheticFace({ eyeOpen: 0 });
+    const m = createBackwardMap(size, size);
+    const before = Float32Array.from(m.map);
+    renderEyes(m, source, target);
+    expect(m.map).toEqual(before);
+  });
+});
+
+function insideNear(poly: Float32Array, x: number, y: number): boolean {
+  for (const [dx, dy] of [
+    [1, 0],
+    [-1, 0],
+    [0, 1],
+    [0, -1],
+  ])
+    if (insidePolygon(poly, x + dx, y + dy)) return true;
+  return false;
+}
+
+describe('mouth rendering', () => {
+  const size = 256;
+  it('draws nothing for a closed mouth', () => {
+    const target = syntheticFace({ mouthOpen: 0 });
+    const img = new Float32Array(3 * size * size).fill(0.5);
+    const tone = {
+      lip: [0.7, 0.3, 0.3] as [number, number, number],
+      skin: [0.8, 0.6, 0.5] as [number, number, number],
+    };
+    expect(renderMouth(target, tone, size, size, img)).toBe(false);
+    expect(img.every((v) => v === 0.5)).toBe(true);
+  });
+
+  it('draws a dark cavity and a bright teeth band inside the lips only', () => {
+    const target = syntheticFace({ mouthOpen: 0.35 });
+    expect(mouthOpening(target)).toBeGreaterThan(0.1);
+    const img = new Float32Array(3 * size * size).fill(0.5);
+    const tone = {
+      lip: [0.7, 0.3, 0.3] as [number, number, number],
+      skin: [0.8, 0.6, 0.5] as [number, number, number],
+    };
+    expect(renderMouth(target, tone, size, size, img)).toBe(true);
+    const poly = ringXY(target, INNER_LIPS);
+    let bright = 0;
+    let dark = 0;
+    const plane = size * size;
+    for (let p = 0; p < plane; p++) {
+      const x = (p % size) + 0.5;
+      const y = Math.floor(p / size) + 0.5;
+      const changed = img[p] !== 0.5 || img[plane + p] !== 0.5;
+      const inside = insidePolygon(poly, x, y);
+      if (!inside) {
+        if (changed) expect(insideNear(poly, x, y)).toBe(true); // anti-aliased edge only
+        continue;
+      }
+      const lum = (img[p] + img[plane + p] + img[2 * plane + p]) / 3;
+      if (lum > 0.65) bright++;
+      if (lum < 0.25) dark++;
+    }
+    expect(bright).toBeGreaterThan(10);
+    expect(dark).toBeGreaterThan(10);
+  });
+});
