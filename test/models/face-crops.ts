@@ -13,7 +13,7 @@ export interface Box {
 export interface FaceCrops {
   score: number;
   face: Box;
-  /** NHWC float inputs: blazeface in [-1, 1], the others in [0, 1]. */
+  /** NHWC float inputs: blazeface in [-1, 1], faceres in [0, 255], the others in [0, 1]. */
   blazeface: Float32Array;
   facemesh: Float32Array;
   iris: Float32Array;
@@ -110,6 +110,6 @@ export async function faceCrops(path: string, blazeface: OnnxSession): Promise<F
     blazeface: blazeInput,
     facemesh: await rgb(path, face, 192, 0, 1),
     iris: await rgb(path, { cx: ex, cy: ey, size: eyeDist * 0.8 }, 64, 0, 1),
-    faceres: await rgb(path, { cx, cy, size: faceSize * 1.1 }, 224, 0, 1),
+    faceres: await rgb(path, { cx, cy, size: faceSize * 1.1 }, 224, 0, 255),
   };
 }

@@ -22,7 +22,7 @@ const RANGE: Record<FaceModelName, [number, number]> = {
   blazeface: [-1, 1],
   facemesh: [0, 1],
   iris: [0, 1],
-  faceres: [0, 1],
+  faceres: [0, 255],
 };
 const BOUND = 1e-3;
 /** Outputs that are probabilities (sigmoid / softmax): their range is [0, 1] whatever a few samples show. */

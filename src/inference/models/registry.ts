@@ -2,7 +2,7 @@
 //
 // Inputs keep the TF signature: NHWC float32, batch symbolic ("batch") where TF has -1.
 // Value ranges are those of the source models (as @vladmandic/human feeds them): blazeface [-1, 1],
-// facemesh [0, 1], iris [0, 1], faceres [0, 1].
+// facemesh [0, 1], iris [0, 1], faceres [0, 255] (RGB).
 //
 // | model     | input                        | output              | shape            | meaning |
 // |-----------|------------------------------|---------------------|------------------|---------|
@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../util/logger.ts';
 import { MODEL_CACHE_DIR } from '../../util/paths.ts';
 import { CONVERTER_VERSION, convertGraph, type OutputSpec } from './convert.ts';
-import { humanModelsDir, loadTfjsGraph } from './tfjs-graph.ts';
+import { hashTfjsSources, humanModelsDir, loadTfjsGraph } from './tfjs-graph.ts';
 
 const log = createLogger('inference:models');
 
@@ -102,14 +102,14 @@ export async function buildModel(name: FaceModelName, opts: EnsureOptions = {}):
   if (!spec) throw new Error(`unknown model ${name}`);
   const cacheDir = opts.cacheDir ?? MODEL_CACHE_DIR;
   const t0 = performance.now();
-  const graph = await loadTfjsGraph(sourcePath(name, opts.sourceDir));
+  const source = sourcePath(name, opts.sourceDir);
   const key = createHash('sha256')
-    .update(`${graph.sourceHash}:${CONVERTER_VERSION}:${JSON.stringify(spec)}`)
+    .update(`${await hashTfjsSources(source)}:${CONVERTER_VERSION}:${JSON.stringify(spec)}`)
     .digest('hex')
     .slice(0, 16);
   const path = join(cacheDir, `${name}.${key}.onnx`);
   if (!opts.force && existsSync(path)) return { name, path, built: false, convertMs: 0, bytes: 0 };
-  const bytes = convertGraph(graph, { name, outputs: spec.outputs });
+  const bytes = convertGraph(await loadTfjsGraph(source), { name, outputs: spec.outputs });
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, bytes);

@@ -161,8 +161,17 @@ function parseNodes(topology: unknown, path: string): TfNode[] {
   });
 }
 
-/** Loads a TF.js graph model. MODEL_MISSING names an absent file, MODEL_INVALID a corrupt or truncated one. */
-export async function loadTfjsGraph(jsonPath: string): Promise<TfGraphModel> {
+interface SourceFiles {
+  path: string;
+  json: Record<string, unknown>;
+  manifest: WeightGroup[];
+  /** Per manifest group: its shard paths (joined for messages) and their bytes concatenated. */
+  shards: { where: string; data: Buffer }[];
+  hash: string;
+}
+
+/** Reads model.json and every shard it names, with typed errors for absent or unparsable files. */
+async function readSources(jsonPath: string): Promise<SourceFiles> {
   const path = resolve(jsonPath);
   const jsonBytes = await readSource(path);
   let json: Record<string, unknown>;
@@ -181,23 +190,38 @@ export async function loadTfjsGraph(jsonPath: string): Promise<TfGraphModel> {
   if (json.format !== undefined && json.format !== 'graph-model') {
     throw invalid(path, `format is ${String(json.format)}, expected graph-model`);
   }
-  const nodes = parseNodes(json.modelTopology, path);
   const manifest = json.weightsManifest as WeightGroup[] | undefined;
   if (!Array.isArray(manifest)) throw invalid(path, 'weightsManifest is missing');
-
   const hash = createHash('sha256').update(jsonBytes);
-  const weights = new Map<string, TfTensor>();
-  const weightSpecs: WeightSpec[] = [];
-  const chunks: Uint8Array[] = [];
+  const shards: SourceFiles['shards'] = [];
   for (const group of manifest) {
     if (!Array.isArray(group.paths) || !Array.isArray(group.weights))
       throw invalid(path, 'malformed weightsManifest');
     const shardPaths = group.paths.map((p) => join(dirname(path), p));
-    const shards: Buffer[] = [];
-    for (const p of shardPaths) shards.push(await readSource(p));
-    for (const s of shards) hash.update(s);
-    const data = shards.length === 1 ? shards[0]! : Buffer.concat(shards);
-    const where = shardPaths.join(', ');
+    const parts: Buffer[] = [];
+    for (const p of shardPaths) parts.push(await readSource(p));
+    for (const b of parts) hash.update(b);
+    shards.push({
+      where: shardPaths.join(', '),
+      data: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
+    });
+  }
+  return { path, json, manifest, shards, hash: hash.digest('hex') };
+}
+
+/** sha256 over model.json and its shards, without decoding anything (the cache key of a conversion). */
+export async function hashTfjsSources(jsonPath: string): Promise<string> {
+  return (await readSources(jsonPath)).hash;
+}
+
+/** Loads a TF.js graph model. MODEL_MISSING names an absent file, MODEL_INVALID a corrupt or truncated one. */
+export async function loadTfjsGraph(jsonPath: string): Promise<TfGraphModel> {
+  const { path, json, manifest, shards, hash } = await readSources(jsonPath);
+  const nodes = parseNodes(json.modelTopology, path);
+  const weights = new Map<string, TfTensor>();
+  const weightSpecs: WeightSpec[] = [];
+  manifest.forEach((group, g) => {
+    const { where, data } = shards[g]!;
     const expected = group.weights.reduce(
       (sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w),
       0,
@@ -215,12 +239,11 @@ export async function loadTfjsGraph(jsonPath: string): Promise<TfGraphModel> {
       offset += size;
       weightSpecs.push(spec);
     }
-    chunks.push(data);
-  }
-  const all = Buffer.concat(chunks);
+  });
+  const all = Buffer.concat(shards.map((s) => s.data));
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   for (const n of nodes) {
     if (n.op === 'Const' && !weights.has(n.name)) throw invalid(path, `constant ${n.name} has no weights`);
   }
-  return { jsonPath: path, nodes, weights, json, weightSpecs, weightData, sourceHash: hash.digest('hex') };
+  return { jsonPath: path, nodes, weights, json, weightSpecs, weightData, sourceHash: hash };
 }
