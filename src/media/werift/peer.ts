@@ -115,6 +115,9 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
   async publish(offer: Sdp): Promise<Sdp> {
     this.#assertOpen();
     if (offer.type !== 'offer') throw new AppError('BAD_REQUEST', 'publish expects an SDP offer');
+    if (!/^v=0\r?\n/.test(offer.sdp) || !/^m=(audio|video) /m.test(offer.sdp)) {
+      throw new AppError('BAD_REQUEST', 'publish offer is not an SDP with audio or video');
+    }
     const pc = this.#pubPc ?? this.#createPublishPc();
     try {
       await withTimeout(pc.setRemoteDescription(offer), NEGOTIATION_TIMEOUT_MS, 'setRemoteDescription');

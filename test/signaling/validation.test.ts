@@ -1,0 +1,118 @@
+// Every bad message gets a coded ack (or a coded server:error push without an ack); the server keeps working.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/server/app.ts';
+import { HeadlessClient } from '../../src/signaling/headless-client.ts';
+import {
+  type Ack,
+  MAX_PAYLOAD_BYTES,
+  RATE_LIMIT_BURST,
+  type ServerErrorPush,
+} from '../../src/signaling/protocol.ts';
+import { startTestServer } from '../media/helpers.ts';
+
+let app: App;
+const clients: HeadlessClient[] = [];
+async function client(): Promise<HeadlessClient> {
+  const c = await HeadlessClient.connect(app.url);
+  clients.push(c);
+  return c;
+}
+async function raw(c: HeadlessClient, event: string, payload?: unknown): Promise<Ack> {
+  return (await c.socket.timeout(5000).emitWithAck(event, payload)) as Ack;
+}
+function code(res: Ack): string | undefined {
+  return res.ok ? undefined : res.error.code;
+}
+
+beforeAll(async () => {
+  app = await startTestServer();
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await app.close();
+});
+
+describe('signaling validation', () => {
+  it('rejects unknown events, bad payloads and requests before join with codes', async () => {
+    const c = await client();
+    expect(code(await raw(c, 'no-such-event', {}))).toBe('UNKNOWN_EVENT');
+    expect(code(await raw(c, 'settings', { mode: 'avatar' }))).toBe('NOT_JOINED');
+    expect(code(await raw(c, 'join', { room: 'bad room!', displayName: 'x' }))).toBe('BAD_REQUEST');
+    expect(code(await raw(c, 'join', { room: 'ok' }))).toBe('BAD_REQUEST');
+    expect(code(await raw(c, 'join', 'not an object'))).toBe('BAD_REQUEST');
+    const ok = await raw(c, 'join', { room: 'v1', displayName: 'Val' });
+    expect(ok.ok).toBe(true);
+    expect(code(await raw(c, 'join', { room: 'v1', displayName: 'Again' }))).toBe('ALREADY_JOINED');
+    expect(code(await raw(c, 'settings', { mode: 'sideways' }))).toBe('BAD_REQUEST');
+    expect(code(await raw(c, 'publish:offer', { offer: { type: 'offer', sdp: 'garbage' } }))).toBe(
+      'BAD_REQUEST',
+    );
+    // Without an agent launcher the server says so rather than pretending.
+    expect(code(await raw(c, 'settings', { mode: 'eyes' }))).toBe('AGENT_UNAVAILABLE');
+    expect(
+      code(await raw(c, 'agent:report', { participantId: 'x', state: 'ok', fps: 1, drops: 0, ms: 1 })),
+    ).toBe('FORBIDDEN');
+    // Still in the room and answering.
+    const s = await raw(c, 'settings', { mode: 'none', identityId: null });
+    expect(s).toEqual({ ok: true, settings: { mode: 'none', identityId: null } });
+  });
+
+  it('answers an unknown event without an ack with a server:error push', async () => {
+    const c = await client();
+    const pushed = new Promise<ServerErrorPush>((resolve) => c.on('servererror', resolve));
+    c.socket.emit('mystery', { a: 1 });
+    const e = await pushed;
+    expect(e.code).toBe('UNKNOWN_EVENT');
+    expect(e.event).toBe('mystery');
+  });
+
+  it('limits payload size', async () => {
+    const c = await client();
+    const big = { room: 'v2', displayName: 'x', passcode: 'p'.repeat(MAX_PAYLOAD_BYTES + 10) };
+    expect(code(await raw(c, 'join', big))).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('rate-limits a flood from one socket', async () => {
+    const c = await client();
+    const results = await Promise.all(
+      Array.from({ length: RATE_LIMIT_BURST + 20 }, () => raw(c, 'settings', { mode: 'none' })),
+    );
+    const codes = results.map(code);
+    expect(codes).toContain('RATE_LIMITED');
+    expect(codes).toContain('NOT_JOINED'); // the first ones were processed normally
+  });
+
+  it('enforces the room passcode and agent credentials', async () => {
+    const owner = await client();
+    expect((await raw(owner, 'join', { room: 'locked', displayName: 'Owner', passcode: 's3cret' })).ok).toBe(
+      true,
+    );
+    const intruder = await client();
+    expect(code(await raw(intruder, 'join', { room: 'locked', displayName: 'Eve' }))).toBe('FORBIDDEN');
+    expect(code(await raw(intruder, 'join', { room: 'locked', displayName: 'Eve', passcode: 'nope' }))).toBe(
+      'FORBIDDEN',
+    );
+    const fakeAgent = {
+      room: 'locked',
+      displayName: 'agent',
+      agent: { token: 'guess', forParticipantId: 'x' },
+    };
+    expect(code(await raw(intruder, 'join', fakeAgent))).toBe('FORBIDDEN');
+    expect((await raw(intruder, 'join', { room: 'locked', displayName: 'Bob', passcode: 's3cret' })).ok).toBe(
+      true,
+    );
+  });
+
+  it('serves /healthz and /stats', async () => {
+    const h = await fetch(`${app.url}/healthz`);
+    expect(h.status).toBe(200);
+    const stats = (await (await fetch(`${app.url}/stats`)).json()) as {
+      rooms: Array<{ name: string }>;
+      peers: number;
+    };
+    expect(stats.rooms.map((r) => r.name)).toContain('locked');
+    expect(stats.peers).toBeGreaterThan(0);
+    const missing = await fetch(`${app.url}/nope.js`);
+    expect(missing.status).toBe(404);
+  });
+});
