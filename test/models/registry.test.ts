@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildModel, ensureModel, FACE_MODELS } from '../../src/inference/models/registry.ts';
+import {
+  buildModel,
+  ensureModel,
+  FACE_MODEL_NAMES,
+  FACE_MODELS,
+  type FaceModelName,
+} from '../../src/inference/models/registry.ts';
 import { createSession } from '../../src/inference/onnx/runtime.ts';
 
 const dirs: string[] = [];
@@ -34,6 +40,29 @@ function buildInChild(name: string, cacheDir: string): Promise<string> {
     );
   });
 }
+
+describe('converted model signatures', () => {
+  const INPUT: Record<FaceModelName, (number | string)[]> = {
+    blazeface: [1, 256, 256, 3],
+    facemesh: ['batch', 192, 192, 3],
+    iris: ['batch', 64, 64, 3],
+    faceres: ['batch', 224, 224, 3],
+  };
+  it.each(FACE_MODEL_NAMES)(
+    "%s keeps TF's NHWC input (symbolic batch where TF has -1) and named outputs",
+    async (name) => {
+      const s = await createSession(await ensureModel(name), { name });
+      try {
+        expect(s.inputMetadata().map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : null }))).toEqual([
+          { name: FACE_MODELS[name].input, shape: INPUT[name] },
+        ]);
+        expect([...s.outputNames]).toEqual(FACE_MODELS[name].outputs.map((o) => o.name));
+      } finally {
+        await s.close();
+      }
+    },
+  );
+});
 
 describe('model cache', () => {
   it('builds once, then returns the cached file untouched; force rebuilds in place', async () => {
