@@ -100,7 +100,6 @@ export interface SketchStyle {
   eyes: readonly [number, number, number];
   lipsOuter: readonly [number, number, number];
   lipsInner: readonly [number, number, number];
-  iris: readonly [number, number, number];
   background: readonly [number, number, number];
   /** Line width in pixels at 256; scaled with the sketch size. */
   lineWidth: number;
