@@ -5,7 +5,7 @@ type BenchModule = { run(args: string[]): Promise<void> };
 
 /** name -> module loader; add one line per benchmark. */
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
-  // tracker: () => import('./tracker.ts'),
+  tracker: () => import('./tracker.ts'),
   models: () => import('./models.ts'),
 };
 

@@ -1,0 +1,154 @@
+// Bilinear crops in plain TypeScript: an affine window of an RGBA or I420 frame into a model's NHWC float input,
+// with the model's normalisation (value * scale + bias). I420 is sampled per plane and converted only at the crop's
+// pixels, so a camera frame never needs a full-frame colour conversion.
+import type { Frame } from '../frame.ts';
+import type { Affine } from './roi.ts';
+
+export interface Normalisation {
+  scale: number;
+  bias: number;
+}
+
+/** [0, 255] -> [0, 1] (face mesh, iris). */
+export const UNIT: Normalisation = { scale: 1 / 255, bias: 0 };
+/** [0, 255] -> [-1, 1] (blazeface). */
+export const SIGNED: Normalisation = { scale: 1 / 127.5, bias: -1 };
+
+/** Writes an S x S crop (affine maps crop -> image) at `offset` floats into `out` (length >= offset + S*S*3). */
+export function cropJs(
+  frame: Frame,
+  m: Affine,
+  size: number,
+  norm: Normalisation,
+  out: Float32Array,
+  offset = 0,
+): void {
+  if (frame.format === 'rgba') cropRgba(frame.data, frame.width, frame.height, m, size, norm, out, offset);
+  else cropI420(frame.data, frame.width, frame.height, m, size, norm, out, offset);
+}
+
+function cropRgba(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  m: Affine,
+  size: number,
+  { scale, bias }: Normalisation,
+  out: Float32Array,
+  offset: number,
+): void {
+  let o = offset;
+  for (let v = 0; v < size; v++) {
+    const vc = v + 0.5;
+    for (let u = 0; u < size; u++) {
+      const uc = u + 0.5;
+      // Pixel-index coordinates of the sample (centres at integers).
+      const px = m[0] * uc + m[1] * vc + m[2] - 0.5;
+      const py = m[3] * uc + m[4] * vc + m[5] - 0.5;
+      const x0 = Math.floor(px);
+      const y0 = Math.floor(py);
+      const fx = px - x0;
+      const fy = py - y0;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+        const i00 = (y0 * w + x0) * 4;
+        const i10 = i00 + 4;
+        const i01 = i00 + w * 4;
+        const i11 = i01 + 4;
+        const w00 = (1 - fx) * (1 - fy);
+        const w10 = fx * (1 - fy);
+        const w01 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        r = data[i00] * w00 + data[i10] * w10 + data[i01] * w01 + data[i11] * w11;
+        g = data[i00 + 1] * w00 + data[i10 + 1] * w10 + data[i01 + 1] * w01 + data[i11 + 1] * w11;
+        b = data[i00 + 2] * w00 + data[i10 + 2] * w10 + data[i01 + 2] * w01 + data[i11 + 2] * w11;
+      } else if (x0 >= -1 && y0 >= -1 && x0 < w && y0 < h) {
+        // Border: outside pixels count as black (as TF's crop_and_resize extrapolates zero).
+        for (let k = 0; k < 4; k++) {
+          const xx = x0 + (k & 1);
+          const yy = y0 + (k >> 1);
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+          const wt = ((k & 1) === 1 ? fx : 1 - fx) * (k >> 1 === 1 ? fy : 1 - fy);
+          const i = (yy * w + xx) * 4;
+          r += data[i] * wt;
+          g += data[i + 1] * wt;
+          b += data[i + 2] * wt;
+        }
+      }
+      out[o++] = r * scale + bias;
+      out[o++] = g * scale + bias;
+      out[o++] = b * scale + bias;
+    }
+  }
+}
+
+/** Bilinear sample of one plane (zero outside). */
+function samplePlane(
+  p: Uint8Array,
+  base: number,
+  w: number,
+  h: number,
+  px: number,
+  py: number,
+  fill: number,
+): number {
+  const x0 = Math.floor(px);
+  const y0 = Math.floor(py);
+  const fx = px - x0;
+  const fy = py - y0;
+  if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+    const i = base + y0 * w + x0;
+    return (p[i] * (1 - fx) + p[i + 1] * fx) * (1 - fy) + (p[i + w] * (1 - fx) + p[i + w + 1] * fx) * fy;
+  }
+  let acc = 0;
+  for (let k = 0; k < 4; k++) {
+    const xx = x0 + (k & 1);
+    const yy = y0 + (k >> 1);
+    const wt = ((k & 1) === 1 ? fx : 1 - fx) * (k >> 1 === 1 ? fy : 1 - fy);
+    acc += (xx < 0 || yy < 0 || xx >= w || yy >= h ? fill : p[base + yy * w + xx]) * wt;
+  }
+  return acc;
+}
+
+function cropI420(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  m: Affine,
+  size: number,
+  { scale, bias }: Normalisation,
+  out: Float32Array,
+  offset: number,
+): void {
+  const cw = (w + 1) >> 1;
+  const ch = (h + 1) >> 1;
+  const uOff = w * h;
+  const vOff = uOff + cw * ch;
+  let o = offset;
+  for (let v = 0; v < size; v++) {
+    const vc = v + 0.5;
+    for (let u = 0; u < size; u++) {
+      const uc = u + 0.5;
+      const x = m[0] * uc + m[1] * vc + m[2];
+      const y = m[3] * uc + m[4] * vc + m[5];
+      // Outside the frame: black (Y 16, chroma neutral) so the crop matches the RGBA path.
+      const yy = samplePlane(data, 0, w, h, x - 0.5, y - 0.5, 16);
+      // Chroma sits at the centre of each 2x2 block.
+      const uu = samplePlane(data, uOff, cw, ch, x / 2 - 0.5, y / 2 - 0.5, 128) - 128;
+      const vv = samplePlane(data, vOff, cw, ch, x / 2 - 0.5, y / 2 - 0.5, 128) - 128;
+      // BT.601 limited range, the inverse of image.ts's rgbaToI420.
+      const c = 1.164 * (yy - 16);
+      let r = c + 1.596 * vv;
+      let g = c - 0.391 * uu - 0.813 * vv;
+      let b = c + 2.018 * uu;
+      r = Math.min(255, Math.max(0, r));
+      g = Math.min(255, Math.max(0, g));
+      b = Math.min(255, Math.max(0, b));
+      out[o++] = r * scale + bias;
+      out[o++] = g * scale + bias;
+      out[o++] = b * scale + bias;
+    }
+  }
+}
