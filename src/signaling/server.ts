@@ -292,7 +292,7 @@ export class SignalingServer {
       .emitWithAck(SERVER_EVENTS.subscribeOffer, offer)) as Ack<{
       answer: unknown;
     }>;
-    if (!res || !res.ok)
+    if (!res?.ok)
       throw new AppError('NEGOTIATION_FAILED', res?.ok === false ? res.error.message : 'no answer');
     const answer = SdpSchema.safeParse(res.answer);
     if (!answer.success) throw new AppError('BAD_REQUEST', 'subscribe:offer ack: invalid answer');

@@ -77,7 +77,7 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     log.debug(`route ${participantId} -> ${target}`);
     // The new source may not be sending at all (a dead agent): commit at once then, else wait for a keyframe.
     const source = this.#peers.get(target);
-    if (!source || !source.producers.has('video')) this.#commit(participantId, route);
+    if (!source?.producers.has('video')) this.#commit(participantId, route);
     else source.requestKeyFrame(true);
   }
 

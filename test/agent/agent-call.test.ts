@@ -1,0 +1,169 @@
+// The inference agent in a real call: a child process joins as a server-side participant, and the other
+// participants receive its processed track instead of the raw camera; a crash falls back to the raw camera.
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import type { I420Frame } from '../../src/inference/frame.ts';
+import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
+import { FrameCollector } from '../../src/media/probe/receiver.ts';
+import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
+import type { App } from '../../src/server/app.ts';
+import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
+import type { AgentStatus, Participant, ServerErrorPush } from '../../src/signaling/protocol.ts';
+import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
+import { joinAs, nextEvent, startTestServer, until } from '../media/helpers.ts';
+
+/** Pearson correlation of the luma below the stamp band, on an 8x-subsampled grid. */
+function lumaCorrelation(a: I420Frame, b: I420Frame): number {
+  const w = a.width;
+  const top = stampHeight(w) + 4;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  let n = 0;
+  for (let y = top; y < a.height; y += 8) {
+    for (let x = 0; x < w; x += 8) {
+      const p = a.data[y * w + x];
+      const q = b.data[y * w + x];
+      sa += p;
+      sb += q;
+      saa += p * p;
+      sbb += q * q;
+      sab += p * q;
+      n++;
+    }
+  }
+  const cov = sab / n - (sa / n) * (sb / n);
+  const va = saa / n - (sa / n) ** 2;
+  const vb = sbb / n - (sb / n) ** 2;
+  return cov / Math.sqrt(va * vb);
+}
+
+const launcher = new ProcessAgentLauncher();
+let app: App;
+const cleanup: Array<() => void> = [];
+
+beforeAll(async () => {
+  app = await startTestServer(launcher);
+});
+afterAll(async () => {
+  for (const f of cleanup.reverse()) f();
+  await app.close();
+  await until(() => launcher.handles.size === 0, 'agent processes to exit', 10_000);
+});
+
+async function callWithCamera(room: string, cam: HeadlessCamera) {
+  const a = await joinAs(app, room, 'A');
+  const b = await joinAs(app, room, 'B');
+  cleanup.push(
+    () => a.client.close(),
+    () => b.client.close(),
+    () => cam.stop(),
+  );
+  cam.start();
+  await a.client.publish(cam.tracks());
+  const frames = new FrameCollector(await b.client.waitForTrack(a.id, 'video'), true);
+  cleanup.push(() => frames.stop());
+  await frames.waitFrames(10);
+  return { a, b, frames };
+}
+
+function videoOf(client: HeadlessClient, id: string, video: 'raw' | 'processed') {
+  return nextEvent<Participant>(client, 'updated', (p) => p.id === id && p.video === video, 20_000);
+}
+
+describe('inference agent in the call (synthetic camera)', () => {
+  it('mode on: B receives the agent track; off: the camera; agent killed: the camera again, room survives', async () => {
+    const cam = new HeadlessCamera({ stamp: true, audio: true });
+    const { a, b, frames } = await callWithCamera('agent-synth', cam);
+
+    // Mode on: an agent process starts, joins, publishes; B's video for A switches to it.
+    const processed = videoOf(b.client, a.id, 'processed');
+    const ok = nextEvent<AgentStatus>(
+      b.client,
+      'agentstatus',
+      (s) => s.participantId === a.id && s.state === 'ok',
+      20_000,
+    );
+    expect(await a.client.settings({ mode: 'eyes' })).toEqual({ mode: 'eyes', identityId: null });
+    await processed;
+    const status = await ok;
+    expect(status.fps).toBeGreaterThan(0);
+    const before = frames.frames.length;
+    await frames.waitFrames(25);
+    // Passthrough processing: the received pictures are A's frames (their stamps read back, in order).
+    const stamps = frames.frames
+      .slice(before)
+      .map((f) => f.stamp)
+      .filter((s): s is number => s !== null);
+    expect(stamps.length).toBeGreaterThan(15);
+    for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
+    const stats = (await (await fetch(`${app.url}/stats`)).json()) as {
+      agents: AgentStatus[];
+      peers: number;
+    };
+    expect(stats.agents.find((s) => s.participantId === a.id)?.state).toBe('ok');
+    expect(stats.peers).toBe(3); // A, B and the agent
+    // Audio also flows through the agent (same stream as the processed video).
+    expect(b.client.remote.get(a.id)?.audio).toBeDefined();
+
+    // Settings change live, without a new agent.
+    const pids = [...launcher.handles].map((h) => h.pid);
+    await a.client.settings({ mode: 'both', identityId: 'id-1' });
+    expect([...launcher.handles].map((h) => h.pid)).toEqual(pids);
+
+    // Mode off: back to the raw camera, the agent process exits.
+    const raw = videoOf(b.client, a.id, 'raw');
+    await a.client.settings({ mode: 'none' });
+    await raw;
+    await until(() => launcher.handles.size === 0, 'the agent to exit');
+    await frames.waitFrames(15);
+    expect(frames.frames.at(-1)?.stamp).not.toBeNull();
+
+    // Mode on again, then the agent process dies: raw camera again, A and B are told, the room survives.
+    const processed2 = videoOf(b.client, a.id, 'processed');
+    await a.client.settings({ mode: 'eyes' });
+    await processed2;
+    const [handle] = [...launcher.handles];
+    const rawAgain = videoOf(b.client, a.id, 'raw');
+    const errorState = nextEvent<AgentStatus>(b.client, 'agentstatus', (s) => s.state === 'error');
+    const told = nextEvent<ServerErrorPush>(a.client, 'servererror', (e) => e.code === 'AGENT_UNAVAILABLE');
+    process.kill(handle.pid as number, 'SIGKILL');
+    await rawAgain;
+    await errorState;
+    await told;
+    const afterKill = frames.frames.length;
+    await frames.waitFrames(25);
+    expect(frames.frames.slice(afterKill).filter((f) => f.stamp !== null).length).toBeGreaterThan(15);
+    const room = app.signaling.stats().rooms.find((r) => r.name === 'agent-synth');
+    expect(room?.participants).toHaveLength(2);
+    expect(room?.peers).toBe(2);
+  }, 120_000);
+});
+
+describe.skipIf(!fixturesAvailable())(
+  'inference agent with a fixture driver clip (needs ../shared/fixtures)',
+  () => {
+    it("B's processed frames are A's clip frames (passthrough processor)", async () => {
+      const clip = await loadClip(resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg'), 60);
+      const cam = new HeadlessCamera({ clip, stamp: true });
+      const { a, b, frames } = await callWithCamera('agent-clip', cam);
+      const processed = videoOf(b.client, a.id, 'processed');
+      await a.client.settings({ mode: 'avatar', identityId: 's0' });
+      await processed;
+      const start = frames.frames.length;
+      await frames.waitFrames(30);
+      expect(frames.frames.length).toBeGreaterThan(start);
+      const last = frames.last as I420Frame;
+      const n = readStamp(last);
+      expect(n).not.toBeNull();
+      // The received picture matches the clip frame it was made from, and not a frame far from it.
+      const same = lumaCorrelation(last, clip[(n as number) % clip.length]);
+      const other = lumaCorrelation(last, clip[((n as number) + 30) % clip.length]);
+      expect(same).toBeGreaterThan(0.9);
+      expect(same).toBeGreaterThan(other);
+    }, 90_000);
+  },
+);

@@ -1,0 +1,182 @@
+// The agent's frame loop with real FrameProcessor implementations of controlled speed and failure.
+import { describe, expect, it } from 'vitest';
+import { type AudioChunk, AudioDelayLine } from '../../src/inference/agent/audio-delay.ts';
+import { FrameLoop } from '../../src/inference/agent/frame-loop.ts';
+import {
+  type AgentSettings,
+  type FrameProcessor,
+  loadProcessorFactory,
+  PassthroughProcessor,
+  type ProcessResult,
+} from '../../src/inference/agent/processor.ts';
+import type { I420Frame } from '../../src/inference/frame.ts';
+import { syntheticFrame } from '../../src/media/probe/camera.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Inverts the luma, taking `ms` per frame; fails on frames whose first pixel is odd when asked to. */
+class SlowInvert implements FrameProcessor {
+  readonly name = 'slow-invert';
+  constructor(
+    private ms: number,
+    private failOdd = false,
+  ) {}
+  async process(frame: I420Frame): Promise<ProcessResult> {
+    await sleep(this.ms);
+    if (this.failOdd && frame.data[0] % 2 === 1) throw new Error('model exploded');
+    const data = frame.data.slice();
+    for (let i = 0; i < frame.width * frame.height; i++) data[i] = 255 - data[i];
+    return { frame: { ...frame, data }, state: 'ok' };
+  }
+  close(): void {}
+}
+
+function pushAt(loop: FrameLoop, n: number, periodMs: number): Promise<I420Frame[]> {
+  return (async () => {
+    const sent: I420Frame[] = [];
+    for (let i = 0; i < n; i++) {
+      const f = syntheticFrame(64, 64, i);
+      sent.push(f);
+      loop.push(f);
+      await sleep(periodMs);
+    }
+    return sent;
+  })();
+}
+
+describe('FrameLoop', () => {
+  const eyes: AgentSettings = { mode: 'eyes', identityId: null };
+
+  it('keeps one frame in the slot: a slow processor drops frames, never queues them', async () => {
+    const out: I420Frame[] = [];
+    const loop = new FrameLoop({ processor: new SlowInvert(40), settings: eyes, output: (f) => out.push(f) });
+    await pushAt(loop, 30, 10);
+    await sleep(100);
+    const s = loop.stats();
+    loop.stop();
+    expect(s.framesIn).toBe(30);
+    expect(s.drops).toBeGreaterThan(10);
+    // Every frame that went in was either output or dropped: nothing waits in a queue.
+    expect(s.framesOut + s.drops).toBe(30);
+    expect(out.length).toBe(s.framesOut);
+    expect(s.state).toBe('ok');
+    expect(s.ms).toBeGreaterThan(0);
+  });
+
+  it('a failing processor yields the camera frame in eye-contact mode (never black, never frozen)', async () => {
+    const out: I420Frame[] = [];
+    const inputs: I420Frame[] = [];
+    const loop = new FrameLoop({
+      processor: new SlowInvert(1, true),
+      settings: eyes,
+      output: (f) => out.push(f),
+    });
+    for (let i = 0; i < 6; i++) {
+      const f = syntheticFrame(64, 64, i);
+      f.data[0] = i; // odd frames fail
+      inputs.push(f);
+      loop.push(f);
+      await sleep(15);
+    }
+    await sleep(30);
+    loop.stop();
+    expect(out).toHaveLength(6);
+    expect(out[1]).toBe(inputs[1]); // failure: the raw frame itself
+    expect(out[0]).not.toBe(inputs[0]); // success: the processed frame
+    expect(loop.stats().state).toBe('fallback-passthrough'); // the last frame (5) failed
+  });
+
+  it('in avatar mode a failure repeats the last good picture and reports fallback-still', async () => {
+    const out: I420Frame[] = [];
+    const loop = new FrameLoop({
+      processor: new SlowInvert(1, true),
+      settings: { mode: 'avatar', identityId: 'x' },
+      output: (f) => out.push(f),
+    });
+    const f0 = syntheticFrame(64, 64, 0);
+    f0.data[0] = 2;
+    loop.push(f0);
+    await sleep(20);
+    const f1 = syntheticFrame(64, 64, 1);
+    f1.data[0] = 3;
+    loop.push(f1);
+    await sleep(20);
+    expect(loop.stats().state).toBe('fallback-still');
+    expect(out[1]).toBe(out[0]);
+    loop.stop();
+  });
+
+  it('bridges a stalled processor with raw frames and reports busy', async () => {
+    const out: I420Frame[] = [];
+    const loop = new FrameLoop({
+      processor: new SlowInvert(600),
+      settings: eyes,
+      output: (f) => out.push(f),
+      stallMs: 100,
+    });
+    const sent = await pushAt(loop, 20, 20);
+    const s = loop.stats();
+    loop.stop();
+    expect(s.state).toBe('busy');
+    expect(out.some((f) => sent.includes(f))).toBe(true);
+  });
+
+  it('applies settings changes to the next frame', async () => {
+    const seen: string[] = [];
+    const processor: FrameProcessor = {
+      name: 'spy',
+      async process(frame, settings) {
+        seen.push(settings.mode);
+        return { frame, state: 'ok' };
+      },
+      close() {},
+    };
+    const loop = new FrameLoop({ processor, settings: eyes, output: () => undefined });
+    loop.push(syntheticFrame(16, 16, 0));
+    await sleep(10);
+    loop.settings = { mode: 'avatar', identityId: 'id1' };
+    loop.push(syntheticFrame(16, 16, 1));
+    await sleep(10);
+    loop.stop();
+    expect(seen).toEqual(['eyes', 'avatar']);
+  });
+
+  it('loads the passthrough processor when no module is configured', async () => {
+    const factory = await loadProcessorFactory(undefined);
+    const p = await factory(eyes);
+    expect(p).toBeInstanceOf(PassthroughProcessor);
+    const f = syntheticFrame(16, 16, 0);
+    expect((await p.process(f, eyes)).frame).toBe(f);
+    await expect(loadProcessorFactory('/nonexistent/module.ts')).rejects.toThrow();
+  });
+});
+
+describe('AudioDelayLine', () => {
+  it('releases audio after the set delay, in order', async () => {
+    const out: Array<{ n: number; at: number }> = [];
+    const line = new AudioDelayLine((c: AudioChunk) => out.push({ n: c.samples[0], at: performance.now() }));
+    line.setDelay(0);
+    const t0 = performance.now();
+    const chunk = (n: number): AudioChunk => ({
+      samples: Int16Array.from([n, 0, 0]),
+      sampleRate: 48000,
+      bitsPerSample: 16,
+      channelCount: 1,
+      numberOfFrames: 3,
+    });
+    line.push(chunk(1));
+    await sleep(30);
+    expect(out.map((o) => o.n)).toEqual([1]);
+    line.setDelay(60);
+    // The delay ramps up 2 ms per chunk: push enough chunks for it to reach the target.
+    for (let i = 2; i < 60; i++) {
+      line.push(chunk(i));
+      await sleep(10);
+    }
+    await sleep(150);
+    line.close();
+    expect(out.map((o) => o.n)).toEqual(Array.from({ length: 59 }, (_, i) => i + 1));
+    expect(line.delayMs).toBeGreaterThan(50);
+    expect(out[0].at - t0).toBeLessThan(30);
+  });
+});
