@@ -1,4 +1,5 @@
 // The call server: HTTP (static client, /healthz, /stats) + socket.io signaling + the SFU, on one port.
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -8,6 +9,7 @@ import type { AgentLauncher } from '../signaling/agents.ts';
 import { SignalingServer } from '../signaling/server.ts';
 import { createLogger } from '../util/logger.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
+import { createIdentityRoutes } from './identities/routes.ts';
 import { serveStatic } from './static.ts';
 
 const log = createLogger('server:app');
@@ -21,6 +23,8 @@ export interface AppOptions {
   clientDir?: string;
   launcher?: AgentLauncher;
   sfu?: SfuOptions;
+  /** Identity store folder (default: env IDENTITY_DIR or .cache/identities). */
+  identityDir?: string;
 }
 
 export interface App {
@@ -32,7 +36,8 @@ export interface App {
 }
 
 export function defaultClientDir(): string {
-  return resolve(PROJECT_ROOT, 'client');
+  const dist = resolve(PROJECT_ROOT, 'client', 'dist');
+  return existsSync(resolve(dist, 'index.html')) ? dist : resolve(PROJECT_ROOT, 'client');
 }
 
 export async function startApp(opts: AppOptions = {}): Promise<App> {
@@ -42,6 +47,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   const sfu = createSfu(opts.sfu);
   let url = '';
   let signaling: SignalingServer | null = null;
+  const identities = createIdentityRoutes({ dir: opts.identityDir });
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -54,6 +60,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       res.end(JSON.stringify(signaling?.stats() ?? {}));
       return;
     }
+    if (identities.handle(req, res)) return;
     if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: false, error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
@@ -77,6 +84,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     async close() {
       if (closed) return;
       closed = true;
+      await identities.close();
       await sig.close(); // closes rooms, agents and the HTTP server (socket.io owns it now)
       sfu.close();
       http.closeAllConnections?.();

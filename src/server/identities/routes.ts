@@ -1,0 +1,242 @@
+// HTTP routes of the identity API (JSON answers `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`):
+//   POST   /api/identities                  multipart/form-data: `photo` (1..MAX_PHOTOS files of one person), `name`;
+//                                           or one raw image body (content-type image/*) -> 201 { identity }
+//   GET    /api/identities                  the caller's identities -> { identities }
+//   GET    /api/identities/<id>             -> { identity }
+//   DELETE /api/identities/<id>             -> {}
+//   GET    /api/identities/<id>/photos/<n>  the stored JPEG (the id is the capability; no owner needed)
+// The caller is named by the `x-gazecam-owner` header: a random token the client keeps (localStorage).
+import { createReadStream } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError, type ErrorCode, toAppError } from '../../util/errors.ts';
+import { createLogger } from '../../util/logger.ts';
+import { FaceChecker } from './face-check.ts';
+import { checkImage, DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-check.ts';
+import { type IdentityRecord, IdentityStore, type NewPhoto } from './store.ts';
+
+const log = createLogger('server:identities');
+
+export const IDENTITY_API = '/api/identities';
+export const OWNER_HEADER = 'x-gazecam-owner';
+export const MAX_PHOTOS = 8;
+const OWNER_RE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** An identity as the client sees it. */
+export interface IdentityJson {
+  id: string;
+  name: string;
+  createdAt: string;
+  photos: Array<{
+    url: string;
+    width: number;
+    height: number;
+    box: { x: number; y: number; width: number; height: number };
+  }>;
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_REQUEST: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  IMAGE_TOO_LARGE: 413,
+  IMAGE_INVALID: 422,
+  NO_FACE: 422,
+  MULTIPLE_FACES: 422,
+  MODEL_MISSING: 503,
+  MODEL_INVALID: 503,
+  CLOSED: 503,
+};
+
+export interface IdentityRoutesOptions {
+  dir?: string;
+  limits?: ImageLimits;
+  /** Checks faces (default: a lazily created FaceChecker, shared by all uploads). */
+  faceChecker?: () => Promise<Pick<FaceChecker, 'check' | 'close'>>;
+}
+
+export interface IdentityRoutes {
+  readonly store: IdentityStore;
+  /** Handles the request when it is an identity route; returns false otherwise. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  close(): Promise<void>;
+}
+
+export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): IdentityRoutes {
+  const store = new IdentityStore(opts.dir);
+  const limits = opts.limits ?? DEFAULT_IMAGE_LIMITS;
+  let checker: Promise<Pick<FaceChecker, 'check' | 'close'>> | null = null;
+  let closed = false;
+  const getChecker = () => {
+    if (!checker) {
+      checker = (opts.faceChecker ?? FaceChecker.create)();
+      checker.catch(() => (checker = null)); // a failed model build is retried on the next upload
+    }
+    return checker;
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
+    const method = req.method ?? 'GET';
+    // parts: [] | [id] | [id, 'photos', n]
+    if (parts.length === 3 && parts[1] === 'photos' && (method === 'GET' || method === 'HEAD')) {
+      const file = await store.photoPath(parts[0], Number(parts[2].replace(/\.jpg$/, '')));
+      if (!file) throw new AppError('NOT_FOUND', 'no such photo');
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=3600' });
+      if (method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
+      return;
+    }
+    const owner = ownerOf(req);
+    if (parts.length === 0 && method === 'GET') {
+      const list = await store.list(owner);
+      return send(res, 200, { ok: true, identities: list.map(toJson) });
+    }
+    if (parts.length === 0 && method === 'POST') {
+      if (closed) throw new AppError('CLOSED', 'server is shutting down');
+      const identity = await upload(req, owner);
+      return send(res, 201, { ok: true, identity: toJson(identity) });
+    }
+    if (parts.length === 1 && method === 'GET') {
+      const r = await store.get(parts[0]);
+      if (!r) throw new AppError('NOT_FOUND', `no identity ${parts[0]}`);
+      return send(res, 200, { ok: true, identity: toJson(r) });
+    }
+    if (parts.length === 1 && method === 'DELETE') {
+      await store.remove(owner, parts[0]);
+      return send(res, 200, { ok: true });
+    }
+    throw new AppError('NOT_FOUND', `no route ${method} ${req.url}`);
+  }
+
+  async function upload(req: IncomingMessage, owner: string): Promise<IdentityRecord> {
+    const type = req.headers['content-type'] ?? '';
+    const body = await readBody(req, limits.maxBytes * MAX_PHOTOS + 64 * 1024);
+    const files: Array<{ label: string; bytes: Uint8Array }> = [];
+    let name = '';
+    if (type.startsWith('multipart/form-data')) {
+      let form: FormData;
+      try {
+        form = await new Request('http://local/', {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body,
+        }).formData();
+      } catch {
+        throw new AppError('BAD_REQUEST', 'malformed multipart body');
+      }
+      const n = form.get('name');
+      if (typeof n === 'string') name = n.trim().slice(0, 64);
+      for (const f of form.getAll('photo')) {
+        if (typeof f === 'string') throw new AppError('BAD_REQUEST', '"photo" must be a file');
+        files.push({
+          label: f.name || `photo ${files.length + 1}`,
+          bytes: new Uint8Array(await f.arrayBuffer()),
+        });
+      }
+    } else if (body.length > 0) {
+      files.push({ label: 'photo', bytes: body });
+    }
+    if (files.length === 0) throw new AppError('BAD_REQUEST', 'no photo in the upload (field "photo")');
+    if (files.length > MAX_PHOTOS) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `too many photos (${files.length}; at most ${MAX_PHOTOS} of one person)`,
+      );
+    }
+    // Sharp checks first for all photos (cheap, and the common mistakes), then the faces.
+    const images = [];
+    for (const f of files) images.push(await checkImage(f.bytes, f.label, limits));
+    let faces: Pick<FaceChecker, 'check' | 'close'>;
+    try {
+      faces = await getChecker();
+    } catch (e) {
+      const err = toAppError(e, 'MODEL_MISSING');
+      throw new AppError(err.code, `face check unavailable: ${err.message}`);
+    }
+    const photos: NewPhoto[] = [];
+    for (const [i, img] of images.entries()) {
+      const { box } = await faces.check(img.rgba, files[i].label);
+      photos.push({ jpeg: img.jpeg, width: img.rgba.width, height: img.rgba.height, box });
+    }
+    const record = await store.create(owner, name || files[0].label.replace(/\.[^.]*$/, ''), photos);
+    log.info(`identity ${record.id} (${record.name}): ${photos.length} photo(s)`);
+    return record;
+  }
+
+  return {
+    store,
+    handle(req, res) {
+      const path = new URL(req.url ?? '/', 'http://local').pathname;
+      if (path !== IDENTITY_API && !path.startsWith(`${IDENTITY_API}/`)) return false;
+      const parts = path.slice(IDENTITY_API.length).split('/').filter(Boolean).map(decodeURIComponent);
+      route(req, res, parts).catch((e) => {
+        const err = toAppError(e);
+        if (err.code === 'INTERNAL') log.error('identity request failed', e);
+        // Drain what the client still sends so it reads the answer instead of a reset connection.
+        req.resume();
+        if (!res.headersSent) send(res, STATUS[err.code] ?? 500, { ok: false, error: err.toJSON() });
+        else res.destroy();
+      });
+      return true;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const c = checker;
+      checker = null;
+      if (c) await c.then((x) => x.close()).catch(() => undefined);
+    },
+  };
+}
+
+function ownerOf(req: IncomingMessage): string {
+  const v = req.headers[OWNER_HEADER];
+  const token = Array.isArray(v) ? v[0] : v;
+  if (!token || !OWNER_RE.test(token)) {
+    throw new AppError(
+      'BAD_REQUEST',
+      `missing or malformed ${OWNER_HEADER} header (16-128 letters, digits, _ or -)`,
+    );
+  }
+  return token;
+}
+
+function toJson(r: IdentityRecord): IdentityJson {
+  return {
+    id: r.id,
+    name: r.name,
+    createdAt: r.createdAt,
+    photos: r.photos.map((p, i) => ({
+      url: `${IDENTITY_API}/${r.id}/photos/${i}.jpg`,
+      width: p.width,
+      height: p.height,
+      box: p.box,
+    })),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max)
+    throw new AppError('IMAGE_TOO_LARGE', `upload too large (${declared} bytes; at most ${max})`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw new AppError('IMAGE_TOO_LARGE', `upload too large (more than ${max} bytes)`);
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return all;
+}
