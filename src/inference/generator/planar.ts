@@ -20,7 +20,7 @@ export function planarToRgba(
   planar: Float32Array,
   width: number,
   height: number,
-  out = new Uint8Array(4 * width * height),
+  out: Uint8Array = new Uint8Array(4 * width * height),
 ): RgbaFrame {
   const n = width * height;
   for (let i = 0; i < n; i++) {

@@ -1,0 +1,240 @@
+// FramePipeline: one camera frame -> the processed frame. Tracker -> geometry (re-enactment targets, eye-contact
+// policy) -> dense flow -> generator -> composition, with per-stage timings and the fallbacks the design asks
+// for (avatar: the identity's still with the last good pose; eye contact: the original frame).
+import { AppError } from '../../util/errors.ts';
+import { createLogger } from '../../util/logger.ts';
+import type { FaceResult, Frame } from '../frame.ts';
+import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
+import { Generator } from '../generator/generator.ts';
+import { planarToRgba } from '../generator/planar.ts';
+import { rgbaToI420 } from '../image.ts';
+import { applyRedirect, type GazeRedirect, gazeRedirect } from './gaze-policy.ts';
+import {
+  DEFAULT_FRAMING,
+  type Framing,
+  type IdentityInput,
+  type IdentityPhoto,
+  type Landmarker,
+  prepareIdentityPhoto,
+} from './identity.ts';
+import { LiveEyes } from './live-eyes.ts';
+import { RelativeRetargeter } from './retarget.ts';
+
+const log = createLogger('inference:pipeline');
+
+export type PipelineMode = 'avatar' | 'eyes' | 'both' | 'none';
+export type PipelineState = 'ok' | 'no-face' | 'fallback-still' | 'fallback-passthrough';
+
+export interface StageTimings {
+  track: number;
+  geometry: number;
+  flow: number;
+  generate: number;
+  compose: number;
+  total: number;
+}
+
+export const STAGES = ['track', 'geometry', 'flow', 'generate', 'compose', 'total'] as const;
+
+export interface PipelineResult {
+  /** Output frame, same pixel format as the input (avatar: size x size; otherwise the input's size). */
+  frame: Frame;
+  state: PipelineState;
+  timings: StageTimings;
+  /** The driver's face this frame (null when none was found). */
+  face: FaceResult | null;
+  /** Target landmarks the avatar was rendered at (avatar modes). */
+  target: Float32Array | null;
+  /** Eye-contact redirect applied this frame (eyes / both). */
+  redirect: GazeRedirect | null;
+}
+
+export interface FramePipelineOptions {
+  /** Avatar output size (square). Default 256. */
+  size?: number;
+  /** A replacement generator model (same contract). */
+  generatorPath?: string;
+  /** Face tracker; the pipeline closes it on close() when it created it. */
+  tracker?: Landmarker & { close(): Promise<void> | void };
+  /** Crop framing of identity photos. */
+  framing?: Framing | 'full';
+}
+
+export interface Identity {
+  photos: IdentityPhoto[];
+  renderer: AvatarRenderer;
+  retargeter: RelativeRetargeter;
+}
+
+const zeroTimings = (): StageTimings => ({
+  track: 0,
+  geometry: 0,
+  flow: 0,
+  generate: 0,
+  compose: 0,
+  total: 0,
+});
+
+export class FramePipeline {
+  readonly size: number;
+  readonly #tracker: Landmarker & { close(): Promise<void> | void };
+  readonly #ownsTracker: boolean;
+  readonly #generator: Generator;
+  readonly #eyeGenerator: Generator;
+  readonly #eyes: LiveEyes;
+  readonly #framing: Framing | 'full';
+  #identity: Identity | null = null;
+  #lastTarget: Float32Array | null = null;
+  #closed = false;
+  #rgbaOut: Uint8Array;
+
+  private constructor(
+    size: number,
+    tracker: Landmarker & { close(): Promise<void> | void },
+    ownsTracker: boolean,
+    generator: Generator,
+    eyeGenerator: Generator,
+    framing: Framing | 'full',
+  ) {
+    this.size = size;
+    this.#tracker = tracker;
+    this.#ownsTracker = ownsTracker;
+    this.#generator = generator;
+    this.#eyeGenerator = eyeGenerator;
+    this.#eyes = new LiveEyes(eyeGenerator);
+    this.#framing = framing;
+    this.#rgbaOut = new Uint8Array(4 * size * size);
+  }
+
+  static async create(opts: FramePipelineOptions = {}): Promise<FramePipeline> {
+    const size = opts.size ?? 256;
+    if (!Number.isInteger(size) || size < 64 || size > 1024)
+      throw new AppError('BAD_REQUEST', `avatar size ${size} is not an integer in 64..1024`);
+    let tracker = opts.tracker;
+    const owns = !tracker;
+    if (!tracker) {
+      const { FaceTracker } = await import('../face/tracker.ts');
+      tracker = await FaceTracker.create();
+    }
+    let generator: Generator | null = null;
+    try {
+      generator = await Generator.create({ modelPath: opts.generatorPath });
+      // Eye contact always uses the built-in generator: it redraws eyes on the live frame, not a whole head.
+      const eyeGenerator = opts.generatorPath ? await Generator.create() : generator;
+      return new FramePipeline(size, tracker, owns, generator, eyeGenerator, opts.framing ?? DEFAULT_FRAMING);
+    } catch (e) {
+      await generator?.close();
+      if (owns) await tracker.close();
+      throw e;
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get identity(): Identity | null {
+    return this.#identity;
+  }
+
+  /** Sets the avatar identity from 1..M photos of one person (landmarks found once). Throws NO_FACE. */
+  async setIdentity(inputs: readonly IdentityInput[]): Promise<Identity> {
+    this.#check();
+    if (inputs.length === 0) throw new AppError('BAD_REQUEST', 'an identity needs at least one photo');
+    const photos: IdentityPhoto[] = [];
+    for (const input of inputs)
+      photos.push(await prepareIdentityPhoto(input, this.#tracker, this.size, this.#framing));
+    this.#tracker.reset();
+    const renderer = new AvatarRenderer(this.#generator, photos, this.size, this.size);
+    this.#identity = { photos, renderer, retargeter: new RelativeRetargeter(photos[0].landmarks) };
+    this.#lastTarget = null;
+    log.info(`identity set: ${photos.length} photo(s) at ${this.size}px`);
+    return this.#identity;
+  }
+
+  clearIdentity(): void {
+    this.#identity = null;
+    this.#lastTarget = null;
+  }
+
+  /** Processes one frame. Never throws for a missing face: returns the mode's fallback instead. */
+  async process(frame: Frame, mode: PipelineMode): Promise<PipelineResult> {
+    this.#check();
+    const t0 = performance.now();
+    const timings = zeroTimings();
+    const result: PipelineResult = { frame, state: 'ok', timings, face: null, target: null, redirect: null };
+    if (mode === 'none') return result;
+    const avatar = mode === 'avatar' || mode === 'both';
+    if (avatar && !this.#identity) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
+    const face = await this.#tracker.track(frame);
+    const t1 = performance.now();
+    timings.track = t1 - t0;
+    result.face = face;
+    if (!avatar) {
+      if (!face) {
+        result.state = 'fallback-passthrough';
+      } else {
+        const target = Float32Array.from(face.landmarks);
+        const redirect = gazeRedirect(face.landmarks);
+        applyRedirect(target, redirect);
+        result.redirect = redirect;
+        const t2 = performance.now();
+        timings.geometry = t2 - t1;
+        if (redirect.weight > 0) {
+          const copy: Frame = { ...frame, data: Uint8Array.from(frame.data) } as Frame;
+          await this.#eyes.apply(copy, face.landmarks, target);
+          result.frame = copy;
+        }
+        timings.generate = performance.now() - t2;
+      }
+      timings.total = performance.now() - t0;
+      return result;
+    }
+    const id = this.#identity as Identity;
+    let target: Float32Array | null = null;
+    if (face) {
+      target = id.retargeter.retarget(face.landmarks);
+      if (mode === 'both') {
+        result.redirect = gazeRedirect(target);
+        applyRedirect(target, result.redirect);
+      }
+      this.#lastTarget = Float32Array.from(target);
+    } else {
+      result.state = 'fallback-still';
+      target = this.#lastTarget;
+    }
+    const t2 = performance.now();
+    timings.geometry = t2 - t1;
+    const at: AvatarTimings = { flow: 0, generate: 0, compose: 0 };
+    const planar = target ? await id.renderer.render(target, at) : id.renderer.restImage;
+    result.target = target;
+    timings.flow = at.flow;
+    timings.generate = at.generate;
+    const t3 = performance.now();
+    const rgba = planarToRgba(planar, this.size, this.size, this.#rgbaOut);
+    result.frame = frame.format === 'rgba' ? { ...rgba, data: Uint8Array.from(rgba.data) } : rgbaToI420(rgba);
+    timings.compose = at.compose + (performance.now() - t3);
+    timings.total = performance.now() - t0;
+    return result;
+  }
+
+  /** Forget the driver's reference pose (the next tracked frame becomes "no motion"). */
+  resetDriver(): void {
+    this.#identity?.retargeter.reset();
+    this.#tracker.reset();
+  }
+
+  #check(): void {
+    if (this.#closed) throw new AppError('CLOSED', 'frame pipeline is closed');
+  }
+
+  /** Idempotent; closes the generator(s) and the tracker when the pipeline created it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#identity = null;
+    await this.#generator.close();
+    if (this.#eyeGenerator !== this.#generator) await this.#eyeGenerator.close();
+    if (this.#ownsTracker) await this.#tracker.close();
+  }
+}
