@@ -238,14 +238,16 @@ export function eyeMeshSize(lat = 4, lon = 12, iris = 16): number {
  * rings of `lon` points) followed by the iris ring (`iris` points) for gaze `direction` (unit, image axes).
  */
 export function eyeMesh(
-  eye: EyeGaze,
+  eye: { centre: ArrayLike<number>; radius: number; irisRadius: number },
   direction: ArrayLike<number>,
   out: Float32Array = new Float32Array(eyeMeshSize() * 3),
   lat = 4,
   lon = 12,
   iris = 16,
 ): Float32Array {
-  const [cx, cy, cz] = eye.centre;
+  const cx = eye.centre[0];
+  const cy = eye.centre[1];
+  const cz = eye.centre[2];
   const r = eye.radius;
   let k = 0;
   out[k++] = cx;
