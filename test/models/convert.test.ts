@@ -78,7 +78,7 @@ describe('converter ops against TF.js', () => {
     const padded = g.op('pad', 'Pad', [pool, g.ints('pad/p', [0, 0, 0, 0, 0, 0, 0, 2], [4, 2])]);
     const branch = g.conv('br', pool, [3, 3, 2, 4], { fused: ['BiasAdd'] });
     const sum = g.op('sum', 'AddV2', [padded, branch]);
-    const act = g.op('act', 'Prelu', [sum, g.weight('act/alpha', [1, 1, 4], { lo: 0, hi: 0.5 })]);
+    const act = g.op('act', 'Prelu', [sum, g.weight('act/alpha', [1, 1, 4], { lo: -1.5, hi: 1.5 })]);
     const cat = g.op('cat', 'ConcatV2', [act, padded, g.ints('cat/axis', [3], [])], { N: { i: '2' } });
     g.op('flat', 'Reshape', [cat, g.ints('flat/shape', [-1, 128])]);
     const [a, b] = await check(

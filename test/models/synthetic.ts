@@ -123,7 +123,7 @@ export class TfGraphWriter {
     const channels = opts.depthwise ? kernel[2]! * kernel[3]! : kernel[3]!;
     if (fused[0] === 'BiasAdd') args.push(this.weight(`${name}/b`, [channels]));
     if (fused.includes('Prelu'))
-      args.push(this.weight(`${name}/alpha`, [1, 1, channels], { lo: 0, hi: 0.5 }));
+      args.push(this.weight(`${name}/alpha`, [1, 1, channels], { lo: -1.5, hi: 1.5 }));
     const st = opts.stride ?? 1;
     const attr: Record<string, Attr> = {
       strides: ints([1, st, st, 1]),

@@ -1,5 +1,6 @@
 // Conversion state: which ONNX value holds each TF tensor and in what layout. Activations of rank 4 live in
 // NCHW inside the ONNX graph (what ONNX convolutions want); everything else keeps TF's own layout ("plain").
+import { AppError } from '../../util/errors.ts';
 import type { GraphBuilder } from '../onnx/builder.ts';
 import { unsupported } from './ops/attrs.ts';
 import { nhwcBroadcastToNchw } from './ops/tensor.ts';
@@ -36,7 +37,8 @@ export class ConvertContext {
 
   node(name: string): TfNode {
     const n = this.#nodes.get(name);
-    if (!n) throw new Error(`graph has no node ${name}`);
+    if (!n)
+      throw new AppError('MODEL_INVALID', `graph has no node ${name} (multi-output nodes are not supported)`);
     return n;
   }
 

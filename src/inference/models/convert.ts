@@ -1,6 +1,7 @@
 // TF.js graph model -> ONNX bytes. The model boundary keeps TF's layout (NHWC in, TF-shaped outputs);
 // inside, rank-4 activations are NCHW, transposed once after the input and once before an output or a
 // reshape that needs TF's element order.
+import { AppError } from '../../util/errors.ts';
 import { type Dim, GraphBuilder } from '../onnx/builder.ts';
 import { ConvertContext, type Value } from './context.ts';
 import { attrShape, unsupported } from './ops/attrs.ts';
@@ -8,7 +9,7 @@ import { OP_HANDLERS } from './ops/index.ts';
 import type { TfGraphModel, TfNode } from './tfjs-graph.ts';
 
 /** Bump when the converter's output changes, so cached models are rebuilt. */
-export const CONVERTER_VERSION = 2;
+export const CONVERTER_VERSION = 3;
 
 export interface OutputSpec {
   /** TF node whose tensor is the output (e.g. "Identity_2", "global_pooling/Mean"). */
@@ -45,7 +46,8 @@ export function convertGraph(model: TfGraphModel, opts: ConvertOptions): Uint8Ar
       return v.rank === 4 ? c.toNchw(v) : v;
     },
   });
-  if (placeholders(model).length === 0) throw new Error(`${opts.name}: graph has no input`);
+  if (placeholders(model).length === 0)
+    throw new AppError('MODEL_INVALID', `${opts.name}: graph has no input`);
   for (const out of opts.outputs) {
     const v = ctx.toPlain(ctx.value(out.node));
     b.output(v.name, out.name, 'float32', out.dims);

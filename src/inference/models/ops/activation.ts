@@ -33,12 +33,33 @@ export function applyActivation(
       );
     case 'Prelu': {
       if (!alpha) throw unsupported(node, 'Prelu without a constant slope');
+      if (x.layout === 'nchw' && alpha.tensor.data.length > 1)
+        return out(preluAsConvs(ctx, x, alpha.tensor, alpha.key));
       const slope = ctx.broadcastConst(alpha.tensor, x, alpha.key);
       return out(b.op('PRelu', [x.name, slope.name]));
     }
     default:
       throw unsupported(node, `activation ${kind} not supported`);
   }
+}
+
+/** PReLU as relu(x) + (-alpha) * relu(-x), the two scalings as 1x1 depthwise convolutions (the first with its
+ * Relu fused, the second with the Add fused). ONNX Runtime's CPU PRelu cannot stay in its blocked NCHWc layout
+ * and costs a reorder on each side; this form stays in it and makes facemesh and iris ~2-3x faster. */
+function preluAsConvs(ctx: ConvertContext, x: Value, alpha: TfTensor, key: string): string {
+  const b = ctx.b;
+  const c = alpha.data.length;
+  const dw = (values: Float32Array, k: string) =>
+    ctx.constant({ dtype: 'float32', shape: [c, 1, 1, 1], data: values }, `${key}#${k}`);
+  const minusOne = dw(new Float32Array(c).fill(-1), 'minus1');
+  const minusAlpha = dw(
+    Float32Array.from(alpha.data, (v) => -v),
+    'minusalpha',
+  );
+  const attrs = { group: c, kernel_shape: [1, 1] };
+  const pos = b.op('Relu', [x.name]);
+  const negPart = b.op('Relu', [b.op('Conv', [x.name, minusOne], attrs)]);
+  return b.op('Add', [b.op('Conv', [negPart, minusAlpha], attrs), pos]);
 }
 
 export function unaryActivation(ctx: ConvertContext, node: TfNode): Value {
