@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cropJs, UNIT } from '../../src/inference/face/crop-js.ts';
+import { cropJs, SIGNED, UNIT } from '../../src/inference/face/crop-js.ts';
+import { OnnxCropper } from '../../src/inference/face/crop-onnx.ts';
 import { cropToImage, mapPoints, roiFromPoints } from '../../src/inference/face/roi.ts';
 import type { RgbaFrame } from '../../src/inference/frame.ts';
 import { rgbaToI420 } from '../../src/inference/image.ts';
+import { SessionGroup } from '../../src/inference/onnx/runtime.ts';
 
 function gradient(w: number, h: number): RgbaFrame {
   const data = new Uint8Array(w * h * 4);
@@ -61,5 +63,33 @@ describe('rois and crops', () => {
     const a = new Float32Array(4 * 4 * 3).fill(9);
     cropJs(f, m, 4, UNIT, a);
     expect(a.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('crops in onnxruntime (GridSample graph)', () => {
+  it('match the TypeScript crops for RGBA and I420, rotated, mirrored and off the frame edge', async () => {
+    const group = new SessionGroup();
+    try {
+      const f = gradient(97, 81);
+      const maps = [
+        cropToImage({ cx: 40, cy: 30, width: 50, height: 50, angle: 0.3 }, 24),
+        cropToImage({ cx: 90, cy: 75, width: 30, height: 30, angle: -0.2 }, 24, true),
+      ];
+      const c = new OnnxCropper(group, 'test-crop', 24, SIGNED);
+      for (const frame of [f, rgbaToI420(f)]) {
+        const t = await c.crop(frame, maps);
+        expect(t.dims).toEqual([2, 24, 24, 3]);
+        const want = new Float32Array(2 * 24 * 24 * 3);
+        maps.forEach((m, i) => {
+          cropJs(frame, m, 24, SIGNED, want, i * 24 * 24 * 3);
+        });
+        const got = t.data as Float32Array;
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        expect(worst).toBeLessThan(1e-3);
+      }
+    } finally {
+      await group.close();
+    }
   });
 });

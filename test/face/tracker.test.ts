@@ -71,6 +71,20 @@ describe.skipIf(!fixturesAvailable())(
       expect(nme(b.landmarks, a.landmarks)).toBeLessThan(0.01);
     });
 
+    it('gives the same landmarks with crops in onnxruntime as with TypeScript crops', async () => {
+      const onnx = await FaceTracker.create({ smoothing: false, crop: 'onnx' });
+      try {
+        const rgba = await decodeImage(readMjpeg(join(FIXTURES_DIR, 'drivers', 'd9.mjpeg'))[0]);
+        tracker.reset();
+        const a = await tracker.track(rgba);
+        const b = await onnx.track(rgba);
+        expect(a && b).toBeTruthy();
+        if (a && b) expect(nme(b.landmarks, a.landmarks)).toBeLessThan(1e-3);
+      } finally {
+        await onnx.close();
+      }
+    });
+
     it('finds the face in every frame of every driver clip, running the detector only to start', async () => {
       const clips = readdirSync(join(FIXTURES_DIR, 'drivers')).filter((f) => f.endsWith('.mjpeg'));
       expect(clips.length).toBeGreaterThan(0);

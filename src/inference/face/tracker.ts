@@ -8,7 +8,7 @@ import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { type Box, type FaceResult, type Frame, LANDMARK_COUNT, LEFT_IRIS, RIGHT_IRIS } from '../frame.ts';
 import { ensureModel } from '../models/registry.ts';
-import { type OnnxSession, ort, SessionGroup } from '../onnx/runtime.ts';
+import { type OnnxSession, SessionGroup } from '../onnx/runtime.ts';
 import {
   blazefaceAnchors,
   DETECTOR_SIZE,
@@ -16,7 +16,8 @@ import {
   decodeDetections,
   weightedNms,
 } from './blazeface.ts';
-import { cropJs, SIGNED, UNIT } from './crop-js.ts';
+import { SIGNED, UNIT } from './crop-js.ts';
+import { type CropBackend, type Cropper, createCropper } from './cropper.ts';
 import {
   contourToMesh,
   EYE_CONTOUR_COUNT,
@@ -46,6 +47,8 @@ export interface FaceTrackerOptions {
   irisScale?: number;
   /** Threads per onnxruntime session (default: runtime's ORT_THREADS / 1). */
   intraOpThreads?: number;
+  /** Where crops run: 'js' (default; faster on the CPU provider, see bench/crop.ts) or 'onnx' (GridSample graph). */
+  crop?: CropBackend;
 }
 
 /** Smoothing defaults for live use: speeds are in face widths per second. */
@@ -62,10 +65,9 @@ export class FaceTracker {
   readonly #meshScale: number;
   readonly #irisScale: number;
   readonly #filter: OneEuroFilter | null;
-  // Reused input buffers.
-  readonly #detIn = new Float32Array(DETECTOR_SIZE * DETECTOR_SIZE * 3);
-  readonly #meshIn = new Float32Array(MESH_SIZE * MESH_SIZE * 3);
-  readonly #irisIn = new Float32Array(2 * IRIS_SIZE * IRIS_SIZE * 3);
+  readonly #detCrop: Cropper;
+  readonly #meshCrop: Cropper;
+  readonly #irisCrop: Cropper;
   readonly #contourMap = { right: contourToMesh('right'), left: contourToMesh('left') };
   readonly #lidMap = { right: contourToMesh('right', true), left: contourToMesh('left', true) };
   #roi: Roi | null = null;
@@ -87,6 +89,10 @@ export class FaceTracker {
     this.#irisScale = opts.irisScale ?? 2.3;
     const sm = opts.smoothing ?? true;
     this.#filter = sm === false ? null : new OneEuroFilter(sm === true ? SMOOTHING : { ...SMOOTHING, ...sm });
+    const backend = opts.crop ?? 'js';
+    this.#detCrop = createCropper(backend, group, 'crop-detector', DETECTOR_SIZE, SIGNED);
+    this.#meshCrop = createCropper(backend, group, 'crop-mesh', MESH_SIZE, UNIT);
+    this.#irisCrop = createCropper(backend, group, 'crop-iris', IRIS_SIZE, UNIT);
   }
 
   static async create(opts: FaceTrackerOptions = {}): Promise<FaceTracker> {
@@ -172,8 +178,7 @@ export class FaceTracker {
     const side = Math.max(frame.width, frame.height);
     const roi: Roi = { cx: frame.width / 2, cy: frame.height / 2, width: side, height: side, angle: 0 };
     const m = cropToImage(roi, DETECTOR_SIZE);
-    cropJs(frame, m, DETECTOR_SIZE, SIGNED, this.#detIn);
-    const input = new ort.Tensor('float32', this.#detIn, [1, DETECTOR_SIZE, DETECTOR_SIZE, 3]);
+    const input = await this.#detCrop.crop(frame, [m]);
     const out = await this.#detector.run({ [this.#detector.inputNames[0]]: input });
     const f32 = (name: string) => out[name].data as Float32Array;
     const dets: Detection[] = [];
@@ -220,11 +225,8 @@ export class FaceTracker {
     roi: Roi,
   ): Promise<{ landmarks: Float32Array; score: number; contours: FaceResult['eyeContours'] } | null> {
     const m = cropToImage(roi, MESH_SIZE);
-    cropJs(frame, m, MESH_SIZE, UNIT, this.#meshIn);
-    const out = await this.#mesh.run(
-      { [this.#mesh.inputNames[0]]: new ort.Tensor('float32', this.#meshIn, [1, MESH_SIZE, MESH_SIZE, 3]) },
-      ['mesh', 'faceflag'],
-    );
+    const input = await this.#meshCrop.crop(frame, [m]);
+    const out = await this.#mesh.run({ [this.#mesh.inputNames[0]]: input }, ['mesh', 'faceflag']);
     const score = (out.faceflag.data as Float32Array)[0];
     if (!(score >= this.#minPresence)) return null;
     const landmarks = new Float32Array(LANDMARK_COUNT * 3);
@@ -243,12 +245,8 @@ export class FaceTracker {
     const leftRoi = roiFromSegment(l1[0], l1[1], l0[0], l0[1], this.#irisScale);
     const mr = cropToImage(rightRoi, IRIS_SIZE);
     const ml = cropToImage(leftRoi, IRIS_SIZE, true);
-    const n = IRIS_SIZE * IRIS_SIZE * 3;
-    cropJs(frame, mr, IRIS_SIZE, UNIT, this.#irisIn, 0);
-    cropJs(frame, ml, IRIS_SIZE, UNIT, this.#irisIn, n);
-    const out = await this.#iris.run({
-      [this.#iris.inputNames[0]]: new ort.Tensor('float32', this.#irisIn, [2, IRIS_SIZE, IRIS_SIZE, 3]),
-    });
+    const input = await this.#irisCrop.crop(frame, [mr, ml]);
+    const out = await this.#iris.run({ [this.#iris.inputNames[0]]: input });
     const eye = out.eye.data as Float32Array;
     const per = (EYE_CONTOUR_COUNT + IRIS_POINTS) * 3;
     const right = new Float32Array((EYE_CONTOUR_COUNT + IRIS_POINTS) * 3);
