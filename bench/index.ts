@@ -8,10 +8,6 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   tracker: () => import('./tracker.ts'),
   crop: () => import('./crop.ts'),
   models: () => import('./models.ts'),
-  call: () => import('./call.ts'),
-  pipeline: () => import('./pipeline.ts'),
-  quality: () => import('./quality.ts'),
-  geometry: () => import('./geometry.ts'),
 };
 
 async function main(): Promise<void> {
