@@ -1,6 +1,6 @@
 // The converted-model cache: build once, reuse, rebuild on --force or a changed key, atomic under races.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,9 @@ import {
   FACE_MODEL_NAMES,
   FACE_MODELS,
   type FaceModelName,
+  sourcePath,
 } from '../../src/inference/models/registry.ts';
+import { humanModelsDir } from '../../src/inference/models/tfjs-graph.ts';
 import { createSession } from '../../src/inference/onnx/runtime.ts';
 
 const dirs: string[] = [];
@@ -92,6 +94,20 @@ describe('model cache', () => {
     await writeFile(other, 'not ours to delete');
     const path = await ensureModel('iris', { cacheDir });
     expect((await readdir(cacheDir)).sort()).toEqual([basename(other), basename(path)].sort());
+  });
+
+  it('a changed source gives a new key: rebuilt, and the old file removed', async () => {
+    const cacheDir = await tmp();
+    const sourceDir = await tmp();
+    await copyFile(sourcePath('iris'), join(sourceDir, 'iris.json'));
+    await copyFile(join(humanModelsDir(), 'iris.bin'), join(sourceDir, 'iris.bin'));
+    const before = await ensureModel('iris', { cacheDir, sourceDir });
+    const bin = await readFile(join(sourceDir, 'iris.bin'));
+    bin[100] = bin[100]! ^ 1;
+    await writeFile(join(sourceDir, 'iris.bin'), bin);
+    const after = await ensureModel('iris', { cacheDir, sourceDir });
+    expect(after).not.toBe(before);
+    expect(await readdir(cacheDir)).toEqual([basename(after)]);
   });
 
   it('concurrent callers in one process get the same file and leave no temporaries', async () => {
