@@ -12,11 +12,11 @@
 // |           |                              | classificators_8    | [1,384,1]        | face logits for those anchors |
 // | facemesh  | input_1 [batch,192,192,3]    | mesh                | [batch,1404]     | 468 x (x, y, z) in 192-px crop pixels |
 // |           |                              | faceflag            | [batch,1]        | face presence (already sigmoid) |
-// |           |                              | contours            | [batch,266]      | 133 x (x, y) refined contour points (lips, eyes, brows) |
+// |           |                              | contours            | [batch,266]      | auxiliary contour regression (Human does not use it) |
 // | iris      | input_1 [batch,64,64,3]      | eye                 | [batch,1,1,228]  | 71 x (x, y, z) eye contour + brow, then 5 x (x, y, z) iris (centre first), 64-px crop pixels |
-// | faceres   | input_1 [batch,224,224,3]    | descriptor          | [batch,1024]     | global-pooled face embedding |
-// |           |                              | age                 | [batch,100]      | softmax over age 0..99 |
-// |           |                              | gender              | [batch,1]        | sigmoid, female probability |
+// | faceres   | input_1 [batch,224,224,3]    | descriptor          | [batch,1024]     | global-pooled face embedding (Human's descriptor) |
+// |           |                              | age                 | [batch,100]      | softmax over age bins (Human: argmax, refined by the neighbours) |
+// |           |                              | gender              | [batch,1]        | sigmoid: <= 0.5 female, > 0.5 male (as Human reads it) |
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
