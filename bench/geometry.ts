@@ -168,10 +168,12 @@ export async function run(_args: string[]): Promise<void> {
   const v512 = fitView(512, 512, 512);
   let t = 0;
   const passes = 3;
-  const geometry = timeIt(passes, frames.length, (i) =>
-    analyzer.analyze(frames[i], 512, 512, (t += 40), geo),
-  );
-  const pol = timeIt(passes, frames.length, () => policy.update(geo.gaze, (t += 40), undefined, target));
+  const tick = () => {
+    t += 40;
+    return t;
+  };
+  const geometry = timeIt(passes, frames.length, (i) => analyzer.analyze(frames[i], 512, 512, tick(), geo));
+  const pol = timeIt(passes, frames.length, () => policy.update(geo.gaze, tick(), undefined, target));
   const eyes = { left: geo.gaze.left, right: geo.gaze.right };
   const sk256 = timeIt(passes, frames.length, (i) => s256.render(frames[i], v256, eyes));
   const sk512 = timeIt(passes, frames.length, (i) => s512.render(frames[i], v512, eyes));
