@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   tracker: () => import('./tracker.ts'),
   crop: () => import('./crop.ts'),
   models: () => import('./models.ts'),
+  geometry: () => import('./geometry.ts'),
 };
 
 async function main(): Promise<void> {
