@@ -1,0 +1,70 @@
+// On the real fixture drivers: our head angles (pose fit on our FaceTracker's landmarks) against the Human
+// peer's angles, and the analyze CLI's output. Needs the fixtures (FIXTURES_DIR); the Human peer's landmarks
+// are cached under .cache/geometry/peer on first use.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AngleAgreement, angleAgreement, pooledAgreement } from '../../bench/geometry.ts';
+import { driverPaths } from '../../bench/geometry-peer-frames.ts';
+import { FaceTracker } from '../../src/inference/face/tracker.ts';
+import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
+
+const have = fixturesAvailable();
+if (!have) console.warn(`geometry fixture tests skipped: no fixtures at ${FIXTURES_DIR} (set FIXTURES_DIR)`);
+
+describe.skipIf(!have)('geometry on the fixture drivers', () => {
+  it('our yaw tracks the Human peer (Pearson r >= 0.9 pooled, >= 0.85 per driver)', {
+    timeout: 300_000,
+  }, async () => {
+    const tracker = await FaceTracker.create();
+    const rows: AngleAgreement[] = [];
+    try {
+      for (const path of driverPaths()) {
+        tracker.reset();
+        rows.push(await angleAgreement(tracker, path));
+      }
+    } finally {
+      await tracker.close();
+    }
+    const pooled = pooledAgreement(rows);
+    console.log(
+      JSON.stringify({
+        test: 'angles-vs-human',
+        pooled,
+        drivers: rows.map(({ series: _s, ...r }) => r),
+      }),
+    );
+    expect(pooled.yaw).toBeGreaterThanOrEqual(0.9);
+    for (const r of rows) {
+      expect(r.frames).toBeGreaterThan(50);
+      expect(r.tracker.yaw).toBeGreaterThanOrEqual(0.85);
+    }
+  });
+
+  it('npm run analyze prints one JSON line per frame', { timeout: 120_000 }, () => {
+    const driver = join(FIXTURES_DIR, 'drivers', 'd0.mjpeg');
+    const res = spawnSync('npx', ['tsx', 'src/cli/analyze.ts', '--driver', driver, '--json'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
+    expect(res.status).toBe(0);
+    const lines = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(70);
+    const found = lines.filter((l) => l.found);
+    expect(found.length).toBeGreaterThan(0.9 * lines.length);
+    for (const l of found) {
+      for (const k of ['yaw', 'pitch', 'roll', 'redirect', 'mouth', 'blink'])
+        expect(typeof l[k]).toBe('number');
+      for (const eye of ['left', 'right']) {
+        expect(Math.abs(l.gaze[eye].theta)).toBeLessThan(90);
+        expect(Math.abs(l.gaze[eye].phi)).toBeLessThan(90);
+      }
+      expect(l.redirect).toBeGreaterThanOrEqual(0);
+      expect(l.redirect).toBeLessThanOrEqual(1);
+    }
+    expect(lines.map((l) => l.frame)).toEqual(lines.map((_, i) => i));
+  });
+});
