@@ -8,6 +8,9 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   tracker: () => import('./tracker.ts'),
   crop: () => import('./crop.ts'),
   models: () => import('./models.ts'),
+  call: () => import('./call.ts'),
+  pipeline: () => import('./pipeline.ts'),
+  quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),
 };
 

@@ -80,7 +80,12 @@ export class Agent {
       passcode: cfg.passcode,
       agent: { token: cfg.token, forParticipantId: cfg.forParticipantId },
     });
-    await client.publish([this.#videoOut, this.#audioOut], cfg.forParticipantId);
+    // AGENT_AUDIO=0 leaves the user's audio on the direct path (diagnosis; loses lip sync).
+    const withAudio = process.env.AGENT_AUDIO !== '0';
+    await client.publish(
+      withAudio ? [this.#videoOut, this.#audioOut] : [this.#videoOut],
+      cfg.forParticipantId,
+    );
     this.#report = setInterval(() => this.#sendReport(), cfg.reportIntervalMs ?? 1000);
     log.info(`agent for ${cfg.forParticipantId} running (${this.#processor.name})`);
   }

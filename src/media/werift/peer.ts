@@ -223,11 +223,14 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
       return;
     }
     const pc = this.#subPc ?? this.#createSubscribePc();
-    // Audio and video of one participant share a stream id: one lip-sync group at the receiver.
+    // Audio and video of one participant share a stream id: one lip-sync group at the receiver. A raw
+    // subscriber (the agent) gets them unsynchronised: libwebrtc would hold its decoded video back to a
+    // playout clock a headless receiver does not have, and the agent keeps lip sync itself.
     const stream = new MediaStream({ id: participantId });
     const make = (kind: Kind): SubTrack => {
       const track = new MediaStreamTrack({ kind });
-      const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      const streams = [raw ? new MediaStream({ id: `${participantId}-${kind}` }) : stream];
+      const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams });
       const sub: SubTrack = {
         kind,
         track,

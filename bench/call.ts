@@ -1,0 +1,222 @@
+// Call benchmark: N publishers (1 and 2 by default) with a mode on, each served by an agent process, and one
+// viewer, all over loopback WebRTC through the SFU. Every camera frame carries its counter as a barcode (the
+// agent copies the band through processing), so the viewer measures latency per frame; every 25th frame goes
+// with a tone burst, so the viewer measures the audio-video offset. The raw path (mode off) is measured in the
+// same run as the baseline for "added latency". Prints one JSON line per participant count:
+// {"bench":"call","participants":N,"fps":..,"dropped":..,"latency_ms":{p50,p95},"added_ms":{p50,p95},...}
+// Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
+//   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE.
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { ProcessAgentLauncher } from '../src/inference/agent/launcher.ts';
+import type { I420Frame } from '../src/inference/frame.ts';
+import { HeadlessCamera, loadClip } from '../src/media/probe/camera.ts';
+import { BurstDetector, FrameCollector } from '../src/media/probe/receiver.ts';
+import { startApp } from '../src/server/app.ts';
+import { HeadlessClient } from '../src/signaling/headless-client.ts';
+import type { AgentStatus, Mode } from '../src/signaling/protocol.ts';
+import { FIXTURES_DIR, fixturesAvailable } from '../src/util/paths.ts';
+
+const FPS = 25;
+const MARK_EVERY = 25;
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (v: number, d = 1) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
+
+function pct(values: number[], p: number): number {
+  if (!values.length) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** CPU seconds (user+system) of a child process, from /proc. */
+function procCpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+interface Publisher {
+  client: HeadlessClient;
+  id: string;
+  cam: HeadlessCamera;
+  frames: FrameCollector;
+  bursts: BurstDetector | null;
+}
+
+interface Window {
+  t0: number;
+  t1: number;
+}
+
+function measure(p: Publisher, w: Window) {
+  const frames = p.frames.frames.filter((f) => f.at >= w.t0 && f.at < w.t1);
+  const latencies: number[] = [];
+  const seen = new Set<number>();
+  for (const f of frames) {
+    if (f.stamp === null) continue;
+    seen.add(f.stamp);
+    const sent = p.cam.sentAt.get(f.stamp);
+    if (sent !== undefined) latencies.push(f.at - sent);
+  }
+  // Frames sent in the window (shifted by the median latency) that never arrived.
+  const lag = pct(latencies, 50) || 0;
+  let sentInWindow = 0;
+  for (const [n, t] of p.cam.sentAt) {
+    if (t + lag >= w.t0 && t + lag < w.t1) {
+      sentInWindow++;
+      if (!seen.has(n)) seen.add(-1 - n);
+    }
+  }
+  const received = [...seen].filter((n) => n >= 0).length;
+  // A/V: latency of each marked frame vs latency of the tone burst sent with it (positive = audio leads).
+  const offsets: number[] = [];
+  if (p.bursts) {
+    for (const f of frames) {
+      if (f.stamp === null || f.stamp % MARK_EVERY !== 0) continue;
+      const sent = p.cam.sentAt.get(f.stamp);
+      if (sent === undefined) continue;
+      const burstSent = p.cam.burstsAt.find((b) => Math.abs(b - sent) < 20);
+      if (burstSent === undefined) continue;
+      const onset = p.bursts.onsets.find((o) => o >= burstSent && o - burstSent < 800);
+      if (onset === undefined) continue;
+      offsets.push(f.at - sent - (onset - burstSent));
+    }
+  }
+  return {
+    fps: frames.length / ((w.t1 - w.t0) / 1000),
+    dropped: Math.max(0, sentInWindow - received),
+    latencies,
+    offsets,
+  };
+}
+
+async function runCount(
+  n: number,
+  seconds: number,
+  mode: Mode,
+  clip: I420Frame[] | undefined,
+  processor?: string,
+) {
+  const launcher = new ProcessAgentLauncher({ keepStamp: true, processorModule: processor });
+  const app = await startApp({ port: 0, launcher });
+  const viewer = await HeadlessClient.connect(app.url);
+  await viewer.join({ room: 'bench', displayName: 'viewer' });
+  const pubs: Publisher[] = [];
+  const statuses = new Map<string, AgentStatus>();
+  viewer.on('agentstatus', (s) => statuses.set(s.participantId, s));
+  try {
+    for (let i = 0; i < n; i++) {
+      const client = await HeadlessClient.connect(app.url);
+      const { participantId: id } = await client.join({ room: 'bench', displayName: `P${i}` });
+      const cam = new HeadlessCamera({ clip, fps: FPS, stamp: true, audio: true, markEvery: MARK_EVERY });
+      cam.start();
+      await client.publish(cam.tracks());
+      const frames = new FrameCollector(await viewer.waitForTrack(id, 'video'), true);
+      const bursts = new BurstDetector(await viewer.waitForTrack(id, 'audio'));
+      pubs.push({ client, id, cam, frames, bursts });
+    }
+    // Phase 1: raw path (baseline).
+    await sleep(3000);
+    const rawWin = { t0: performance.now(), t1: performance.now() + seconds * 500 };
+    await sleep(seconds * 500);
+    // Phase 2: mode on, wait for every processed track, settle, measure.
+    await Promise.all(pubs.map((p) => p.client.settings({ mode, identityId: null })));
+    const t0 = Date.now();
+    while (pubs.some((p) => viewer.participants.get(p.id)?.video !== 'processed')) {
+      if (Date.now() - t0 > 60_000) throw new Error('processed tracks did not arrive in 60 s');
+      await sleep(100);
+    }
+    await sleep(4000);
+    const cpuStart = process.cpuUsage();
+    const agentPids = [...launcher.handles].map((h) => h.pid);
+    const agentCpuStart = agentPids.reduce((s, pid) => s + procCpuSeconds(pid), 0);
+    const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
+    const win = { t0: performance.now(), t1: performance.now() + seconds * 1000 };
+    await sleep(seconds * 1000);
+    const cpu = process.cpuUsage(cpuStart);
+    const agentCpu = agentPids.reduce((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
+    const dropsEnd = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
+
+    const raw = pubs.map((p) => measure(p, rawWin));
+    const on = pubs.map((p) => measure(p, win));
+    const rawLat = raw.flatMap((m) => m.latencies);
+    const onLat = on.flatMap((m) => m.latencies);
+    const offsets = on.flatMap((m) => m.offsets);
+    const agentMs = [...statuses.values()].map((s) => s.ms);
+    return {
+      bench: 'call',
+      participants: n,
+      mode,
+      source: clip ? 'clip' : 'synthetic',
+      seconds,
+      fps: round(on.reduce((s, m) => s + m.fps, 0) / n),
+      fps_min: round(Math.min(...on.map((m) => m.fps))),
+      dropped: on.reduce((s, m) => s + m.dropped, 0),
+      agent_drops: dropsEnd - dropsStart,
+      latency_ms: { p50: round(pct(onLat, 50)), p95: round(pct(onLat, 95)) },
+      raw_latency_ms: {
+        p50: round(pct(rawLat, 50)),
+        p95: round(pct(rawLat, 95)),
+        fps: round(raw.reduce((s, m) => s + m.fps, 0) / n),
+      },
+      added_ms: {
+        p50: round(pct(onLat, 50) - pct(rawLat, 50)),
+        p95: round(pct(onLat, 95) - pct(rawLat, 95)),
+      },
+      agent_ms: round(agentMs.reduce((s, v) => s + v, 0) / Math.max(1, agentMs.length)),
+      av_offset_ms: {
+        p50: round(pct(offsets, 50)),
+        max: round(Math.max(...offsets.map(Math.abs))),
+        n: offsets.length,
+      },
+      audio_delay_ms: round(
+        [...statuses.values()].reduce((s, x) => s + (x.audioDelayMs ?? 0), 0) / Math.max(1, statuses.size),
+      ),
+      cpu: {
+        harness_pct: round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
+        agents_pct: round((agentCpu / seconds) * 100),
+        note: 'percent of one core; harness = server + SFU + headless publishers/viewer (encode/decode) in one process',
+        cores: cpus().length,
+        loadavg_1m: round(loadavg()[0], 2),
+      },
+    };
+  } finally {
+    for (const p of pubs) {
+      p.frames.stop();
+      p.bursts?.stop();
+      p.cam.stop();
+      p.client.close();
+    }
+    viewer.close();
+    await app.close();
+    const t = Date.now();
+    while (launcher.handles.size > 0 && Date.now() - t < 5000) await sleep(50);
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const seconds = Number(arg(args, 'seconds') ?? 12);
+  const counts = (arg(args, 'participants') ?? '1,2').split(',').map(Number);
+  const mode = (arg(args, 'mode') ?? 'avatar') as Mode;
+  const clipPath =
+    arg(args, 'clip') ?? (fixturesAvailable() ? resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg') : undefined);
+  const clip = clipPath ? await loadClip(clipPath, 125) : undefined;
+  for (const n of counts) {
+    const line = await runCount(n, seconds, mode, clip, arg(args, 'processor'));
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+  // wrtc threads keep the process alive; everything is closed by now.
+  setTimeout(() => process.exit(0), 300);
+}
