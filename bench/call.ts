@@ -141,12 +141,12 @@ async function runCount(
     await sleep(4000);
     const cpuStart = process.cpuUsage();
     const agentPids = [...launcher.handles].map((h) => h.pid);
-    const agentCpuStart = agentPids.reduce((s, pid) => s + procCpuSeconds(pid), 0);
+    const agentCpuStart = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0);
     const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
     const win = { t0: performance.now(), t1: performance.now() + seconds * 1000 };
     await sleep(seconds * 1000);
     const cpu = process.cpuUsage(cpuStart);
-    const agentCpu = agentPids.reduce((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
+    const agentCpu = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
     const dropsEnd = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
 
     const raw = pubs.map((p) => measure(p, rawWin));
