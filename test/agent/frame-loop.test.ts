@@ -11,6 +11,7 @@ import {
 } from '../../src/inference/agent/processor.ts';
 import type { I420Frame } from '../../src/inference/frame.ts';
 import { syntheticFrame } from '../../src/media/probe/camera.ts';
+import { until } from '../media/helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,7 +52,7 @@ describe('FrameLoop', () => {
     const out: I420Frame[] = [];
     const loop = new FrameLoop({ processor: new SlowInvert(40), settings: eyes, output: (f) => out.push(f) });
     await pushAt(loop, 30, 10);
-    await sleep(100);
+    await until(() => loop.stats().framesOut + loop.stats().drops === 30, 'the loop to go idle');
     const s = loop.stats();
     loop.stop();
     expect(s.framesIn).toBe(30);
@@ -76,9 +77,8 @@ describe('FrameLoop', () => {
       f.data[0] = i; // odd frames fail
       inputs.push(f);
       loop.push(f);
-      await sleep(15);
+      await until(() => out.length === i + 1, `output ${i}`);
     }
-    await sleep(30);
     loop.stop();
     expect(out).toHaveLength(6);
     expect(out[1]).toBe(inputs[1]); // failure: the raw frame itself
@@ -96,11 +96,11 @@ describe('FrameLoop', () => {
     const f0 = syntheticFrame(64, 64, 0);
     f0.data[0] = 2;
     loop.push(f0);
-    await sleep(20);
+    await until(() => out.length === 1, 'first output');
     const f1 = syntheticFrame(64, 64, 1);
     f1.data[0] = 3;
     loop.push(f1);
-    await sleep(20);
+    await until(() => out.length === 2, 'second output');
     expect(loop.stats().state).toBe('fallback-still');
     expect(out[1]).toBe(out[0]);
     loop.stop();
@@ -133,10 +133,10 @@ describe('FrameLoop', () => {
     };
     const loop = new FrameLoop({ processor, settings: eyes, output: () => undefined });
     loop.push(syntheticFrame(16, 16, 0));
-    await sleep(10);
+    await until(() => seen.length === 1, 'first frame');
     loop.settings = { mode: 'avatar', identityId: 'id1' };
     loop.push(syntheticFrame(16, 16, 1));
-    await sleep(10);
+    await until(() => seen.length === 2, 'second frame');
     loop.stop();
     expect(seen).toEqual(['eyes', 'avatar']);
   });
@@ -152,11 +152,10 @@ describe('FrameLoop', () => {
 });
 
 describe('AudioDelayLine', () => {
-  it('releases audio after the set delay, in order', async () => {
+  it('holds audio back by the set delay (ramped), releasing every chunk in order', async () => {
     const out: Array<{ n: number; at: number }> = [];
+    const pushedAt = new Map<number, number>();
     const line = new AudioDelayLine((c: AudioChunk) => out.push({ n: c.samples[0], at: performance.now() }));
-    line.setDelay(0);
-    const t0 = performance.now();
     const chunk = (n: number): AudioChunk => ({
       samples: Int16Array.from([n, 0, 0]),
       sampleRate: 48000,
@@ -164,19 +163,23 @@ describe('AudioDelayLine', () => {
       channelCount: 1,
       numberOfFrames: 3,
     });
+    line.setDelay(0);
+    pushedAt.set(1, performance.now());
     line.push(chunk(1));
-    await sleep(30);
-    expect(out.map((o) => o.n)).toEqual([1]);
+    await until(() => out.length === 1, 'the undelayed chunk');
     line.setDelay(60);
     // The delay ramps up 2 ms per chunk: push enough chunks for it to reach the target.
-    for (let i = 2; i < 60; i++) {
+    for (let i = 2; i <= 60; i++) {
+      pushedAt.set(i, performance.now());
       line.push(chunk(i));
       await sleep(10);
     }
-    await sleep(150);
+    await until(() => out.length === 60, 'all chunks');
     line.close();
-    expect(out.map((o) => o.n)).toEqual(Array.from({ length: 59 }, (_, i) => i + 1));
-    expect(line.delayMs).toBeGreaterThan(50);
-    expect(out[0].at - t0).toBeLessThan(30);
+    expect(out.map((o) => o.n)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(line.delayMs).toBe(60);
+    // Once ramped, no chunk leaves before its delay (a guarantee of the logic, not a speed claim).
+    const last = out[59];
+    expect(last.at - (pushedAt.get(60) as number)).toBeGreaterThanOrEqual(58);
   });
 });

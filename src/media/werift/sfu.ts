@@ -15,7 +15,13 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
       rembBps: options.rembBps ?? (Number(process.env.SFU_REMB_BPS) || 1_800_000),
       rembIntervalMs: options.rembIntervalMs ?? 500,
       pliThrottleMs: options.pliThrottleMs ?? 300,
-      extraHostAddresses: options.extraHostAddresses ?? [],
+      // SFU_ICE_HOSTS: extra host candidates, e.g. 127.0.0.1 where loopback is the only interface.
+      extraHostAddresses:
+        options.extraHostAddresses ??
+        (process.env.SFU_ICE_HOSTS ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
     };
   }
 
