@@ -5,13 +5,19 @@
 // 0-467 face mesh, 468 + 469-472 the subject's right iris (centre + contour, beside corners 33/133, image left in
 // a non-mirrored frame), 473 + 474-477 the subject's left iris (beside 263/362). Human 3.3.6 itself appends the
 // two irises the other way round (its 468-472 sit at 263/362, although its annotation table says otherwise), so
-// detect() swaps them. x, y are image pixels (Human truncates them to integers); z is Human's raw model depth.
-// Angles are Human's face.rotation.angle converted from radians to degrees.
+// detect() swaps them. x, y are image pixels (Human truncates them to integers; +0.5 is added back); z is
+// Human's raw model depth. Angles are Human's face.rotation.angle converted from radians to degrees.
+//
+// Known peer error: Human 3.3.6 mirrors both eye crops before the iris model but un-mirrors only the 263/362
+// eye's output, so the subject's right iris (468-472) and that eye's refined contour come out mirrored about the
+// eye crop's centre (on d0 frame 20: Human's 468 at x 198.5, the visible pupil and ours at 220.6, eye centre
+// 209.5). It is left as is: the NME against Human includes it.
 //
 // Fair configuration: WASM backend with SIMD (multi-threading is only used where the runtime offers
 // SharedArrayBuffer workers; Node does not give tfjs-backend-wasm its worker pool, so it runs single-threaded,
 // like our default ORT_THREADS=1). Human's result cache is off (cacheSensitivity 0) so every frame is really
-// processed; its detector skipping (skipFrames/skipTime, its form of tracking) keeps Human's defaults.
+// processed; its detector skipping (skipFrames/skipTime, its form of tracking) keeps Human's defaults. The
+// detector's roll correction is on (detector.rotation), as our tracker turns its crops with the eye line.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -146,7 +152,8 @@ export async function createHumanPeer(opts: HumanPeerOptions = {}): Promise<Huma
       mesh: { enabled: true },
       iris: { enabled: true },
       attention: { enabled: false },
-      description: { enabled: !!opts.embedding },
+      // skipFrames 0: a fresh descriptor on every call (Human otherwise reuses it across similar frames).
+      description: { enabled: !!opts.embedding, skipFrames: 0, skipTime: 0 },
       emotion: { enabled: false },
       antispoof: { enabled: false },
       liveness: { enabled: false },
