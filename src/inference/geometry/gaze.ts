@@ -58,6 +58,18 @@ export function irisDiameter(p: ArrayLike<number>, ring: readonly number[]): num
   return 2 * Math.sqrt((T + Math.sqrt(Math.max(0, T * T - 4 * D * D))) / 2);
 }
 
+/** An eye's place in the image and in camera space (see GazeEstimator.placeEye). */
+export interface EyePlacement {
+  centre: Float64Array;
+  radius: number;
+  irisRadius: number;
+  centreMm: Float64Array;
+}
+
+export function newEyePlacement(): EyePlacement {
+  return { centre: new Float64Array(3), radius: 0, irisRadius: 0, centreMm: new Float64Array(3) };
+}
+
 export function newEyeGaze(): EyeGaze {
   return {
     direction: Float64Array.of(0, 0, -1),
@@ -173,29 +185,19 @@ export class GazeEstimator {
     out: GazeResult = newGazeResult(),
   ): GazeResult {
     const s = pose.scale;
-    const R = pose.rotation;
-    const t = pose.translation;
     // Iris size: sampled from open eyes of a face not turned far (the ring foreshortens).
     if (Math.abs(pose.yaw) < 30 && Math.abs(pose.pitch) < 30) {
       for (const eye of ['left', 'right'] as const) {
         if (measures.blink[eye] < 0.3) this.sampleIris(irisDiameter(landmarks, EYES[eye].ring) / s);
       }
     }
-    const irisPx = this.irisCanon * s;
-    const depth = camera.depthFromSize(IRIS_DIAMETER_MM, irisPx);
-    const mmPerPx = depth / camera.focal;
-    out.depthMm = depth;
+    out.depthMm = this.faceDepth(pose, camera);
     const rcPx = IRIS_DEPTH_MM * this.unitsPerMm * s;
     for (const eye of ['left', 'right'] as const) {
       const e = EYES[eye];
       const g = out[eye];
-      const c = this.eyeballCentre(eye, neutral, this.cc);
+      this.placeEye(eye, neutral, pose, camera, g);
       const ci = g.centre;
-      ci[0] = s * (R[0] * c[0] + R[1] * c[1] + R[2] * c[2]) + t[0];
-      ci[1] = s * (R[3] * c[0] + R[4] * c[1] + R[5] * c[2]) + t[1];
-      ci[2] = s * (R[6] * c[0] + R[7] * c[1] + R[8] * c[2]) + t[2];
-      g.radius = EYEBALL_RADIUS_MM * this.unitsPerMm * s;
-      g.irisRadius = irisPx / 2;
       const ix = landmarks[e.centre * 3];
       const iy = landmarks[e.centre * 3 + 1];
       let dx = ix - ci[0];
@@ -214,11 +216,42 @@ export class GazeEstimator {
       g.iris[0] = ci[0] + dx;
       g.iris[1] = ci[1] + dy;
       g.iris[2] = ci[2] + dz;
-      camera.unproject(ci[0], ci[1], depth + (ci[2] - t[2]) * mmPerPx, g.centreMm);
       g.openness = measures.eyeOpen[eye];
       g.open = measures.blink[eye] <= this.closedBlink;
       setGazeAngles(g);
     }
+    return out;
+  }
+
+  /** Camera-space depth (mm) of a face of this person's iris size at this pose (pinhole camera). */
+  faceDepth(pose: HeadPose, camera: PinholeCamera): number {
+    return camera.depthFromSize(IRIS_DIAMETER_MM, this.irisCanon * pose.scale);
+  }
+
+  /**
+   * Where an eye of this face is for a pose: eyeball centre and radius, iris radius in image pixels, and the
+   * centre in camera space (mm). For an avatar, pass the source's neutral and the re-enactment's target pose
+   * (with the source's estimator, which knows the source's iris size).
+   */
+  placeEye(
+    eye: 'left' | 'right',
+    neutral: ArrayLike<number>,
+    pose: HeadPose,
+    camera: PinholeCamera,
+    out: EyePlacement,
+  ): EyePlacement {
+    const s = pose.scale;
+    const R = pose.rotation;
+    const t = pose.translation;
+    const c = this.eyeballCentre(eye, neutral, this.cc);
+    const ci = out.centre;
+    ci[0] = s * (R[0] * c[0] + R[1] * c[1] + R[2] * c[2]) + t[0];
+    ci[1] = s * (R[3] * c[0] + R[4] * c[1] + R[5] * c[2]) + t[1];
+    ci[2] = s * (R[6] * c[0] + R[7] * c[1] + R[8] * c[2]) + t[2];
+    out.radius = EYEBALL_RADIUS_MM * this.unitsPerMm * s;
+    out.irisRadius = (this.irisCanon * s) / 2;
+    const depth = this.faceDepth(pose, camera);
+    camera.unproject(ci[0], ci[1], depth + ((ci[2] - t[2]) * depth) / camera.focal, out.centreMm);
     return out;
   }
 

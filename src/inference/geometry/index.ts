@@ -1,4 +1,16 @@
 // Public API of the geometry stage (see types.ts for the frames and conventions).
+//
+// Per frame, own eyes (eye-contact mode):
+//   const geo = driverAnalyzer.analyze(face.landmarks, w, h, tMs, geo);      // pose, canonical, expression, gaze
+//   const target = policy.update(geo.gaze, tMs);                             // redirected gaze per eye + weights
+//   sketch.render(face.landmarks, view, { left: { ...geo.gaze.left, direction: target.left.direction }, ... });
+// Avatar mode (source photo analysed once with its own FaceAnalyzer `src`):
+//   reenactor.setSource({ pose: srcGeo.pose, canonical: srcGeo.canonical });
+//   const pose = reenactor.update(geo, targetPoints, pose);                  // p_adapt (source image pixels)
+//   src.gaze.placeEye('left', srcGeo.canonical, pose, camera, leftEye);      // the avatar's eyes (px and mm)
+//   const target = policy.update(geo.gaze, tMs, { left: leftEye.centreMm, right: rightEye.centreMm });
+//   sketch.render(targetPoints, view, { left: { ...leftEye, direction: target.left.direction,
+//                                               open: geo.gaze.left.open }, ... });
 export { FaceAnalyzer, type FaceAnalyzerOptions, newFaceGeometry } from './analyzer.ts';
 export { IRIS_DIAMETER_MM, PinholeCamera } from './camera.ts';
 export {
@@ -18,10 +30,12 @@ export {
 } from './eye-contact.ts';
 export {
   EYEBALL_RADIUS_MM,
+  type EyePlacement,
   eyeMesh,
   eyeMeshSize,
   GazeEstimator,
   IRIS_DEPTH_MM,
+  newEyePlacement,
   newGazeResult,
 } from './gaze.ts';
 export * as landmarks from './landmarks.ts';
