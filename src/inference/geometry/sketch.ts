@@ -60,6 +60,8 @@ export class SketchRenderer {
   private readonly poly = new Float64Array(256);
   private readonly mesh = new Float32Array(eyeMeshSize() * 3);
   private readonly lw: number;
+  private readonly words: Uint32Array;
+  private readonly pixel = new Uint32Array(1);
 
   constructor(size = 256, style: Partial<SketchStyle> = {}) {
     if (!(size >= 16 && size <= 4096)) throw new RangeError('sketch size must be in [16, 4096]');
@@ -67,6 +69,7 @@ export class SketchRenderer {
     this.style = { ...DEFAULT_SKETCH_STYLE, ...style };
     this.frame = { format: 'rgba', width: size, height: size, data: new Uint8Array(size * size * 4) };
     this.mask = new Uint8Array(size * size);
+    this.words = new Uint32Array(this.frame.data.buffer, this.frame.data.byteOffset, size * size);
     this.lw = Math.max(1, Math.round((this.style.lineWidth * size) / 256));
   }
 
@@ -80,14 +83,14 @@ export class SketchRenderer {
     eyes?: { left: SketchEye; right: SketchEye } | null,
   ): RgbaFrame {
     const st = this.style;
-    const d = this.frame.data;
     const [br, bg, bb] = st.background;
-    for (let i = 0; i < d.length; i += 4) {
-      d[i] = br;
-      d[i + 1] = bg;
-      d[i + 2] = bb;
-      d[i + 3] = 255;
-    }
+    // One 32-bit store per pixel (RGBA bytes in memory order on a little-endian host; fill handles both).
+    const bytes = new Uint8Array(this.pixel.buffer);
+    bytes[0] = br;
+    bytes[1] = bg;
+    bytes[2] = bb;
+    bytes[3] = 255;
+    this.words.fill(this.pixel[0]);
     if (eyes) {
       const loops = SKETCH_CHAINS.eyes;
       this.drawEye(points, view, loops[1].points, eyes.left);
