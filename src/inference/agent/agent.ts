@@ -107,6 +107,8 @@ export class Agent {
     const sink = new RTCAudioSink(track);
     this.#audioSink = sink;
     sink.ondata = (ev: AudioChunk) => {
+      // Before the first packets libwebrtc yields 16 kHz silence; one rate keeps the re-encoded clock steady.
+      if (ev.sampleRate !== 48000) return;
       this.#delay.setDelay(this.#loop?.stats().latencyMs ?? 0);
       this.#delay.push(ev);
     };

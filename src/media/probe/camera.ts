@@ -126,7 +126,11 @@ export class HeadlessCamera {
           for (let i = 0; i < 480; i++)
             samples[i] = Math.round(12000 * Math.sin((2 * Math.PI * 1000 * this.#phase++) / 48000));
           this.#burstLeft--;
-        } else samples.fill(0);
+        } else {
+          // Low noise, not digital silence: libwebrtc sends nothing for all-zero input and its RTP clock then
+          // stops, which breaks the receiver's A/V sync (a real microphone never gives exact zeros).
+          for (let i = 0; i < 480; i++) samples[i] = ((Math.random() * 41) | 0) - 20;
+        }
         src.onData({ samples, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: 480 });
         chunks++;
         this.#audioTimer = setTimeout(audioTick, Math.max(0, a0 + chunks * 10 - performance.now()));
