@@ -68,6 +68,11 @@ describe.skipIf(!fixturesAvailable())(
       if (!a || !b) return;
       expect(a.landmarks.length).toBe(478 * 3);
       expect(a.eyeContours.left.length).toBe(71 * 3);
+      // Frontal face: both eyes' lids come from the iris model; contour 0 is the outer corner (33 / 263), and
+      // the contours' depth is face-relative like the landmarks'.
+      expect(a.eyeContours.right[0]).toBeCloseTo(a.landmarks[33 * 3], 4);
+      expect(a.eyeContours.left[1]).toBeCloseTo(a.landmarks[263 * 3 + 1], 4);
+      expect(Math.abs(a.eyeContours.left[2] - a.landmarks[263 * 3 + 2])).toBeLessThan(0.1 * a.box.width);
       expect(nme(b.landmarks, a.landmarks)).toBeLessThan(0.01);
     });
 

@@ -253,6 +253,16 @@ export class FaceTracker {
     const left = new Float32Array((EYE_CONTOUR_COUNT + IRIS_POINTS) * 3);
     mapPoints(eye, 0, EYE_CONTOUR_COUNT + IRIS_POINTS, 3, mr, right, 0);
     mapPoints(eye, per, EYE_CONTOUR_COUNT + IRIS_POINTS, 3, ml, left, 0);
+    // The iris model's depth is relative to its eye crop: shift it so its corners (contour 0 and 8) sit at the
+    // mesh's corner depth, making eyeContours face-relative like the landmarks.
+    for (const [side, pts] of [
+      ['right', right],
+      ['left', left],
+    ] as const) {
+      const [outer, inner] = EYE_CORNERS[side];
+      const shift = (lm[outer * 3 + 2] + lm[inner * 3 + 2] - pts[2] - pts[8 * 3 + 2]) / 2;
+      for (let k = 2; k < pts.length; k += 3) pts[k] += shift;
+    }
 
     // A strongly turned head hides one eye: then only the visible eye's lids are refined (as Human does);
     // depth difference of the outer corners in mesh-crop pixels.
@@ -266,12 +276,11 @@ export class FaceTracker {
         : turn < 0
           ? [['left', left, true]]
           : [['right', right, true]];
+    // x, y from the iris model; depth stays the mesh's, so the face's depth comes from one model.
     for (const [side, pts, lidOnly] of sides) {
       for (const [c, mi] of lidOnly ? this.#lidMap[side] : this.#contourMap[side]) {
         lm[mi * 3] = pts[c * 3];
         lm[mi * 3 + 1] = pts[c * 3 + 1];
-        // The iris model's depth is relative to its own crop: average with the mesh's.
-        lm[mi * 3 + 2] = (pts[c * 3 + 2] + lm[mi * 3 + 2]) / 2;
       }
     }
     // Iris points: centre then 4 contour points; depth from the lids (the iris model's z is eye-relative).
