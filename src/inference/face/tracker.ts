@@ -73,7 +73,7 @@ export class FaceTracker {
   #roi: Roi | null = null;
   #closed = false;
   #busy = false;
-  /** Frames tracked since the last detection, and detector runs (for stats and tests). */
+  /** Frames seen, detector runs, and losses of a tracked face (for stats and tests). */
   readonly stats = { frames: 0, detections: 0, lost: 0 };
 
   private constructor(
