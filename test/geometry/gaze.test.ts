@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PinholeCamera } from '../../src/inference/geometry/camera.ts';
-import { eyeMesh, eyeMeshSize, GazeEstimator, IRIS_DEPTH_MM } from '../../src/inference/geometry/gaze.ts';
+import {
+  eyeMesh,
+  eyeMeshSize,
+  GazeEstimator,
+  IRIS_DEPTH_MM,
+  newEyePlacement,
+} from '../../src/inference/geometry/gaze.ts';
 import { LEFT_IRIS_RING, RIGHT_IRIS_RING } from '../../src/inference/geometry/landmarks.ts';
 import { angleBetween, eulerToMat3, RAD } from '../../src/inference/geometry/math.ts';
 import { PoseEstimator } from '../../src/inference/geometry/pose.ts';
@@ -73,7 +79,7 @@ describe('gaze from the eyeball model', () => {
     ]) {
       for (const gy of [-30, -10, 0, 15, 30]) {
         for (const gp of [-20, 0, 15]) {
-          const est = new GazeEstimator();
+          const est = new GazeEstimator({ squintSamples: 0 });
           const R = eulerToMat3(hp * RAD, hy * RAD, hr * RAD);
           const pose = { scale: 120, rotation: R, translation: [250, 270, 0] };
           const gHead = gazeVector(gy, gp);
@@ -95,7 +101,7 @@ describe('gaze from the eyeball model', () => {
   });
 
   it('reports the paper angles theta/phi and the face depth from the iris size', () => {
-    const est = new GazeEstimator();
+    const est = new GazeEstimator({ squintSamples: 0 });
     const pose = { scale: 100, rotation: eulerToMat3(0, 0, 0), translation: [256, 256, 0] };
     const g = gazeVector(20, 10);
     const lm = syntheticFace(est, pose, { left: g, right: g });
@@ -125,7 +131,7 @@ describe('gaze from the eyeball model', () => {
       let sum = 0;
       let n = 0;
       for (let k = 0; k < 50; k++) {
-        const est = new GazeEstimator();
+        const est = new GazeEstimator({ squintSamples: 0 });
         const pose = { scale: 120, rotation: eulerToMat3(0, 0, 0), translation: [256, 256, 0] };
         const g = gazeVector(10, 5);
         const lm = syntheticFace(est, pose, { left: g, right: g });
@@ -145,8 +151,36 @@ describe('gaze from the eyeball model', () => {
     expect(rows[3].meanDeg).toBeLessThan(15);
   });
 
-  it('builds an eye mesh: eyeball front half plus an iris ring at the gaze', () => {
+  it('learns a per-person squint (eyeball centres vs corners) from the two eyes and removes it', () => {
     const est = new GazeEstimator();
+    const R = eulerToMat3(0, 0, 0);
+    const pose = { scale: 120, rotation: R, translation: [256, 256, 0] };
+    const fitted = new PoseEstimator().estimate(applySimilarity(pose, TEMPLATE, new Float64Array(1434)));
+    // Both eyes converge on the camera (from where the model puts them).
+    const g = { left: [0, 0, -1], right: [0, 0, -1] };
+    for (const eye of ['left', 'right'] as const) {
+      const c = est.placeEye(eye, TEMPLATE, fitted, camera, newEyePlacement()).centreMm;
+      const n = Math.hypot(c[0], c[1], c[2]);
+      g[eye] = [-c[0] / n, -c[1] / n, -c[2] / n];
+    }
+    const lm = syntheticFace(est, pose, g);
+    // A tracker (or a person) that puts both irises 2 px outward of where the template expects them.
+    lm[468 * 3] -= 2;
+    lm[473 * 3] += 2;
+    let res = est.estimate(lm, fitted, TEMPLATE, OPEN, camera);
+    for (let f = 0; f < 30; f++) res = est.estimate(lm, fitted, TEMPLATE, OPEN, camera);
+    // Without the correction the 2 px read as a squint of several degrees.
+    const plain = new GazeEstimator({ squintSamples: 0 }).estimate(lm, fitted, TEMPLATE, OPEN, camera);
+    const angles = (r: typeof res) => [r.left.cameraAngle, r.right.cameraAngle];
+    console.log(JSON.stringify({ test: 'gaze-squint', uncorrected: angles(plain), corrected: angles(res) }));
+    expect(plain.left.cameraAngle).toBeGreaterThan(3);
+    expect(plain.right.cameraAngle).toBeGreaterThan(3);
+    expect(res.left.cameraAngle).toBeLessThan(0.6);
+    expect(res.right.cameraAngle).toBeLessThan(0.6);
+  });
+
+  it('builds an eye mesh: eyeball front half plus an iris ring at the gaze', () => {
+    const est = new GazeEstimator({ squintSamples: 0 });
     const pose = { scale: 100, rotation: eulerToMat3(0, 0, 0), translation: [256, 256, 0] };
     const g = gazeVector(0, 0);
     const lm = syntheticFace(est, pose, { left: g, right: g });

@@ -1,6 +1,7 @@
 // Builds the canonical template (template-data.ts) from real landmarks of the fixture drivers:
 //   npx tsx src/inference/geometry/build-template.ts
-// 1. every frame's 478 landmarks from the Human peer (bench/geometry-peer-frames.ts; depth in image pixels);
+// 1. every frame's 478 landmarks from our FaceTracker (default; the tracker that runs live) or, with
+//    --source=human, from the Human peer (bench/geometry-peer-frames.ts; depth in image pixels);
 // 2. generalised Procrustes analysis: each frame is similarity-fitted (weighted, on the rigid points) to the
 //    current mean, and the mean is re-estimated as the per-coordinate median of the aligned frames (robust to
 //    talking and blinking frames), normalised to centroid 0 and RMS radius 1 over the rigid points; repeated
@@ -11,9 +12,11 @@
 //    (away from the camera), centred so the midline sits at x = 0.
 // The numbers written are our own derived data (median of 5 people's tracked faces).
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trackDriver } from '../../../bench/geometry.ts';
 import { driverPaths, peerFrames } from '../../../bench/geometry-peer-frames.ts';
+import { FaceTracker } from '../face/tracker.ts';
 import { eyeOpening, mouthOpening } from './expression.ts';
 import { MIDLINE, MIRROR_PAIRS, rigidIndexAndWeights } from './landmarks.ts';
 import { applySimilarity, newSimilarity, SimilarityFitter } from './umeyama.ts';
@@ -124,19 +127,42 @@ export function frontalise(p: Float64Array): void {
   for (let i = 0; i < N; i++) p[i * 3] -= mx;
 }
 
-async function main(): Promise<void> {
-  const shapes: Float64Array[] = [];
-  const sources: string[] = [];
-  for (const path of driverPaths()) {
-    const d = await peerFrames(path);
-    let used = 0;
-    for (const f of d.frames) {
-      if (!f.mesh) continue;
-      shapes.push(Float64Array.from(f.mesh));
-      used++;
+/** Every tracked frame's landmarks per driver, from our FaceTracker or the Human peer. */
+async function collect(source: 'tracker' | 'human'): Promise<{ name: string; frames: Float64Array[] }[]> {
+  const out: { name: string; frames: Float64Array[] }[] = [];
+  if (source === 'human') {
+    for (const path of driverPaths()) {
+      const d = await peerFrames(path);
+      out.push({
+        name: d.name,
+        frames: d.frames.flatMap((f) => (f.mesh ? [Float64Array.from(f.mesh)] : [])),
+      });
     }
-    sources.push(`${d.name}:${used}`);
+    return out;
   }
+  const tracker = await FaceTracker.create();
+  try {
+    for (const path of driverPaths()) {
+      tracker.reset();
+      const frames = await trackDriver(tracker, path);
+      out.push({
+        name: basename(path, '.mjpeg'),
+        frames: frames.flatMap((f) => (f ? [Float64Array.from(f)] : [])),
+      });
+    }
+  } finally {
+    await tracker.close();
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  // The template must come from the tracker that runs live: trackers differ in where they put the eye corners
+  // and irises by a few pixels, which the gaze model (iris against corners) would read as a squint.
+  const source = process.argv.includes('--source=human') ? 'human' : 'tracker';
+  const drivers = await collect(source);
+  const shapes = drivers.flatMap((d) => d.frames);
+  const sources = drivers.map((d) => `${d.name}:${d.frames.length}`);
   const first = procrustesMean(shapes);
   // Keep the neutral-looking frames (measured after aligning each to the first mean) and average again.
   const { indices, weights } = rigidIndexAndWeights();
@@ -159,7 +185,8 @@ async function main(): Promise<void> {
 // Canonical face template: 478 x (x, y, z), frontal, centred, unit RMS radius over the rigid points.
 // Generalised-Procrustes median of the ${neutral.length} neutral-looking (mouth closed, eyes open) of ${shapes.length}
 // tracked frames of the fixture drivers (${sources.join(', ')}),
-// landmarks from the Human peer (TF.js MediaPipe face mesh + iris), frontalised by the face's mirror symmetry.
+// landmarks from ${source === 'human' ? 'the Human peer (TF.js MediaPipe face mesh + iris)' : 'our FaceTracker (MediaPipe face mesh + iris on onnxruntime)'},
+// frontalised by the face's mirror symmetry.
 export const TEMPLATE_FRAMES = ${neutral.length};
 // biome-ignore format: one point per line
 export const TEMPLATE = new Float32Array([

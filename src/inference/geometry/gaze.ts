@@ -58,6 +58,13 @@ export function irisDiameter(p: ArrayLike<number>, ring: readonly number[]): num
   return 2 * Math.sqrt((T + Math.sqrt(Math.max(0, T * T - 4 * D * D))) / 2);
 }
 
+function medianOf(ring: Float64Array, m: number, scratch: Float64Array): number {
+  const s = scratch.subarray(0, m);
+  s.set(ring.subarray(0, m));
+  s.sort();
+  return m % 2 ? s[m >> 1] : (s[(m >> 1) - 1] + s[m >> 1]) / 2;
+}
+
 /** An eye's place in the image and in camera space (see GazeEstimator.placeEye). */
 export interface EyePlacement {
   centre: Float64Array;
@@ -110,6 +117,8 @@ export interface GazeEstimatorOptions {
   closedBlink?: number;
   /** Iris-size samples kept for the running median. Default 60. */
   irisSamples?: number;
+  /** Samples of the two eyes' offset difference kept for the squint correction (0: off). Default 90. */
+  squintSamples?: number;
   template?: Float32Array;
 }
 
@@ -127,7 +136,10 @@ export class GazeEstimator {
     const tpl = opts.template ?? TEMPLATE;
     this.closedBlink = opts.closedBlink ?? 0.55;
     this.irisRing = new Float64Array(opts.irisSamples ?? 60);
-    this.sorted = new Float64Array(this.irisRing.length);
+    const squintSamples = opts.squintSamples ?? 90;
+    this.squintX = new Float64Array(squintSamples);
+    this.squintY = new Float64Array(squintSamples);
+    this.sorted = new Float64Array(Math.max(this.irisRing.length, squintSamples));
     this.priorIris = (irisDiameter(tpl, LEFT_IRIS_RING) + irisDiameter(tpl, RIGHT_IRIS_RING)) / 2;
     this.irisCanon = this.priorIris;
     const off = (e: EyeIndices) =>
@@ -150,27 +162,73 @@ export class GazeEstimator {
   }
 
   /** Eyeball centre in canonical space, given the face's neutral canonical points. */
-  eyeballCentre(eye: 'left' | 'right', neutral: ArrayLike<number>, out: Float64Array): Float64Array {
+  eyeballCentre(
+    eye: 'left' | 'right',
+    neutral: ArrayLike<number>,
+    out: Float64Array,
+    raw = false,
+  ): Float64Array {
     const e = EYES[eye];
     const o = this.offsets[eye];
-    out[0] = cornerMid(neutral, e.corners, 0) + o[0];
-    out[1] = cornerMid(neutral, e.corners, 1) + o[1];
+    const sign = raw ? 0 : eye === 'right' ? 1 : -1;
+    out[0] = cornerMid(neutral, e.corners, 0) + o[0] + sign * this.squint[0];
+    out[1] = cornerMid(neutral, e.corners, 1) + o[1] + sign * this.squint[1];
     out[2] = cornerMid(neutral, e.corners, 2) + o[2] + IRIS_DEPTH_MM * this.unitsPerMm;
     return out;
+  }
+
+  /**
+   * Per-person correction of the two eyeball centres: the template's iris-to-corner offset is an average
+   * (and trackers differ in where they put corners and irises), which would read as a squint. Both eyes
+   * look at the same point, so over open-eye frames the median half-difference of the two irises' offsets
+   * (head frame) must equal the vergence toward the camera; the excess is moved into the centres.
+   */
+  private sampleSquint(
+    landmarks: ArrayLike<number>,
+    pose: HeadPose,
+    neutral: ArrayLike<number>,
+    depthMm: number,
+  ): void {
+    const s = pose.scale;
+    const R = pose.rotation;
+    const t = pose.translation;
+    const h = [0, 0];
+    for (const eye of ['right', 'left'] as const) {
+      const i = EYES[eye].centre;
+      const x = landmarks[i * 3] - t[0];
+      const y = landmarks[i * 3 + 1] - t[1];
+      const z = landmarks[i * 3 + 2] - t[2];
+      const c = this.eyeballCentre(eye, neutral, this.cc, true);
+      const sign = eye === 'right' ? 0.5 : -0.5;
+      h[0] += sign * ((R[0] * x + R[3] * y + R[6] * z) / s - c[0]);
+      h[1] += sign * ((R[1] * x + R[4] * y + R[7] * z) / s - c[1]);
+    }
+    // Expected: each eye turned inward by atan(half the eyes' distance / depth); the right eye (-x) toward +x.
+    const halfIpd =
+      Math.abs(cornerMid(neutral, LEFT_EYE_CORNERS, 0) - cornerMid(neutral, RIGHT_EYE_CORNERS, 0)) / 2;
+    const depth = depthMm * this.unitsPerMm;
+    const rc = IRIS_DEPTH_MM * this.unitsPerMm;
+    const n = this.squintX.length;
+    this.squintX[this.squintCount % n] = h[0] - rc * Math.sin(Math.atan2(halfIpd, depth));
+    this.squintY[this.squintCount % n] = h[1];
+    this.squintCount++;
+    const m = Math.min(this.squintCount, n);
+    this.squint[0] = medianOf(this.squintX, m, this.sorted);
+    this.squint[1] = medianOf(this.squintY, m, this.sorted);
   }
 
   private sampleIris(v: number): void {
     const n = this.irisRing.length;
     this.irisRing[this.irisCount % n] = v;
     this.irisCount++;
-    const m = Math.min(this.irisCount, n);
-    const s = this.sorted.subarray(0, m);
-    s.set(this.irisRing.subarray(0, m));
-    s.sort();
-    this.irisCanon = m % 2 ? s[m >> 1] : (s[(m >> 1) - 1] + s[m >> 1]) / 2;
+    this.irisCanon = medianOf(this.irisRing, Math.min(this.irisCount, n), this.sorted);
   }
 
   private readonly cc = new Float64Array(3);
+  private readonly squint = new Float64Array(2);
+  private readonly squintX: Float64Array;
+  private readonly squintY: Float64Array;
+  private squintCount = 0;
 
   /**
    * Gaze of both eyes for one frame. `landmarks` in image space, `pose` its head pose, `neutral` the face's
@@ -192,6 +250,14 @@ export class GazeEstimator {
       }
     }
     out.depthMm = this.faceDepth(pose, camera);
+    if (
+      this.squintX.length > 0 &&
+      Math.abs(pose.yaw) < 25 &&
+      Math.abs(pose.pitch) < 25 &&
+      measures.blink.left < 0.3 &&
+      measures.blink.right < 0.3
+    )
+      this.sampleSquint(landmarks, pose, neutral, out.depthMm);
     const rcPx = IRIS_DEPTH_MM * this.unitsPerMm * s;
     for (const eye of ['left', 'right'] as const) {
       const e = EYES[eye];
@@ -256,6 +322,8 @@ export class GazeEstimator {
   }
 
   reset(): void {
+    this.squintCount = 0;
+    this.squint.fill(0);
     this.irisCount = 0;
     this.irisCanon = this.priorIris;
   }
