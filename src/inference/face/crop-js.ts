@@ -133,11 +133,52 @@ function cropI420(
       const uc = u + 0.5;
       const x = m[0] * uc + m[1] * vc + m[2];
       const y = m[3] * uc + m[4] * vc + m[5];
-      // Outside the frame: black (Y 16, chroma neutral) so the crop matches the RGBA path.
-      const yy = samplePlane(data, 0, w, h, x - 0.5, y - 0.5, 16);
-      // Chroma sits at the centre of each 2x2 block.
-      const uu = samplePlane(data, uOff, cw, ch, x / 2 - 0.5, y / 2 - 0.5, 128) - 128;
-      const vv = samplePlane(data, vOff, cw, ch, x / 2 - 0.5, y / 2 - 0.5, 128) - 128;
+      let yy: number;
+      let uu: number;
+      let vv: number;
+      // Luma at pixel centres; chroma at the centre of each 2x2 block.
+      const lx = x - 0.5;
+      const ly = y - 0.5;
+      const cx = x / 2 - 0.5;
+      const cy = y / 2 - 0.5;
+      const lx0 = Math.floor(lx);
+      const ly0 = Math.floor(ly);
+      const cx0 = Math.floor(cx);
+      const cy0 = Math.floor(cy);
+      if (
+        lx0 >= 0 &&
+        ly0 >= 0 &&
+        lx0 + 1 < w &&
+        ly0 + 1 < h &&
+        cx0 >= 0 &&
+        cy0 >= 0 &&
+        cx0 + 1 < cw &&
+        cy0 + 1 < ch
+      ) {
+        // Inside: the common case, inlined.
+        const fx = lx - lx0;
+        const fy = ly - ly0;
+        const i = ly0 * w + lx0;
+        yy =
+          (data[i] * (1 - fx) + data[i + 1] * fx) * (1 - fy) +
+          (data[i + w] * (1 - fx) + data[i + w + 1] * fx) * fy;
+        const gx = cx - cx0;
+        const gy = cy - cy0;
+        const w00 = (1 - gx) * (1 - gy);
+        const w10 = gx * (1 - gy);
+        const w01 = (1 - gx) * gy;
+        const w11 = gx * gy;
+        const j = cy0 * cw + cx0;
+        const ju = uOff + j;
+        const jv = vOff + j;
+        uu = data[ju] * w00 + data[ju + 1] * w10 + data[ju + cw] * w01 + data[ju + cw + 1] * w11 - 128;
+        vv = data[jv] * w00 + data[jv + 1] * w10 + data[jv + cw] * w01 + data[jv + cw + 1] * w11 - 128;
+      } else {
+        // Outside the frame: black (Y 16, chroma neutral) so the crop matches the RGBA path.
+        yy = samplePlane(data, 0, w, h, lx, ly, 16);
+        uu = samplePlane(data, uOff, cw, ch, cx, cy, 128) - 128;
+        vv = samplePlane(data, vOff, cw, ch, cx, cy, 128) - 128;
+      }
       // BT.601 limited range, the inverse of image.ts's rgbaToI420.
       const c = 1.164 * (yy - 16);
       let r = c + 1.596 * vv;
