@@ -1,0 +1,161 @@
+// One call: the signaling socket, the publish connection (camera + microphone), the subscribe connection, the
+// participant list and the agent states. The UI listens through the callbacks in CallEvents.
+import type {
+  AgentStatus,
+  JoinResult,
+  Mode,
+  Participant,
+  ParticipantLeftPush,
+  ParticipantUpdatedPush,
+  ServerErrorPush,
+  StatsPush,
+} from '../../src/signaling/protocol.ts';
+import { gathered, Subscriber } from './rtc.ts';
+import { Signaling } from './signaling.ts';
+
+export interface CallEvents {
+  participants(list: Participant[]): void;
+  stream(participantId: string, stream: MediaStream): void;
+  left(participantId: string): void;
+  status(status: AgentStatus): void;
+  stats(stats: StatsPush): void;
+  error(message: string): void;
+  closed(): void;
+}
+
+export interface JoinOptions {
+  room: string;
+  displayName: string;
+  passcode?: string;
+  media: MediaStream;
+}
+
+/** Participants whose names start with this are viewers (clean feeds, own processed previews), not people. */
+export const VIEWER_PREFIX = 'feed:';
+
+export class Call {
+  readonly participants = new Map<string, Participant>();
+  readonly statuses = new Map<string, AgentStatus>();
+  readonly signaling: Signaling;
+  readonly subscriber: Subscriber;
+  readonly publisher = new RTCPeerConnection({ iceServers: [] });
+  me = '';
+  room = '';
+  #closed = false;
+
+  private constructor(
+    signaling: Signaling,
+    readonly events: CallEvents,
+  ) {
+    this.signaling = signaling;
+    this.subscriber = new Subscriber(signaling, (id, s) => events.stream(id, s));
+    const update = (p: Participant) => {
+      this.participants.set(p.id, p);
+      events.participants(this.list());
+    };
+    signaling.on<ParticipantUpdatedPush>('participant:joined', ({ participant }) => update(participant));
+    signaling.on<ParticipantUpdatedPush>('participant:updated', ({ participant }) => update(participant));
+    signaling.on<{ participants: Participant[] }>('participants', ({ participants }) => {
+      this.participants.clear();
+      for (const p of participants) this.participants.set(p.id, p);
+      events.participants(this.list());
+    });
+    signaling.on<ParticipantLeftPush>('participant:left', ({ participantId }) => {
+      this.participants.delete(participantId);
+      this.statuses.delete(participantId);
+      this.subscriber.streams.delete(participantId);
+      events.left(participantId);
+      events.participants(this.list());
+    });
+    signaling.on<AgentStatus>('agent:status', (s) => {
+      this.statuses.set(s.participantId, s);
+      events.status(s);
+    });
+    signaling.on<StatsPush>('stats', (s) => events.stats(s));
+    signaling.on<ServerErrorPush>('server:error', (e) => events.error(`${e.code}: ${e.message}`));
+    signaling.socket.on('disconnect', () => {
+      if (!this.#closed) events.error('disconnected from the server');
+      this.close();
+    });
+  }
+
+  static async join(opts: JoinOptions, events: CallEvents): Promise<Call> {
+    const signaling = new Signaling();
+    const call = new Call(signaling, events);
+    try {
+      const res = await signaling.request<JoinResult>('join', {
+        room: opts.room,
+        displayName: opts.displayName,
+        passcode: opts.passcode || undefined,
+      });
+      call.me = res.participantId;
+      call.room = res.room;
+      for (const p of res.participants) call.participants.set(p.id, p);
+      events.participants(call.list());
+      await call.#publish(opts.media);
+      return call;
+    } catch (e) {
+      call.close();
+      throw e;
+    }
+  }
+
+  /** People in the call (viewers left out), yourself first. */
+  list(): Participant[] {
+    return [...this.participants.values()]
+      .filter((p) => !p.displayName.startsWith(VIEWER_PREFIX))
+      .sort((a, b) =>
+        a.id === this.me ? -1 : b.id === this.me ? 1 : a.displayName.localeCompare(b.displayName),
+      );
+  }
+
+  async #publish(media: MediaStream): Promise<void> {
+    for (const t of media.getTracks())
+      this.publisher.addTransceiver(t, { direction: 'sendonly', streams: [media] });
+    await this.publisher.setLocalDescription(await this.publisher.createOffer());
+    await gathered(this.publisher);
+    const { answer } = await this.signaling.request<{ answer: RTCSessionDescriptionInit }>('publish:offer', {
+      offer: { type: 'offer', sdp: this.publisher.localDescription?.sdp ?? '' },
+    });
+    await this.publisher.setRemoteDescription(answer);
+  }
+
+  /** Swaps the camera or microphone without renegotiating. */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    const sender = this.publisher.getSenders().find((s) => s.track?.kind === track.kind);
+    await sender?.replaceTrack(track);
+  }
+
+  async settings(mode: Mode, identityId: string | null): Promise<void> {
+    await this.signaling.request('settings', { mode, identityId });
+  }
+
+  /** Outbound camera stats (what the server receives from this browser). */
+  async sendStats(): Promise<{ fps: number; width: number; height: number; limited: string }> {
+    const out = { fps: 0, width: 0, height: 0, limited: 'none' };
+    if (this.#closed) return out;
+    (await this.publisher.getStats()).forEach((s: RTCStats & Record<string, unknown>) => {
+      if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+      out.fps = Number(s.framesPerSecond ?? 0);
+      out.width = Number(s.frameWidth ?? 0);
+      out.height = Number(s.frameHeight ?? 0);
+      out.limited = String(s.qualityLimitationReason ?? 'none');
+    });
+    return out;
+  }
+
+  async leave(): Promise<void> {
+    if (this.#closed) return;
+    await this.signaling.request('leave', {}, 3000).catch(() => undefined);
+    this.close();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.subscriber.close();
+    this.publisher.close();
+    this.signaling.close();
+    this.events.closed();
+  }
+}

@@ -1,0 +1,97 @@
+// WebRTC helpers shared by the call and the viewer: the subscribe connection (the server offers, with a mid ->
+// participant map) and waiting for ICE gathering (the server takes candidates in the SDP).
+import type { SubscribeOffer } from '../../src/signaling/protocol.ts';
+import type { Signaling } from './signaling.ts';
+
+export function gathered(pc: RTCPeerConnection, timeoutMs = 2000): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, timeoutMs);
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+}
+
+/** Receives the server's subscribe offers; calls onStream with each participant's stream (audio + video). */
+export class Subscriber {
+  readonly pc = new RTCPeerConnection({ iceServers: [] });
+  readonly streams = new Map<string, MediaStream>();
+  #mids: SubscribeOffer['tracks'] = {};
+  #closed = false;
+
+  constructor(
+    signaling: Signaling,
+    private readonly onStream: (participantId: string, stream: MediaStream) => void,
+  ) {
+    this.pc.ontrack = (ev) => {
+      const who = ev.transceiver.mid ? this.#mids[ev.transceiver.mid] : undefined;
+      if (!who) return;
+      let s = this.streams.get(who.participantId);
+      if (!s) {
+        s = new MediaStream();
+        this.streams.set(who.participantId, s);
+      }
+      for (const t of s.getTracks()) if (t.kind === ev.track.kind && t !== ev.track) s.removeTrack(t);
+      if (!s.getTracks().includes(ev.track)) s.addTrack(ev.track);
+      this.onStream(who.participantId, s);
+    };
+    signaling.socket.on(
+      'subscribe:offer',
+      async (
+        msg: SubscribeOffer,
+        ack: (
+          r:
+            | { ok: true; answer: RTCSessionDescriptionInit }
+            | { ok: false; error: { code: string; message: string } },
+        ) => void,
+      ) => {
+        if (this.#closed) return ack({ ok: false, error: { code: 'CLOSED', message: 'closed' } });
+        try {
+          this.#mids = msg.tracks;
+          await this.pc.setRemoteDescription(msg.offer);
+          await this.pc.setLocalDescription(await this.pc.createAnswer());
+          await gathered(this.pc);
+          ack({ ok: true, answer: { type: 'answer', sdp: this.pc.localDescription?.sdp ?? '' } });
+        } catch (e) {
+          ack({ ok: false, error: { code: 'NEGOTIATION_FAILED', message: String(e) } });
+        }
+      },
+    );
+  }
+
+  /** Inbound video stats per participant (by mid), for the overlay. */
+  async videoStats(): Promise<
+    Map<string, { fps: number; dropped: number; jitterMs: number; width: number; height: number }>
+  > {
+    const out = new Map<
+      string,
+      { fps: number; dropped: number; jitterMs: number; width: number; height: number }
+    >();
+    if (this.#closed) return out;
+    const report = await this.pc.getStats();
+    report.forEach((s: RTCStats & Record<string, unknown>) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+      const who = typeof s.mid === 'string' ? this.#mids[s.mid] : undefined;
+      if (!who) return;
+      const emitted = Number(s.jitterBufferEmittedCount ?? 0);
+      out.set(who.participantId, {
+        fps: Number(s.framesPerSecond ?? 0),
+        dropped: Number(s.framesDropped ?? 0),
+        jitterMs: emitted > 0 ? (Number(s.jitterBufferDelay ?? 0) / emitted) * 1000 : 0,
+        width: Number(s.frameWidth ?? 0),
+        height: Number(s.frameHeight ?? 0),
+      });
+    });
+    return out;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.pc.close();
+  }
+}

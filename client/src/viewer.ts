@@ -1,0 +1,83 @@
+// A receive-only view of one participant's processed stream: the clean feed page and your own processed preview.
+// It joins the room as a viewer participant (name "feed:...", hidden by clients) and subscribes to that one
+// participant, found by id or by display name.
+import type {
+  JoinResult,
+  Participant,
+  ParticipantLeftPush,
+  ParticipantUpdatedPush,
+} from '../../src/signaling/protocol.ts';
+import { VIEWER_PREFIX } from './call.ts';
+import { Subscriber } from './rtc.ts';
+import { Signaling } from './signaling.ts';
+
+export interface ViewerOptions {
+  room: string;
+  /** Participant id, or display name. */
+  participant: string;
+  passcode?: string;
+  onStream(stream: MediaStream): void;
+  onState?(state: string): void;
+}
+
+export class Viewer {
+  readonly signaling = new Signaling();
+  readonly subscriber: Subscriber;
+  #target: string | null = null;
+  #closed = false;
+
+  private constructor(private readonly opts: ViewerOptions) {
+    this.subscriber = new Subscriber(this.signaling, (id, s) => {
+      if (id === this.#target && !this.#closed) opts.onStream(s);
+    });
+    this.signaling.on<ParticipantUpdatedPush>('participant:joined', ({ participant }) =>
+      this.#consider(participant),
+    );
+    this.signaling.on<ParticipantLeftPush>('participant:left', ({ participantId }) => {
+      if (participantId === this.#target) {
+        this.#target = null;
+        opts.onState?.('waiting');
+      }
+    });
+    this.signaling.socket.on('disconnect', () => opts.onState?.('disconnected'));
+  }
+
+  static async open(opts: ViewerOptions): Promise<Viewer> {
+    const v = new Viewer(opts);
+    try {
+      const res = await v.signaling.request<JoinResult>('join', {
+        room: opts.room,
+        displayName: `${VIEWER_PREFIX}${opts.participant}`.slice(0, 64),
+        passcode: opts.passcode || undefined,
+      });
+      const want = opts.participant;
+      const target =
+        res.participants.find((p) => p.id === want) ?? res.participants.find((p) => p.displayName === want);
+      // The server subscribes a joiner to everyone. TODO: unsubscribe the others once the SFU can reuse a
+      // rejected m-section (today a later offer fails in Chromium: "m= section with mid='4' should be rejected").
+      opts.onState?.('waiting');
+      if (target) v.#consider(target);
+      return v;
+    } catch (e) {
+      v.close();
+      throw e;
+    }
+  }
+
+  #consider(p: Participant): void {
+    if (this.#target || this.#closed) return;
+    if (p.id !== this.opts.participant && p.displayName !== this.opts.participant) return;
+    this.#target = p.id;
+    this.opts.onState?.('connecting');
+    // Already subscribed by the server (joiners receive everyone); the stream may have arrived already.
+    const existing = this.subscriber.streams.get(p.id);
+    if (existing?.getVideoTracks().length) this.opts.onStream(existing);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.subscriber.close();
+    this.signaling.close();
+  }
+}

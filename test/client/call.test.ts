@@ -1,0 +1,254 @@
+// The web client in a real browser (Debian chromium driven by playwright-core) against the real server: two
+// people in one room, A's fake camera plays a fixture driver clip; A uploads an identity (bad files first) and
+// turns avatar mode on; B's tile for A shows video with a moving face (checked with the face tracker); the
+// eye-contact toggle goes round trip; the clean feed page plays A's stream alone.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import { FaceTracker } from '../../src/inference/face/tracker.ts';
+import type { FaceResult } from '../../src/inference/frame.ts';
+import { type App, startApp } from '../../src/server/app.ts';
+import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const DRIVER = resolve(FIXTURES_DIR, 'drivers', 'd3.mjpeg');
+const SHOTS = resolve(PROJECT_ROOT, '.cache', 'client-test');
+const skipReason = !existsSync(CHROMIUM)
+  ? `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`
+  : !fixturesAvailable() || !existsSync(DRIVER)
+    ? `no fixture driver ${DRIVER}`
+    : '';
+if (skipReason) console.warn(`browser tests skipped: ${skipReason}`);
+
+describe.skipIf(skipReason !== '')('web client in chromium (two participants, fake camera)', () => {
+  let app: App;
+  let launcher: ProcessAgentLauncher;
+  let browser: Browser;
+  let identityDir: string;
+  let tracker: FaceTracker;
+  let base: string;
+  const contexts: BrowserContext[] = [];
+  let a: Page;
+  let b: Page;
+  let aId: string;
+  const room = `room-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
+    identityDir = mkdtempSync(join(tmpdir(), 'client-identities-'));
+    launcher = new ProcessAgentLauncher({ env: { IDENTITY_DIR: identityDir } });
+    app = await startApp({
+      port: 0,
+      identityDir,
+      launcher,
+      clientDir: resolve(PROJECT_ROOT, 'client', 'dist'),
+    });
+    // http://localhost is a secure context: getUserMedia works without TLS.
+    base = `http://localhost:${new URL(app.url).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-video-capture=${DRIVER}`,
+        '--autoplay-policy=no-user-gesture-required',
+      ],
+    });
+    tracker = await FaceTracker.create({ smoothing: false });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    launcher?.closeAll();
+    await app?.close();
+    await tracker?.close();
+    if (identityDir) rmSync(identityDir, { recursive: true, force: true });
+  });
+
+  async function openPage(path: string): Promise<Page> {
+    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(`${base}${path}`);
+    return page;
+  }
+
+  async function joinAs(page: Page, name: string): Promise<string> {
+    await page.fill('#name', name);
+    await page.click('#join-btn');
+    await page.waitForSelector('body.in-call', { timeout: 20_000 });
+    return (await page.getAttribute('body', 'data-participant')) ?? '';
+  }
+
+  const tileOf = (page: Page, id: string) => page.locator(`.tile[data-participant="${id}"]`);
+
+  async function waitPlaying(page: Page, selector: string): Promise<void> {
+    await page.waitForFunction(
+      (sel) => {
+        const v = document.querySelector<HTMLVideoElement>(sel);
+        return !!v && v.videoWidth > 0 && v.readyState >= 2 && !v.paused;
+      },
+      selector,
+      { timeout: 30_000 },
+    );
+  }
+
+  async function faceIn(png: Buffer): Promise<FaceResult | null> {
+    const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    tracker.reset();
+    return tracker.track(
+      { format: 'rgba', width: info.width, height: info.height, data: new Uint8Array(data) },
+      0,
+    );
+  }
+
+  async function uploadFile(page: Page, name: string, mimeType: string, buffer: Buffer): Promise<void> {
+    await page.setInputFiles('#identity-file', { name, mimeType, buffer });
+    await page.click('#identity-upload');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#identity-busy')?.hidden === true);
+  }
+
+  it('two people join one room from /r/<room> and see each other', async () => {
+    a = await openPage(`/r/${room}`);
+    expect(await a.inputValue('#room')).toBe(room);
+    aId = await joinAs(a, 'alice');
+    b = await openPage(`/r/${room}`);
+    const bId = await joinAs(b, 'bob');
+    expect(aId).not.toBe(bId);
+    console.log(JSON.stringify({ test: 'client-join', a: aId, b: bId }));
+    await expect.poll(() => tileOf(b, aId).locator('.name').textContent(), { timeout: 15_000 }).toBe('alice');
+    await expect.poll(() => tileOf(a, bId).locator('.name').textContent(), { timeout: 15_000 }).toBe('bob');
+    await waitPlaying(b, `.tile[data-participant="${aId}"] video.remote`);
+    // Camera and microphone pickers list the fake devices.
+    expect(await a.locator('#camera option').count()).toBeGreaterThan(0);
+    expect(await a.locator('#mic option').count()).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('shows the error of an invalid upload: a text file, a truncated JPEG, a photo without a face', async () => {
+    await uploadFile(a, 'notes.txt', 'text/plain', Buffer.from('these are not pixels'));
+    await expect.poll(() => a.textContent('#identity-error')).toMatch(/notes\.txt: not an image/);
+    const jpeg = readFileSync(resolve(FIXTURES_DIR, 'identities', 's5.jpg'));
+    await uploadFile(a, 'cut.jpg', 'image/jpeg', jpeg.subarray(0, Math.floor(jpeg.length * 0.6)));
+    await expect.poll(() => a.textContent('#identity-error')).toMatch(/cut\.jpg: .*truncated/);
+    const wall = await sharp({ create: { width: 480, height: 360, channels: 3, background: '#6a8' } })
+      .jpeg()
+      .toBuffer();
+    await uploadFile(a, 'wall.jpg', 'image/jpeg', wall);
+    await expect.poll(() => a.textContent('#identity-error')).toMatch(/wall\.jpg: no face found/);
+    expect(await a.locator('#identities .identity').count()).toBe(0);
+  }, 180_000);
+
+  it("A uploads an identity, picks it and turns avatar mode on; B sees a moving face in A's tile", async () => {
+    const jpeg = readFileSync(resolve(FIXTURES_DIR, 'identities', 's5.jpg'));
+    await uploadFile(a, 's5.jpg', 'image/jpeg', jpeg);
+    expect(await a.locator('#identity-error').isHidden()).toBe(true);
+    const card = a.locator('#identities .identity');
+    await expect.poll(() => card.count()).toBe(1);
+    expect(await card.getAttribute('class')).toContain('selected');
+    expect(await card.locator('.face-box').count()).toBe(1);
+    await a.waitForFunction(
+      () => (document.querySelector<HTMLImageElement>('.thumb img')?.naturalWidth ?? 0) > 0,
+    );
+
+    await a.check('#toggle-avatar');
+    const badges = tileOf(b, aId).locator('.badges');
+    await expect.poll(() => badges.locator('[data-badge="avatar"]').count(), { timeout: 15_000 }).toBe(1);
+    // The agent starts and B's copy of A switches to the processed stream.
+    await expect
+      .poll(() => tileOf(b, aId).getAttribute('data-video'), { timeout: 120_000, interval: 500 })
+      .toBe('processed');
+    // Its agent reports a state (ok, or busy on a loaded machine); B shows it as a badge or as "processed".
+    await expect
+      .poll(() => badges.locator('[data-badge]').count(), { timeout: 30_000, interval: 500 })
+      .toBeGreaterThan(1);
+    // A's own processed preview (what the others see) plays too.
+    await waitPlaying(a, '.tile.self video.processed');
+
+    const video = tileOf(b, aId).locator('video.remote');
+    await waitPlaying(b, `.tile[data-participant="${aId}"] video.remote`);
+    const faces: FaceResult[] = [];
+    for (let i = 0; i < 4; i++) {
+      await b.waitForTimeout(700);
+      const png = await video.screenshot();
+      if (i === 0) writeFileSync(join(SHOTS, 'b-tile-of-a.png'), png);
+      const face = await faceIn(png);
+      expect(face, `screenshot ${i} of B's tile for A has a face`).not.toBeNull();
+      if (face) faces.push(face);
+    }
+    // The face moves: landmarks differ between screenshots (the driver clip is a talking head).
+    const moved = faces.slice(1).map((f, i) => meanDistance(f.landmarks, faces[i].landmarks));
+    console.log(JSON.stringify({ test: 'client-avatar', landmarkShiftPx: moved.map((m) => +m.toFixed(2)) }));
+    expect(Math.max(...moved)).toBeGreaterThan(0.5);
+
+    await b.check('#show-stats');
+    await expect
+      .poll(() => tileOf(b, aId).locator('.stats').textContent(), { timeout: 10_000 })
+      .toMatch(/inference/);
+    console.log(
+      JSON.stringify({
+        test: 'client-stats-overlay',
+        text: await tileOf(b, aId).locator('.stats').textContent(),
+      }),
+    );
+    await a.check('#show-stats');
+    await a.waitForTimeout(1500);
+    await a.screenshot({ path: join(SHOTS, 'a-page.png') });
+    await b.screenshot({ path: join(SHOTS, 'b-page.png') });
+  }, 180_000);
+
+  it('eye contact toggles live and round trip, seen by B', async () => {
+    const badges = tileOf(b, aId).locator('.badges');
+    await a.check('#toggle-eyes');
+    await expect.poll(() => badges.locator('[data-badge="eyes"]').count(), { timeout: 15_000 }).toBe(1);
+    expect(await badges.locator('[data-badge="avatar"]').count()).toBe(1);
+    await a.uncheck('#toggle-eyes');
+    await expect.poll(() => badges.locator('[data-badge="eyes"]').count(), { timeout: 15_000 }).toBe(0);
+    await a.uncheck('#toggle-avatar');
+    await expect.poll(() => badges.locator('[data-badge="avatar"]').count(), { timeout: 15_000 }).toBe(0);
+    // Plain camera again: B still receives A's video.
+    await waitPlaying(b, `.tile[data-participant="${aId}"] video.remote`);
+    expect(await a.locator('.tile.self video.processed').isHidden()).toBe(true);
+  }, 180_000);
+
+  it('the clean feed page plays A alone, with no UI, and stays out of the tiles', async () => {
+    const feed = await openPage(`/feed/${room}/${aId}`);
+    await feed.waitForSelector('body[data-state="playing"]', { state: 'attached', timeout: 30_000 });
+    await waitPlaying(feed, '#feed');
+    expect(await feed.locator('button, input, header').count()).toBe(0);
+    const face = await faceIn(await feed.locator('#feed').screenshot());
+    expect(face).not.toBeNull();
+    // Viewers are participants on the server but not tiles in the call.
+    expect(await b.locator('.tile').count()).toBe(2);
+    // Found by display name too.
+    const byName = await openPage(`/feed/${room}/alice`);
+    await byName.waitForSelector('body[data-state="playing"]', { state: 'attached', timeout: 30_000 });
+  }, 180_000);
+
+  it('leaving removes the tile for the others', async () => {
+    await a.click('#leave');
+    await a.waitForSelector('body:not(.in-call)');
+    await expect.poll(() => tileOf(b, aId).count(), { timeout: 15_000 }).toBe(0);
+  }, 60_000);
+});
+
+function meanDistance(p: Float32Array, q: Float32Array): number {
+  let s = 0;
+  const n = Math.min(p.length, q.length) / 3;
+  for (let i = 0; i < n; i++) s += Math.hypot(p[i * 3] - q[i * 3], p[i * 3 + 1] - q[i * 3 + 1]);
+  return s / n;
+}
