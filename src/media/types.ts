@@ -78,6 +78,13 @@ export interface SfuRoom extends TypedEmitter<SfuRoomEvents> {
   setRoute(participantId: string, sourcePeerId: string | null): void;
   /** The peer whose packets subscribers currently receive for this participant's video. */
   currentSource(participantId: string): string;
+  /**
+   * Delays the participant's own audio to non-raw subscribers while its video is routed through another peer
+   * (the agent reports how much later its video is); ignored, and ramped back to 0, while the video is raw.
+   */
+  setAudioDelay(participantId: string, ms: number): void;
+  /** The audio delay currently applied for a participant, ms. */
+  audioDelay(participantId: string): number;
   close(): void;
 }
 

@@ -173,6 +173,16 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
     return { type: 'answer', sdp: local.sdp };
   }
 
+  /** Standard WebRTC stats of the publish or subscribe connection (empty before it exists). */
+  async getStats(target: 'publish' | 'subscribe'): Promise<Array<Record<string, unknown>>> {
+    const pc = target === 'publish' ? this.#pubPc : this.#subPc;
+    if (!pc) return [];
+    const report = await pc.getStats();
+    const out: Array<Record<string, unknown>> = [];
+    report.forEach((s: Record<string, unknown>) => out.push(s));
+    return out;
+  }
+
   /** Resolves with a participant's remote track of a kind once it exists. */
   async waitForTrack(participantId: string, kind: Kind, timeoutMs = 15_000): Promise<MediaStreamTrack> {
     const have = this.remote.get(participantId)?.[kind];

@@ -194,6 +194,8 @@ export class SignalingServer {
         const rec = room.agents.get(member.forParticipantId);
         if (!rec || rec.memberId !== member.id) throw new AppError('FORBIDDEN', 'not the current agent');
         rec.status = { ...(data as AgentStatus), participantId: member.forParticipantId };
+        // Lip sync: the user's audio waits as long as the video takes through the agent.
+        room.sfuRoom.setAudioDelay(member.forParticipantId, rec.status.audioDelayMs ?? 0);
         this.#broadcast(room, SERVER_EVENTS.agentStatus, rec.status);
         return ackOk(ack, {});
       }

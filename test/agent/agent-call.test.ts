@@ -109,8 +109,10 @@ describe('inference agent in the call (synthetic camera)', () => {
     };
     expect(stats.agents.find((s) => s.participantId === a.id)?.state).toBe('ok');
     expect(stats.peers).toBe(3); // A, B and the agent
-    // Audio also flows through the agent (same stream as the processed video).
+    // Lip sync: the SFU holds A's audio back by the video's measured delay through the agent.
     expect(b.client.remote.get(a.id)?.audio).toBeDefined();
+    const sfuRoom = app.sfu.getRoom('agent-synth');
+    await until(() => (sfuRoom?.audioDelay(a.id) ?? 0) > 0, 'an audio delay', AGENT_WAIT_MS);
 
     // Settings change live, without a new agent.
     const pids = [...launcher.handles].map((h) => h.pid);
@@ -122,6 +124,7 @@ describe('inference agent in the call (synthetic camera)', () => {
     await a.client.settings({ mode: 'none' });
     await raw;
     await until(() => launcher.handles.size === 0, 'the agent to exit', AGENT_WAIT_MS);
+    await until(() => sfuRoom?.audioDelay(a.id) === 0, 'the audio delay to ramp back to 0');
     await frames.waitFrames(15);
     expect(frames.frames.at(-1)?.stamp).not.toBeNull();
 

@@ -1,6 +1,5 @@
 // The agent's frame loop with real FrameProcessor implementations of controlled speed and failure.
 import { describe, expect, it } from 'vitest';
-import { type AudioChunk, AudioDelayLine } from '../../src/inference/agent/audio-delay.ts';
 import { FrameLoop } from '../../src/inference/agent/frame-loop.ts';
 import {
   type AgentSettings,
@@ -148,38 +147,5 @@ describe('FrameLoop', () => {
     const f = syntheticFrame(16, 16, 0);
     expect((await p.process(f, eyes)).frame).toBe(f);
     await expect(loadProcessorFactory('/nonexistent/module.ts')).rejects.toThrow();
-  });
-});
-
-describe('AudioDelayLine', () => {
-  it('holds audio back by the set delay (ramped), releasing every chunk in order', async () => {
-    const out: Array<{ n: number; at: number }> = [];
-    const pushedAt = new Map<number, number>();
-    const line = new AudioDelayLine((c: AudioChunk) => out.push({ n: c.samples[0], at: performance.now() }));
-    const chunk = (n: number): AudioChunk => ({
-      samples: Int16Array.from([n, 0, 0]),
-      sampleRate: 48000,
-      bitsPerSample: 16,
-      channelCount: 1,
-      numberOfFrames: 3,
-    });
-    line.setDelay(0);
-    pushedAt.set(1, performance.now());
-    line.push(chunk(1));
-    await until(() => out.length === 1, 'the undelayed chunk');
-    line.setDelay(60);
-    // The delay ramps up 2 ms per chunk: push enough chunks for it to reach the target.
-    for (let i = 2; i <= 60; i++) {
-      pushedAt.set(i, performance.now());
-      line.push(chunk(i));
-      await sleep(10);
-    }
-    await until(() => out.length === 60, 'all chunks');
-    line.close();
-    expect(out.map((o) => o.n)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-    expect(line.delayMs).toBe(60);
-    // Once ramped, no chunk leaves before its delay (a guarantee of the logic, not a speed claim).
-    const last = out[59];
-    expect(last.at - (pushedAt.get(60) as number)).toBeGreaterThanOrEqual(58);
   });
 });

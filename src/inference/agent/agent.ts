@@ -1,17 +1,18 @@
-// The inference agent: a server-side participant that receives one user's raw camera and microphone over
-// loopback WebRTC, runs the frame processor, and publishes the processed video with the user's audio delayed
-// to match (lip sync). It signals like any participant, with the agent credentials the server gave it.
+// The inference agent: a server-side participant that receives one user's raw camera over loopback WebRTC, runs
+// the frame processor, and publishes the processed video. It signals like any participant, with the agent
+// credentials the server gave it. Lip sync: the agent measures how long video takes through it (jitter buffer,
+// decode, frame loop, encode, pacing) and reports it; the SFU holds the user's audio back by that much.
 import wrtc from '@roamhq/wrtc';
 import { copyStamp } from '../../media/probe/stamp.ts';
 import { HeadlessClient } from '../../signaling/headless-client.ts';
 import { AGENT_REPORT_EVENT, type AgentStatus } from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { I420Frame } from '../frame.ts';
-import { type AudioChunk, AudioDelayLine } from './audio-delay.ts';
 import { FrameLoop } from './frame-loop.ts';
+import { PathDelayMeter } from './path-delay.ts';
 import type { AgentSettings, FrameProcessor, ProcessorFactory } from './processor.ts';
 
-const { RTCVideoSource, RTCVideoSink, RTCAudioSource, RTCAudioSink } = wrtc.nonstandard;
+const { RTCVideoSource, RTCVideoSink } = wrtc.nonstandard;
 const log = createLogger('inference:agent');
 
 export interface AgentConfig {
@@ -34,12 +35,10 @@ export class Agent {
   #loop: FrameLoop | null = null;
   #videoSource = new RTCVideoSource();
   #videoOut: MediaStreamTrack;
-  #audioSource = new RTCAudioSource();
-  #audioOut: MediaStreamTrack;
   #videoSink: InstanceType<typeof RTCVideoSink> | null = null;
-  #audioSink: InstanceType<typeof RTCAudioSink> | null = null;
-  #delay: AudioDelayLine;
   #report: NodeJS.Timeout | null = null;
+  #meter = new PathDelayMeter();
+  #videoPathMs = 0;
   #closed = false;
   onClosed: (() => void) | null = null;
 
@@ -47,8 +46,6 @@ export class Agent {
     this.#cfg = cfg;
     this.#factory = factory;
     this.#videoOut = this.#videoSource.createTrack();
-    this.#audioOut = this.#audioSource.createTrack();
-    this.#delay = new AudioDelayLine((c: AudioChunk) => this.#audioSource.onData(c));
   }
 
   async start(): Promise<void> {
@@ -70,9 +67,7 @@ export class Agent {
         : undefined,
     });
     client.on('track', (pid, kind, track) => {
-      if (pid !== cfg.forParticipantId) return;
-      if (kind === 'video') this.#attachVideo(track);
-      else this.#attachAudio(track);
+      if (pid === cfg.forParticipantId && kind === 'video') this.#attachVideo(track);
     });
     await client.join({
       room: cfg.room,
@@ -80,13 +75,8 @@ export class Agent {
       passcode: cfg.passcode,
       agent: { token: cfg.token, forParticipantId: cfg.forParticipantId },
     });
-    // AGENT_AUDIO=0 leaves the user's audio on the direct path (diagnosis; loses lip sync).
-    const withAudio = process.env.AGENT_AUDIO !== '0';
-    await client.publish(
-      withAudio ? [this.#videoOut, this.#audioOut] : [this.#videoOut],
-      cfg.forParticipantId,
-    );
-    this.#report = setInterval(() => this.#sendReport(), cfg.reportIntervalMs ?? 1000);
+    await client.publish([this.#videoOut], cfg.forParticipantId);
+    this.#report = setInterval(() => void this.#sendReport(), cfg.reportIntervalMs ?? 1000);
     log.info(`agent for ${cfg.forParticipantId} running (${this.#processor.name})`);
   }
 
@@ -102,16 +92,9 @@ export class Agent {
     };
   }
 
-  #attachAudio(track: MediaStreamTrack): void {
-    this.#audioSink?.stop();
-    const sink = new RTCAudioSink(track);
-    this.#audioSink = sink;
-    sink.ondata = (ev: AudioChunk) => {
-      // Before the first packets libwebrtc yields 16 kHz silence; one rate keeps the re-encoded clock steady.
-      if (ev.sampleRate !== 48000) return;
-      this.#delay.setDelay(this.#loop?.stats().latencyMs ?? 0);
-      this.#delay.push(ev);
-    };
+  /** How much later video leaves the agent than it came in: what the SFU delays the user's audio by. */
+  videoDelayMs(): number {
+    return (this.#loop?.stats().latencyMs ?? 0) + this.#videoPathMs;
   }
 
   status(): AgentStatus {
@@ -122,27 +105,35 @@ export class Agent {
       fps: Math.round((s?.fps ?? 0) * 10) / 10,
       drops: s?.drops ?? 0,
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
-      audioDelayMs: Math.round(this.#delay.delayMs),
+      audioDelayMs: Math.round(this.videoDelayMs()),
       message: s?.message,
     };
   }
 
-  #sendReport(): void {
-    if (this.#closed || !this.#client) return;
-    this.#client.socket.emit(AGENT_REPORT_EVENT, this.status());
+  async #sendReport(): Promise<void> {
+    const client = this.#client;
+    if (this.#closed || !client) return;
+    try {
+      const [inbound, outbound] = await Promise.all([
+        client.getStats('subscribe'),
+        client.getStats('publish'),
+      ]);
+      const d = this.#meter.update(inbound, outbound);
+      if (d) this.#videoPathMs = d.videoMs;
+    } catch (e) {
+      log.debug('stats failed', e);
+    }
+    if (!this.#closed) client.socket.emit(AGENT_REPORT_EVENT, this.status());
   }
 
-  /** Stops sinks, tracks and connections in that order (libwebrtc crashes on exit with live tracks). */
+  /** Stops the sink, the tracks and the connections in that order (libwebrtc crashes on exit with live tracks). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#report) clearInterval(this.#report);
     this.#loop?.stop();
-    this.#delay.close();
     this.#videoSink?.stop();
-    this.#audioSink?.stop();
     this.#videoOut.stop();
-    this.#audioOut.stop();
     this.#client?.close();
     try {
       await this.#processor?.close();

@@ -7,6 +7,7 @@ import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { SfuOptions, SfuRoom, SfuRoomEvents } from '../types.ts';
+import { RtpDelayQueue } from './delay-queue.ts';
 import { type PeerHost, WeriftPeer } from './peer.ts';
 import { isVp8KeyframeStart } from './vp8.ts';
 
@@ -30,6 +31,9 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
   readonly extraHostAddresses: string[];
   #peers = new Map<string, WeriftPeer>();
   #routes = new Map<string, Route>();
+  /** Per participant: its audio on the way to non-raw subscribers, held back for lip sync. */
+  #audioDelays = new Map<string, RtpDelayQueue>();
+  #audioDelayTargets = new Map<string, number>();
   #closed = false;
   #onClosed: (room: WeriftRoom) => void;
 
@@ -81,6 +85,29 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     else source.requestKeyFrame(true);
   }
 
+  setAudioDelay(participantId: string, ms: number): void {
+    this.#audioDelayTargets.set(participantId, ms);
+    this.#audioDelays.get(participantId)?.setDelay(this.#routedVideo(participantId) ? ms : 0);
+  }
+
+  audioDelay(participantId: string): number {
+    return this.#audioDelays.get(participantId)?.delayMs ?? 0;
+  }
+
+  #routedVideo(participantId: string): boolean {
+    const r = this.#routes.get(participantId);
+    return !!r && r.committed !== participantId;
+  }
+
+  #audioQueue(participantId: string, source: WeriftPeer): RtpDelayQueue {
+    let q = this.#audioDelays.get(participantId);
+    if (!q) {
+      q = new RtpDelayQueue((rtp) => this.#forwardTo(participantId, source, 'audio', rtp, false));
+      this.#audioDelays.set(participantId, q);
+    }
+    return q;
+  }
+
   currentSource(participantId: string): string {
     return this.#routes.get(participantId)?.committed ?? participantId;
   }
@@ -89,6 +116,10 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     if (route.committed === route.target) return;
     route.committed = route.target;
     if (route.target === participantId) this.#routes.delete(participantId);
+    const routed = route.target !== participantId;
+    this.#audioDelays
+      .get(participantId)
+      ?.setDelay(routed ? (this.#audioDelayTargets.get(participantId) ?? 0) : 0);
     this.#peers.get(route.committed)?.requestKeyFrame(true);
     this.emit('sourcechange', participantId, route.committed);
   }
@@ -118,12 +149,38 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     }
     // The publisher's extension ids must not overwrite the subscriber's (mid, abs-send-time are re-added).
     rtp.header.extensions = [];
+    if (kind === 'audio') {
+      // Own audio: raw subscribers (the agent) at once; the others through the lip-sync delay.
+      this.#forwardTo(source.id, source, 'audio', rtp, true);
+      const q = this.#audioDelays.get(source.id);
+      if (this.#routedVideo(source.id) || (q && q.delayMs > 0)) this.#audioQueue(source.id, source).push(rtp);
+      else this.#forwardTo(source.id, source, 'audio', rtp, false);
+      // Audio a routed source publishes itself (an agent that carries audio) goes straight through.
+      for (const pid of this.#routes.keys()) {
+        if (pid !== source.id && this.#effectiveSource(pid, 'audio') === source.id) {
+          this.#forwardTo(pid, source, 'audio', rtp, false);
+        }
+      }
+      return;
+    }
     for (const sub of this.#peers.values()) {
       if (sub === source || sub.closed) continue;
       for (const s of sub.subs.values()) {
         const from = s.raw ? s.participantId : this.#effectiveSource(s.participantId, kind);
         if (from === source.id) sub.forward(s.tracks[kind], source.id, rtp);
       }
+    }
+  }
+
+  /** Sends a packet of `source` to the subscribers of `participantId` of one kind (raw ones or the others). */
+  #forwardTo(participantId: string, source: WeriftPeer, kind: Kind, rtp: RtpPacket, raw: boolean): void {
+    if (this.#closed || source.closed) return;
+    for (const sub of this.#peers.values()) {
+      if (sub === source || sub.closed) continue;
+      const s = sub.subs.get(participantId);
+      if (!s || s.raw !== raw) continue;
+      if (!raw && this.#effectiveSource(participantId, kind) !== source.id) continue;
+      sub.forward(s.tracks[kind], source.id, rtp);
     }
   }
 
@@ -143,6 +200,9 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
     this.#routes.delete(peer.id);
+    this.#audioDelays.get(peer.id)?.close();
+    this.#audioDelays.delete(peer.id);
+    this.#audioDelayTargets.delete(peer.id);
     // Routes through the closed peer fall back to the participants' own cameras.
     for (const [pid, route] of [...this.#routes]) {
       if (route.target === peer.id || route.committed === peer.id) this.setRoute(pid, null);
@@ -156,6 +216,8 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     for (const peer of [...this.#peers.values()]) peer.close();
     this.#peers.clear();
     this.#routes.clear();
+    for (const q of this.#audioDelays.values()) q.close();
+    this.#audioDelays.clear();
     this.#onClosed(this);
     this.emit('close');
     this.removeAllListeners();
