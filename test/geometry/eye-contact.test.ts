@@ -116,6 +116,18 @@ describe('eye-contact policy', () => {
     expect(outDev).toBeLessThan(0.5 * inDev);
   });
 
+  it('a saccade sweeping past the camera is barely redirected; looking away releases at once', () => {
+    const p = new EyeContactPolicy();
+    for (let i = 0; i < 10; i++) p.update(gazeAt(-45), i * 40);
+    const mid = p.update(gazeAt(0), 400);
+    expect(mid.redirect).toBeLessThan(0.3);
+    const q = new EyeContactPolicy();
+    for (let i = 0; i < 10; i++) q.update(gazeAt(2), i * 40);
+    q.update(gazeAt(45), 400);
+    const away = q.update(gazeAt(45), 440);
+    expect(away.redirect).toBeLessThan(0.15);
+  });
+
   it("targets an avatar's eyes: the direction points from the given eye positions to the camera", () => {
     const p = new EyeContactPolicy();
     const target = { left: [100, -50, 700], right: [40, -50, 700] };

@@ -66,5 +66,12 @@ describe.skipIf(!have)('geometry on the fixture drivers', () => {
       expect(l.redirect).toBeLessThanOrEqual(1);
     }
     expect(lines.map((l) => l.frame)).toEqual(lines.map((_, i) => i));
+    // d0 (checked by eye): frame 0 looks into the camera; around frames 36-40 and 48 it looks far to the side.
+    expect(lines[0].camera_angle).toBeLessThan(10);
+    expect(lines[0].redirect).toBe(1);
+    for (const i of [36, 40, 48]) {
+      expect(lines[i].camera_angle).toBeGreaterThan(25);
+      expect(lines[i].redirect).toBeLessThan(0.3);
+    }
   });
 });

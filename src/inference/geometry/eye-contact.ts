@@ -5,7 +5,8 @@
 // fading linearly to nothing at `noneDeg` (looking away on purpose is kept: never a fixed stare). A closed
 // eye is never redirected (blinks pass through) and the strength is frozen during the blink, so the eye does
 // not first reappear unredirected. The measured gaze is steadied by a one-euro filter (no lag on saccades);
-// the strength itself eases with a short time constant so crossing the fade band never pops.
+// the strength eases in slowly and out quickly, so crossing the fade band never pops and a saccade that
+// sweeps past the camera is not pulled into it.
 //
 // Works for the user's own eyes (target eyes = the user's) and for an avatar's (pass the avatar's eye
 // centres in camera space: the direction to the camera is taken from where the drawn eyes are).
@@ -18,8 +19,10 @@ export interface EyeContactOptions {
   fullDeg?: number;
   /** No redirection from this angle (deg) on. Default 35. */
   noneDeg?: number;
-  /** Time constant (ms) of the redirection strength. Default 80. */
-  weightTauMs?: number;
+  /** Time constants (ms) of the redirection strength rising and falling. Defaults 150 and 40: a saccade that
+   * passes through the camera's neighbourhood barely triggers it, looking away releases it at once. */
+  riseMs?: number;
+  fallMs?: number;
   /** One-euro filter of the gaze angles: cut-off at rest (Hz), per deg/s, of the speed. Defaults 1.5, 0.05, 2 (a 90-deg saccade at 25 fps is followed within ~2 frames, +-1 deg jitter is damped ~5x). */
   minCutoff?: number;
   beta?: number;
@@ -44,7 +47,8 @@ export function newEyeContactTarget(): EyeContactTarget {
 export class EyeContactPolicy {
   readonly fullDeg: number;
   readonly noneDeg: number;
-  private readonly tauMs: number;
+  private readonly riseMs: number;
+  private readonly fallMs: number;
   private readonly filters: Record<'left' | 'right', OneEuroVector>;
   private readonly angles = new Float64Array(2);
   private readonly dir = { left: new Float64Array(3), right: new Float64Array(3) };
@@ -58,7 +62,8 @@ export class EyeContactPolicy {
     this.fullDeg = opts.fullDeg ?? 10;
     this.noneDeg = opts.noneDeg ?? 35;
     if (!(this.noneDeg > this.fullDeg)) throw new RangeError('eye contact: noneDeg must exceed fullDeg');
-    this.tauMs = opts.weightTauMs ?? 80;
+    this.riseMs = opts.riseMs ?? 150;
+    this.fallMs = opts.fallMs ?? 40;
     const f = { minCutoff: opts.minCutoff ?? 1.5, beta: opts.beta ?? 0.05, dCutoff: opts.dCutoff ?? 2 };
     this.filters = { left: new OneEuroVector(2, f), right: new OneEuroVector(2, f) };
   }
@@ -99,7 +104,8 @@ export class EyeContactPolicy {
     if (open > 0) {
       this.cameraAngle = sum / open;
       const w = redirectWeight(this.cameraAngle, this.fullDeg, this.noneDeg);
-      this.weight += (w - this.weight) * (1 - Math.exp(-dt / this.tauMs));
+      const tau = w > this.weight ? this.riseMs : this.fallMs;
+      this.weight += (w - this.weight) * (1 - Math.exp(-dt / tau));
     } else {
       this.cameraAngle = Number.NaN;
     }
