@@ -116,10 +116,7 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       if (!face) {
         if (opts.json) process.stdout.write(`${JSON.stringify({ frame: i, found: false })}\n`);
-        if (sketcher)
-          sketches.push(
-            await encodeJpeg(sketcher.render(new Float32Array(478 * 3).fill(-1e4), fitView(1, 1, 1), null)),
-          );
+        if (sketcher) sketches.push(await encodeJpeg(sketcher.clear()));
         continue;
       }
       const g = analyzer.analyze(face.landmarks, frame.width, frame.height, tMs);

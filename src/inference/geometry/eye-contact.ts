@@ -14,6 +14,8 @@ import { OneEuroVector } from './filter.ts';
 import { angleBetween, normalize3, RAD, slerp3 } from './math.ts';
 import type { EyeContactTarget, GazeResult } from './types.ts';
 
+const EYE_SIDES = ['left', 'right'] as const;
+
 export interface EyeContactOptions {
   /** Full redirection within this angle (deg) between gaze and the camera. Default 10. */
   fullDeg?: number;
@@ -80,7 +82,7 @@ export class EyeContactPolicy {
   ): EyeContactTarget {
     let sum = 0;
     let open = 0;
-    for (const eye of ['left', 'right'] as const) {
+    for (const eye of EYE_SIDES) {
       const g = gaze[eye];
       const d = this.dir[eye];
       if (g.open) {
@@ -110,7 +112,7 @@ export class EyeContactPolicy {
       this.cameraAngle = Number.NaN;
     }
     out.redirect = open > 0 ? this.weight : 0;
-    for (const eye of ['left', 'right'] as const) {
+    for (const eye of EYE_SIDES) {
       const g = gaze[eye];
       const o = out[eye];
       if (!g.open) {

@@ -24,6 +24,8 @@ import { angleBetween, DEG } from './math.ts';
 import { TEMPLATE } from './template-data.ts';
 import type { EyeGaze, FaceMeasures, GazeResult, HeadPose } from './types.ts';
 
+const EYE_SIDES = ['left', 'right'] as const;
+
 export const EYEBALL_RADIUS_MM = 12;
 /** Distance from the eyeball centre to the iris (pupil) centre: the iris is a 5.85 mm-radius disc on the sphere. */
 export const IRIS_DEPTH_MM = Math.sqrt(EYEBALL_RADIUS_MM ** 2 - (IRIS_DIAMETER_MM / 2) ** 2);
@@ -193,7 +195,7 @@ export class GazeEstimator {
     const R = pose.rotation;
     const t = pose.translation;
     const h = [0, 0];
-    for (const eye of ['right', 'left'] as const) {
+    for (const eye of EYE_SIDES) {
       const i = EYES[eye].centre;
       const x = landmarks[i * 3] - t[0];
       const y = landmarks[i * 3 + 1] - t[1];
@@ -245,7 +247,7 @@ export class GazeEstimator {
     const s = pose.scale;
     // Iris size: sampled from open eyes of a face not turned far (the ring foreshortens).
     if (Math.abs(pose.yaw) < 30 && Math.abs(pose.pitch) < 30) {
-      for (const eye of ['left', 'right'] as const) {
+      for (const eye of EYE_SIDES) {
         if (measures.blink[eye] < 0.3) this.sampleIris(irisDiameter(landmarks, EYES[eye].ring) / s);
       }
     }
@@ -259,7 +261,7 @@ export class GazeEstimator {
     )
       this.sampleSquint(landmarks, pose, neutral, out.depthMm);
     const rcPx = IRIS_DEPTH_MM * this.unitsPerMm * s;
-    for (const eye of ['left', 'right'] as const) {
+    for (const eye of EYE_SIDES) {
       const e = EYES[eye];
       const g = out[eye];
       this.placeEye(eye, neutral, pose, camera, g);

@@ -77,13 +77,9 @@ export class SketchRenderer {
    * Draws the sketch of `points` (478 x 3, image pixels) mapped by `view`, with the eyes' gaze when given.
    * Returns the renderer's frame (overwritten by the next call).
    */
-  render(
-    points: ArrayLike<number>,
-    view: SketchView,
-    eyes?: { left: SketchEye; right: SketchEye } | null,
-  ): RgbaFrame {
-    const st = this.style;
-    const [br, bg, bb] = st.background;
+  /** The background alone (e.g. for a frame without a face). */
+  clear(): RgbaFrame {
+    const [br, bg, bb] = this.style.background;
     // One 32-bit store per pixel (RGBA bytes in memory order on a little-endian host; fill handles both).
     const bytes = new Uint8Array(this.pixel.buffer);
     bytes[0] = br;
@@ -91,6 +87,16 @@ export class SketchRenderer {
     bytes[2] = bb;
     bytes[3] = 255;
     this.words.fill(this.pixel[0]);
+    return this.frame;
+  }
+
+  render(
+    points: ArrayLike<number>,
+    view: SketchView,
+    eyes?: { left: SketchEye; right: SketchEye } | null,
+  ): RgbaFrame {
+    const st = this.style;
+    this.clear();
     if (eyes) {
       const loops = SKETCH_CHAINS.eyes;
       this.drawEye(points, view, loops[1].points, eyes.left);
