@@ -1,16 +1,21 @@
 // npm run analyze -- --driver FILE.mjpeg [--json] [--fov 60] [--fps 25] [--sketch OUT.mjpeg] [--sketch-size 256]
-//                    [--tracker onnx|human]
+//                    [--tracker onnx|human] [--source PHOTO.jpg [--mode relative|absolute]]
 // Runs the face tracker and the geometry stage over a driving clip. --json prints one line per frame:
 // {"frame","found","yaw","pitch","roll","gaze":{"left":{"theta","phi"},"right":{..}},"camera_angle","redirect",
 //  "mouth","blink","ms"} (angles in degrees; camera_angle: between the gaze and the direction to the camera,
 // mean of the open eyes; redirect: the eye-contact strength 0..1; mouth: inner-lip gap / inter-ocular distance;
 // blink: closedness 0..1, mean of both eyes). Without --json, a summary. --sketch writes the key-point sketches
-// (with the eye-contact gaze) as MJPEG for debugging.
+// (with the eye-contact gaze) as MJPEG for debugging; with --source, the sketches are the re-enacted target
+// key-points on the source photo (avatar mode: the photo's face driven by the clip, its eyes aimed by the policy).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FaceResult, RgbaFrame } from '../inference/frame.ts';
 import { FaceAnalyzer } from '../inference/geometry/analyzer.ts';
+import { PinholeCamera } from '../inference/geometry/camera.ts';
 import { EyeContactPolicy } from '../inference/geometry/eye-contact.ts';
+import { newEyePlacement } from '../inference/geometry/gaze.ts';
+import { newHeadPose } from '../inference/geometry/pose.ts';
+import { Reenactor } from '../inference/geometry/reenact.ts';
 import { fitView, SketchRenderer } from '../inference/geometry/sketch.ts';
 import { decodeImage, encodeJpeg } from '../inference/image.ts';
 import { AppError, isAppError } from '../util/errors.ts';
@@ -27,6 +32,8 @@ interface Options {
   sketch: string | null;
   sketchSize: number;
   tracker: 'onnx' | 'human';
+  source: string | null;
+  mode: 'relative' | 'absolute';
 }
 
 function parse(argv: string[]): Options {
@@ -40,6 +47,8 @@ function parse(argv: string[]): Options {
       sketch: { type: 'string' },
       'sketch-size': { type: 'string', default: '256' },
       tracker: { type: 'string', default: 'onnx' },
+      source: { type: 'string' },
+      mode: { type: 'string', default: 'relative' },
     },
     strict: true,
   });
@@ -62,11 +71,15 @@ function parse(argv: string[]): Options {
     sketch: values.sketch ?? null,
     sketchSize: num('sketch-size', values['sketch-size'] ?? '256', 64, 2048),
     tracker,
+    source: values.source ?? null,
+    mode: values.mode === 'absolute' ? 'absolute' : 'relative',
   };
 }
 
 interface Tracker {
   track(frame: RgbaFrame, tMs: number): Promise<Pick<FaceResult, 'landmarks'> | null>;
+  /** Forget the tracked face (a new clip or photo follows). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +87,7 @@ async function createTracker(kind: 'onnx' | 'human'): Promise<Tracker> {
   if (kind === 'onnx') {
     const { FaceTracker } = await import('../inference/face/tracker.ts');
     const t = await FaceTracker.create();
-    return { track: (f, tMs) => t.track(f, tMs), close: () => t.close() };
+    return { track: (f, tMs) => t.track(f, tMs), reset: () => t.reset(), close: () => t.close() };
   }
   // The Human peer (TF.js) as an independent tracker, for comparisons.
   const { createHumanPeer } = await import('../../bench/peer/human.ts');
@@ -85,7 +98,31 @@ async function createTracker(kind: 'onnx' | 'human'): Promise<Tracker> {
       const r = await peer.detect(f);
       return r ? { landmarks: rescaleDepth(r.mesh, r.box) } : null;
     },
+    reset: () => {},
     close: () => peer.close(),
+  };
+}
+
+/** Avatar mode for the sketches: the source photo analysed once, and the per-frame re-enactment state. */
+async function prepareSource(path: string, tracker: Tracker, opts: Options) {
+  const photo = await decodeImage(path);
+  const face = await tracker.track(photo, 0);
+  if (!face) throw new AppError('NO_FACE', `no face found in ${path}`);
+  const analyzer = new FaceAnalyzer({ fovDeg: opts.fov });
+  const geo = analyzer.analyze(face.landmarks, photo.width, photo.height, 0);
+  const reenactor = new Reenactor({ mode: opts.mode });
+  reenactor.setSource({ pose: geo.pose, canonical: geo.canonical });
+  tracker.reset();
+  return {
+    analyzer,
+    reenactor,
+    canonical: Float32Array.from(geo.canonical),
+    camera: new PinholeCamera(photo.width, photo.height, opts.fov),
+    policy: new EyeContactPolicy(),
+    target: new Float32Array(478 * 3),
+    pose: newHeadPose(),
+    eyes: { left: newEyePlacement(), right: newEyePlacement() },
+    view: fitView(photo.width, photo.height, opts.sketchSize),
   };
 }
 
@@ -99,6 +136,7 @@ async function main(): Promise<void> {
   const policy = new EyeContactPolicy();
   const sketcher = opts.sketch ? new SketchRenderer(opts.sketchSize) : null;
   const sketches: Buffer[] = [];
+  const avatar = opts.source ? await prepareSource(opts.source, tracker, opts) : null;
   const summary = {
     frames: jpegs.length,
     found: 0,
@@ -146,7 +184,18 @@ async function main(): Promise<void> {
         };
         process.stdout.write(`${JSON.stringify(line)}\n`);
       }
-      if (sketcher) {
+      if (sketcher && avatar) {
+        const pose = avatar.reenactor.update(g, avatar.target, avatar.pose);
+        const { left, right } = avatar.eyes;
+        avatar.analyzer.gaze.placeEye('left', avatar.canonical, pose, avatar.camera, left);
+        avatar.analyzer.gaze.placeEye('right', avatar.canonical, pose, avatar.camera, right);
+        const aim = avatar.policy.update(g.gaze, tMs, { left: left.centreMm, right: right.centreMm });
+        const img = sketcher.render(avatar.target, avatar.view, {
+          left: { ...left, direction: aim.left.direction, open: g.gaze.left.open },
+          right: { ...right, direction: aim.right.direction, open: g.gaze.right.open },
+        });
+        sketches.push(await encodeJpeg(img, 92));
+      } else if (sketcher) {
         const eye = (e: 'left' | 'right') => ({ ...g.gaze[e], direction: target[e].direction });
         const img = sketcher.render(face.landmarks, fitView(frame.width, frame.height, opts.sketchSize), {
           left: eye('left'),
