@@ -5,7 +5,8 @@
 // same run as the baseline for "added latency". Prints one JSON line per participant count:
 // {"bench":"call","participants":N,"fps":..,"dropped":..,"latency_ms":{p50,p95},"added_ms":{p50,p95},...}
 // Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
-//   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE.
+//   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE
+//   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID.
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -108,6 +109,7 @@ async function runCount(
   mode: Mode,
   clip: I420Frame[] | undefined,
   processor?: string,
+  identityId: string | null = null,
 ) {
   const launcher = new ProcessAgentLauncher({ keepStamp: true, processorModule: processor });
   const app = await startApp({ port: 0, launcher });
@@ -132,7 +134,7 @@ async function runCount(
     const rawWin = { t0: performance.now(), t1: performance.now() + seconds * 500 };
     await sleep(seconds * 500);
     // Phase 2: mode on, wait for every processed track, settle, measure.
-    await Promise.all(pubs.map((p) => p.client.settings({ mode, identityId: null })));
+    await Promise.all(pubs.map((p) => p.client.settings({ mode, identityId })));
     const t0 = Date.now();
     while (pubs.some((p) => viewer.participants.get(p.id)?.video !== 'processed')) {
       if (Date.now() - t0 > 60_000) throw new Error('processed tracks did not arrive in 60 s');
@@ -159,6 +161,7 @@ async function runCount(
       bench: 'call',
       participants: n,
       mode,
+      processor: processor ?? 'passthrough',
       source: clip ? 'clip' : 'synthetic',
       seconds,
       fps: round(on.reduce((s, m) => s + m.fps, 0) / n),
@@ -214,7 +217,14 @@ export async function run(args: string[]): Promise<void> {
     arg(args, 'clip') ?? (fixturesAvailable() ? resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg') : undefined);
   const clip = clipPath ? await loadClip(clipPath, 125) : undefined;
   for (const n of counts) {
-    const line = await runCount(n, seconds, mode, clip, arg(args, 'processor'));
+    const line = await runCount(
+      n,
+      seconds,
+      mode,
+      clip,
+      arg(args, 'processor'),
+      arg(args, 'identity') ?? null,
+    );
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
   // wrtc threads keep the process alive; everything is closed by now.

@@ -1,12 +1,18 @@
 // `npm start`: the call server (static client, signaling, SFU) with one inference agent process per user who
 // turns a mode on. PORT (default 8080) and HOST (default 127.0.0.1) come from the environment.
+import { resolve } from 'node:path';
 import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
 import { startApp } from '../server/app.ts';
 import { createLogger } from '../util/logger.ts';
+import { PROJECT_ROOT } from '../util/paths.ts';
 
 const log = createLogger('cli:start');
 
-const launcher = new ProcessAgentLauncher();
+// Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor module.
+const launcher = new ProcessAgentLauncher({
+  processorModule:
+    process.env.AGENT_PROCESSOR_MODULE ?? resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
+});
 const app = await startApp({ launcher });
 process.stdout.write(
   `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,

@@ -39,32 +39,26 @@ export class Agent {
   #report: NodeJS.Timeout | null = null;
   #meter = new PathDelayMeter();
   #videoPathMs = 0;
+  #settings: AgentSettings;
   #closed = false;
   onClosed: (() => void) | null = null;
 
   constructor(cfg: AgentConfig, factory: ProcessorFactory) {
     this.#cfg = cfg;
     this.#factory = factory;
+    this.#settings = cfg.settings;
     this.#videoOut = this.#videoSource.createTrack();
   }
 
+  /** Joins first (so the user sees 'busy: loading'), builds the processor, then publishes its output. */
   async start(): Promise<void> {
     const cfg = this.#cfg;
-    this.#processor = await this.#factory(cfg.settings);
     const client = await HeadlessClient.connect(cfg.serverUrl);
     this.#client = client;
     client.on('disconnect', () => void this.close());
     client.on('settings', (s) => {
-      if (this.#loop) this.#loop.settings = { mode: s.mode, identityId: s.identityId };
-    });
-    this.#loop = new FrameLoop({
-      processor: this.#processor,
-      settings: cfg.settings,
-      output: (frame) =>
-        this.#videoSource.onFrame({ width: frame.width, height: frame.height, data: frame.data }),
-      onOutput: cfg.keepStamp
-        ? (input, output) => (output !== input ? copyStamp(input, output) : undefined)
-        : undefined,
+      this.#settings = { mode: s.mode, identityId: s.identityId };
+      if (this.#loop) this.#loop.settings = this.#settings;
     });
     client.on('track', (pid, kind, track) => {
       if (pid === cfg.forParticipantId && kind === 'video') this.#attachVideo(track);
@@ -75,8 +69,20 @@ export class Agent {
       passcode: cfg.passcode,
       agent: { token: cfg.token, forParticipantId: cfg.forParticipantId },
     });
-    await client.publish([this.#videoOut], cfg.forParticipantId);
     this.#report = setInterval(() => void this.#sendReport(), cfg.reportIntervalMs ?? 1000);
+    this.#processor = await this.#factory(this.#settings);
+    if (this.#closed) return;
+    this.#loop = new FrameLoop({
+      processor: this.#processor,
+      settings: this.#settings,
+      output: (frame) =>
+        this.#videoSource.onFrame({ width: frame.width, height: frame.height, data: frame.data }),
+      onOutput: cfg.keepStamp
+        ? (input, output) => (output !== input ? copyStamp(input, output) : undefined)
+        : undefined,
+    });
+    // Publishing makes the SFU switch the user's subscribers to this output (at its first keyframe).
+    await client.publish([this.#videoOut], cfg.forParticipantId);
     log.info(`agent for ${cfg.forParticipantId} running (${this.#processor.name})`);
   }
 
@@ -106,7 +112,7 @@ export class Agent {
       drops: s?.drops ?? 0,
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
       audioDelayMs: Math.round(this.videoDelayMs()),
-      message: s?.message,
+      message: s ? s.message : 'loading the pipeline',
     };
   }
 
