@@ -4,9 +4,15 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AngleAgreement, angleAgreement, pooledAgreement } from '../../bench/geometry.ts';
+import { type AngleAgreement, angleAgreement, pooledAgreement, trackDriver } from '../../bench/geometry.ts';
 import { driverPaths } from '../../bench/geometry-peer-frames.ts';
 import { FaceTracker } from '../../src/inference/face/tracker.ts';
+import { FaceAnalyzer } from '../../src/inference/geometry/analyzer.ts';
+import { mouthOpening, toCanonical } from '../../src/inference/geometry/expression.ts';
+import { pearson } from '../../src/inference/geometry/math.ts';
+import { PoseEstimator } from '../../src/inference/geometry/pose.ts';
+import { Reenactor } from '../../src/inference/geometry/reenact.ts';
+import { decodeImage } from '../../src/inference/image.ts';
 import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
 
 const have = fixturesAvailable();
@@ -38,6 +44,57 @@ describe.skipIf(!have)('geometry on the fixture drivers', () => {
     for (const r of rows) {
       expect(r.frames).toBeGreaterThan(50);
       expect(r.tracker.yaw).toBeGreaterThanOrEqual(0.85);
+    }
+  });
+
+  it('re-enacts a driver onto a portrait: the head turn and the mouth follow the driver', {
+    timeout: 120_000,
+  }, async () => {
+    const tracker = await FaceTracker.create();
+    try {
+      const photo = await decodeImage(join(FIXTURES_DIR, 'identities', 's0.jpg'));
+      const face = await tracker.track(photo, 0);
+      expect(face).not.toBeNull();
+      if (!face) return;
+      const src = new FaceAnalyzer().analyze(face.landmarks, photo.width, photo.height, 0);
+      const reenactor = new Reenactor({ mode: 'relative' });
+      reenactor.setSource({ pose: src.pose, canonical: src.canonical });
+      tracker.reset();
+      const drv = new FaceAnalyzer();
+      const target = new Float32Array(1434);
+      const check = new PoseEstimator();
+      const q = new Float32Array(1434);
+      const series = {
+        dYaw: [] as number[],
+        tYaw: [] as number[],
+        dMouth: [] as number[],
+        tMouth: [] as number[],
+      };
+      let refYaw = Number.NaN;
+      const frames = await trackDriver(tracker, join(FIXTURES_DIR, 'drivers', 'd12.mjpeg'));
+      frames.forEach((lm, i) => {
+        if (!lm) return;
+        const g = drv.analyze(lm, 512, 512, i * 40);
+        reenactor.update(g, target);
+        // Measure the target key-points from scratch, as a consumer would.
+        const tp = check.estimate(target);
+        if (Number.isNaN(refYaw)) refYaw = g.pose.yaw;
+        series.dYaw.push(g.pose.yaw - refYaw);
+        series.tYaw.push(tp.yaw - src.pose.yaw);
+        series.dMouth.push(g.measures.mouth);
+        series.tMouth.push(mouthOpening(toCanonical(target, tp, q)));
+      });
+      const yawR = pearson(series.dYaw, series.tYaw);
+      const mouthR = pearson(series.dMouth, series.tMouth);
+      const maxYawErr = Math.max(...series.dYaw.map((v, i) => Math.abs(v - series.tYaw[i])));
+      console.log(
+        JSON.stringify({ test: 'reenact-s0-d12', frames: series.dYaw.length, yawR, mouthR, maxYawErr }),
+      );
+      expect(yawR).toBeGreaterThan(0.99);
+      expect(maxYawErr).toBeLessThan(3);
+      expect(mouthR).toBeGreaterThan(0.9);
+    } finally {
+      await tracker.close();
     }
   });
 
