@@ -10,7 +10,7 @@ import type {
   ServerErrorPush,
   StatsPush,
 } from '../../src/signaling/protocol.ts';
-import { gathered, Subscriber } from './rtc.ts';
+import { FrameRate, gathered, Subscriber } from './rtc.ts';
 import { Signaling } from './signaling.ts';
 
 export interface CallEvents {
@@ -41,6 +41,7 @@ export class Call {
   readonly publisher = new RTCPeerConnection({ iceServers: [] });
   me = '';
   room = '';
+  readonly #sendRate = new FrameRate();
   #closed = false;
 
   private constructor(
@@ -136,7 +137,7 @@ export class Call {
     if (this.#closed) return out;
     (await this.publisher.getStats()).forEach((s: RTCStats & Record<string, unknown>) => {
       if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
-      out.fps = Number(s.framesPerSecond ?? 0);
+      out.fps = this.#sendRate.fps('camera', Number(s.framesEncoded ?? 0), s.timestamp);
       out.width = Number(s.frameWidth ?? 0);
       out.height = Number(s.frameHeight ?? 0);
       out.limited = String(s.qualityLimitationReason ?? 'none');

@@ -16,11 +16,33 @@ export function gathered(pc: RTCPeerConnection, timeoutMs = 2000): Promise<void>
   });
 }
 
+export interface InboundVideoStats {
+  fps: number;
+  dropped: number;
+  jitterMs: number;
+  width: number;
+  height: number;
+}
+
+/** Frames per second from a growing frame counter sampled now and then (getStats' framesPerSecond is often
+ * missing or stale). */
+export class FrameRate {
+  readonly #last = new Map<string, { frames: number; at: number }>();
+
+  fps(key: string, frames: number, atMs: number): number {
+    const prev = this.#last.get(key);
+    this.#last.set(key, { frames, at: atMs });
+    if (!prev || atMs <= prev.at || frames < prev.frames) return 0;
+    return ((frames - prev.frames) * 1000) / (atMs - prev.at);
+  }
+}
+
 /** Receives the server's subscribe offers; calls onStream with each participant's stream (audio + video). */
 export class Subscriber {
   readonly pc = new RTCPeerConnection({ iceServers: [] });
   readonly streams = new Map<string, MediaStream>();
   #mids: SubscribeOffer['tracks'] = {};
+  readonly #rate = new FrameRate();
   #closed = false;
 
   constructor(
@@ -63,14 +85,9 @@ export class Subscriber {
     );
   }
 
-  /** Inbound video stats per participant (by mid), for the overlay. */
-  async videoStats(): Promise<
-    Map<string, { fps: number; dropped: number; jitterMs: number; width: number; height: number }>
-  > {
-    const out = new Map<
-      string,
-      { fps: number; dropped: number; jitterMs: number; width: number; height: number }
-    >();
+  /** Inbound video stats per participant (by mid), for the overlay; fps from decoded-frame counts between calls. */
+  async videoStats(): Promise<Map<string, InboundVideoStats>> {
+    const out = new Map<string, InboundVideoStats>();
     if (this.#closed) return out;
     const report = await this.pc.getStats();
     report.forEach((s: RTCStats & Record<string, unknown>) => {
@@ -79,7 +96,7 @@ export class Subscriber {
       if (!who) return;
       const emitted = Number(s.jitterBufferEmittedCount ?? 0);
       out.set(who.participantId, {
-        fps: Number(s.framesPerSecond ?? 0),
+        fps: this.#rate.fps(who.participantId, Number(s.framesDecoded ?? 0), s.timestamp),
         dropped: Number(s.framesDropped ?? 0),
         jitterMs: emitted > 0 ? (Number(s.jitterBufferDelay ?? 0) / emitted) * 1000 : 0,
         width: Number(s.frameWidth ?? 0),
