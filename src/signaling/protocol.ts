@@ -18,8 +18,10 @@
 //   mid -> { participantId, kind } so the client knows whose track arrives on which transceiver. Audio and video
 //   of one participant share the msid stream id = participantId (one lip-sync group).
 // - When a participant turns a mode on, the server swaps, for every subscriber, the RTP source of that
-//   participant's tracks from the raw camera to the agent's processed output; the mid map does not change
-//   (`participant:updated` says `video: 'processed' | 'raw'`). Nothing to renegotiate on the client.
+//   participant's video from the raw camera to the agent's processed output, at the output's first keyframe;
+//   the mid map does not change (`participant:updated` says `video: 'processed' | 'raw'`). Nothing to
+//   renegotiate on the client. The participant's audio stays its own, delayed in the SFU by the video's
+//   measured delay through the agent (lip sync).
 // - ICE: the server runs without STUN/TURN (host candidates only, loopback or LAN). Its SDP carries all its
 //   candidates; clients may trickle theirs with `ice` (or wait for gathering to complete before offering).
 import { z } from 'zod';
@@ -81,7 +83,8 @@ export const ParticipantSchema = z.object({
   publishing: z.object({ audio: z.boolean(), video: z.boolean() }),
   mode: ModeSchema,
   identityId: z.string().nullable(),
-  /** Which source subscribers receive for this participant's video (and audio, which follows it). */
+  /** Which source subscribers receive for this participant's video. Audio is always the participant's own,
+   * held back by the SFU while the video is processed (lip sync). */
   video: z.enum(['raw', 'processed']),
 });
 export type Participant = z.infer<typeof ParticipantSchema>;
@@ -102,7 +105,8 @@ export const AgentStatusSchema = z.object({
   drops: z.number().int(),
   /** Mean processing time per frame, ms, over the last ~2 s. */
   ms: z.number(),
-  /** Audio delay the agent applies to keep lip sync, ms. */
+  /** How much later the video leaves the agent than it arrives (frame loop + decode/encode), ms: the SFU
+   * delays the participant's audio by this much while the processed video is forwarded. */
   audioDelayMs: z.number().optional(),
   message: z.string().optional(),
 });
