@@ -179,7 +179,9 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
     if (!pc) return [];
     const report = await pc.getStats();
     const out: Array<Record<string, unknown>> = [];
-    report.forEach((s: Record<string, unknown>) => out.push(s));
+    report.forEach((s: Record<string, unknown>) => {
+      out.push(s);
+    });
     return out;
   }
 
