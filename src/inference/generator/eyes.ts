@@ -1,7 +1,9 @@
 // Eyes rendered instead of warped: inside the target's eyelid aperture, the backward map shows the source's
 // iris (moved to the target iris position, same size) and its sclera (stretched between the iris and the eye
 // corners). The lids follow the target aperture, so a blink closes the lids over the eyeball instead of
-// squashing the iris, and gaze moves the iris inside the aperture.
+// squashing the iris, and gaze moves the iris inside the aperture. Where the target's upper lid is lower than
+// the source's (a blink, looking down), the mesh keeps the source's open lid (openUpperLids) and the band
+// between the two is drawn as eyelid: the source's lash line at the new lid margin, lid skin above it.
 import { insidePolygon, polygonBox, ringXY } from './polygon.ts';
 import type { BackwardMap } from './raster.ts';
 import { EYES, type EyeRegion } from './regions.ts';
@@ -61,19 +63,99 @@ function eyeFrame(kp: ArrayLike<number>, eye: EyeRegion, radius?: number): EyeFr
 
 const scratchTarget = new Float32Array(32);
 const scratchSource = new Float32Array(32);
+const scratchOpen = new Float32Array(32);
 
 /**
  * Overwrites the backward map inside both target eye apertures. `source` / `target` are 478 x 3 landmarks in
- * the source image and the output frame.
+ * the source image and the output frame; `meshTarget` the landmarks the mesh was warped to (open upper lids).
  */
-export function renderEyes(map: BackwardMap, source: ArrayLike<number>, target: ArrayLike<number>): void {
-  for (const eye of EYES) renderEye(map, source, target, eye);
+export function renderEyes(
+  map: BackwardMap,
+  source: ArrayLike<number>,
+  target: ArrayLike<number>,
+  meshTarget: ArrayLike<number> = target,
+): void {
+  for (const eye of EYES) renderEye(map, source, target, meshTarget, eye);
+}
+
+/** Lid thickness drawn as lash line, in eye lengths. */
+const LASH = 0.05;
+/** Where the closed lid's skin is sampled: this far above the source's lash line, in eye lengths. */
+const SKIN = 0.12;
+
+/** Upper-lid curve v(u) (eye units) of a landmark set in its eye frame, sampled at out.length points, u in [0, 1]. */
+function upperLidCurve(kp: ArrayLike<number>, eye: EyeRegion, f: EyeFrame, out: Float32Array): Float32Array {
+  const n = out.length;
+  const us: number[] = [];
+  const vs: number[] = [];
+  for (let k = 0; k < eye.upper; k++) {
+    const i = eye.ring[k];
+    const rx = kp[3 * i] - f.ox;
+    const ry = kp[3 * i + 1] - f.oy;
+    us.push((rx * f.ux + ry * f.uy) / f.length);
+    vs.push((rx * f.vx + ry * f.vy) / f.length);
+  }
+  for (let j = 0; j < n; j++) {
+    const u = j / (n - 1);
+    let v = u < 0.5 ? vs[0] : vs[vs.length - 1];
+    for (let k = 1; k < us.length; k++) {
+      const a = Math.min(us[k - 1], us[k]);
+      const b = Math.max(us[k - 1], us[k]);
+      if (u >= a && u <= b) {
+        const t = b > a ? (u - us[k - 1]) / (us[k] - us[k - 1]) : 0;
+        v = vs[k - 1] + t * (vs[k] - vs[k - 1]);
+        break;
+      }
+    }
+    out[j] = v;
+  }
+  return out;
+}
+
+const CURVE = 33;
+const curveS = new Float32Array(CURVE);
+const curveT = new Float32Array(CURVE);
+const sampleCurve = (c: Float32Array, u: number): number => {
+  const x = Math.min(Math.max(u, 0), 1) * (c.length - 1);
+  const i = Math.min(Math.floor(x), c.length - 2);
+  return c[i] + (x - i) * (c[i + 1] - c[i]);
+};
+
+/**
+ * A copy of `target` whose upper lids are never lower (more closed) than the source's lid shape placed in the
+ * target's eye: the mesh warps with these, so the skin above a closing eye is not stretched.
+ */
+export function openUpperLids(
+  source: ArrayLike<number>,
+  target: ArrayLike<number>,
+  out: Float32Array,
+): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = target[i];
+  for (const eye of EYES) {
+    const s = eyeFrame(source, eye);
+    const t = eyeFrame(target, eye);
+    for (let k = 1; k < eye.upper - 1; k++) {
+      const i = eye.ring[k];
+      const sx = source[3 * i] - s.ox;
+      const sy = source[3 * i + 1] - s.oy;
+      const sv = (sx * s.vx + sy * s.vy) / s.length;
+      const tx = target[3 * i] - t.ox;
+      const ty = target[3 * i + 1] - t.oy;
+      const tu = (tx * t.ux + ty * t.uy) / t.length;
+      const tv = (tx * t.vx + ty * t.vy) / t.length;
+      const v = Math.min(tv, sv);
+      out[3 * i] = t.ox + (tu * t.ux + v * t.vx) * t.length;
+      out[3 * i + 1] = t.oy + (tu * t.uy + v * t.vy) * t.length;
+    }
+  }
+  return out;
 }
 
 function renderEye(
   m: BackwardMap,
   source: ArrayLike<number>,
   target: ArrayLike<number>,
+  meshTarget: ArrayLike<number>,
   eye: EyeRegion,
 ): void {
   const s = eyeFrame(source, eye);
@@ -83,7 +165,11 @@ function renderEye(
   t.cu = Math.min(Math.max(t.cu, 0.5 * t.r), t.length - 0.5 * t.r);
   const tPoly = ringXY(target, eye.ring, scratchTarget);
   const sPoly = ringXY(source, eye.ring, scratchSource);
-  const box = polygonBox(tPoly, m.width, m.height);
+  // The region redrawn: the mesh's (open) aperture, which holds the target's.
+  const oPoly = ringXY(meshTarget, eye.ring, scratchOpen);
+  const lidS = upperLidCurve(source, eye, s, curveS);
+  const lidT = upperLidCurve(target, eye, t, curveT);
+  const box = polygonBox(oPoly, m.width, m.height);
   const sLeft = Math.max(s.cu - s.r, 1e-3);
   const sRight = Math.max(s.length - (s.cu + s.r), 1e-3);
   const tLeft = Math.max(t.cu - t.r, 1e-3);
@@ -94,11 +180,23 @@ function renderEye(
     for (let px = box.x0; px <= box.x1; px++) {
       const x = px + 0.5;
       const y = py + 0.5;
-      if (!insidePolygon(tPoly, x, y)) continue;
+      if (!insidePolygon(oPoly, x, y)) continue;
       const rx = x - t.ox;
       const ry = y - t.oy;
       const u = rx * t.ux + ry * t.uy;
       const v = rx * t.vx + ry * t.vy;
+      const i = 2 * (py * width + px);
+      const uf = u / t.length;
+      const above = sampleCurve(lidT, uf) - v / t.length;
+      if (above > 0 || !insidePolygon(tPoly, x, y)) {
+        // Eyelid covering the eye: the lash line right above the new margin, then lid skin.
+        const us = uf;
+        const d = Math.max(above, 0);
+        const vs = sampleCurve(lidS, us) - (d < LASH ? d : LASH + SKIN);
+        map[i] = s.ox + (us * s.ux + vs * s.vx) * s.length;
+        map[i + 1] = s.oy + (us * s.uy + vs * s.vy) * s.length;
+        continue;
+      }
       const du = u - t.cu;
       const dv = v - t.cv;
       let su: number;
@@ -122,7 +220,6 @@ function renderEye(
         su = Math.min(Math.max(su, 0), s.length);
         sv = s.cv + Math.max(-0.4 * s.r, Math.min(0.4 * s.r, 0.5 * dv * inv));
       }
-      const i = 2 * (py * width + px);
       map[i] = s.ox + su * s.ux + sv * s.vx;
       map[i + 1] = s.oy + su * s.uy + sv * s.vy;
     }

@@ -84,13 +84,14 @@ export function renderMouth(
   };
   let maxOpen = 0;
   for (let u = 0.3; u <= 0.7; u += 0.1) maxOpen = Math.max(maxOpen, curve(lower, u) - curve(upper, u));
-  const teethH = Math.min(0.1 * mw, 0.6 * maxOpen);
-  const lowerH = Math.min(0.06 * mw, 0.35 * Math.max(0, maxOpen - teethH));
+  // Upper teeth fill most of a smile's opening; the lower ones show as a narrower band above the lower lip.
+  const teethH = Math.min(0.17 * mw, 0.6 * maxOpen);
+  const lowerH = Math.min(0.09 * mw, 0.3 * maxOpen);
   const lum = (c: [number, number, number]) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
-  const toneK = Math.min(1.1, Math.max(0.55, lum(tone.skin) / 0.6));
-  const teeth = [0.93 * toneK, 0.9 * toneK, 0.82 * toneK];
-  const cavity = tone.lip.map((c) => c * 0.18);
-  const tongue = tone.lip.map((c) => c * 0.55);
+  const toneK = Math.min(1.05, Math.max(0.55, lum(tone.skin) / 0.62));
+  const teeth = [0.9 * toneK, 0.86 * toneK, 0.78 * toneK];
+  const cavity = tone.lip.map((c) => c * 0.28);
+  const tongue = tone.lip.map((c) => c * 0.6);
   const box = polygonBox(poly, width, height);
   const plane = width * height;
   for (let py = box.y0; py <= box.y1; py++) {
@@ -113,24 +114,30 @@ export function renderMouth(
       const a = v - vu;
       const b = vl - v;
       const side = Math.abs(u - 0.5);
-      // Teeth fade into shadow toward the corners; the lateral ones sit deeper in the mouth.
-      const lateral = Math.max(0, 1 - Math.max(0, side - 0.22) / 0.18);
-      const depthT = 1 - 0.45 * Math.min(1, side / 0.4);
+      // Teeth reach most of the way to the corners, fading into the corners' shadow.
+      const lateral = Math.max(0, 1 - Math.max(0, side - 0.32) / 0.14);
+      const depthT = 1 - 0.35 * Math.min(1, side / 0.45);
       const open = Math.max(vl - vu, 1e-3);
       const t = Math.min(1, Math.max(0, a / open));
       const rgb = [0, 1, 2].map(
-        (c) => cavity[c] + (tongue[c] - cavity[c]) * Math.max(0, (t - 0.6) / 0.4) ** 2,
+        (c) => cavity[c] + (tongue[c] - cavity[c]) * Math.max(0, (t - 0.65) / 0.35) ** 2,
       );
       let tw = 0;
-      if (a < teethH) tw = lateral * Math.min(1, (teethH - a) / 1.2);
-      else if (b < lowerH) tw = 0.8 * lateral * Math.min(1, (lowerH - b) / 1.2);
+      let edge = 0;
+      if (a < teethH) {
+        tw = lateral * Math.min(1, (teethH - a) / 1.5);
+        edge = a / Math.max(teethH, 1);
+      } else if (b < lowerH) {
+        tw = 0.85 * lateral * Math.min(1, (lowerH - b) / 1.5);
+        edge = b / Math.max(lowerH, 1);
+      }
       if (tw > 0) {
-        // Gaps between teeth: central incisors widest.
-        const k = side < 0.1 ? side / 0.1 : 1 + (side - 0.1) / 0.075;
-        const gap = Math.abs(k - Math.round(k)) < 0.06 ? 0.7 : 1;
-        // The lip casts a shadow on the top of the upper teeth.
-        const shade =
-          depthT * gap * (a < teethH ? 0.8 + 0.2 * Math.min(1, a / Math.max(teethH * 0.4, 1)) : 0.85);
+        // Each tooth is rounded (darker toward its sides); central incisors are the widest.
+        const k = side < 0.065 ? side / 0.065 : 1 + (side - 0.065) / 0.085;
+        const f = k - Math.floor(k);
+        const round = 1 - 0.18 * (2 * f - 1) ** 4;
+        // The lip shades the root of the upper teeth; the biting edge is slightly translucent.
+        const shade = depthT * round * (0.82 + 0.18 * Math.min(1, edge * 3)) * (edge > 0.85 ? 0.92 : 1);
         for (let c = 0; c < 3; c++) rgb[c] = rgb[c] + (teeth[c] * shade - rgb[c]) * tw;
       }
       const p = py * width + px;

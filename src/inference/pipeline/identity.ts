@@ -81,8 +81,20 @@ export async function prepareIdentityPhoto(
   const padT = Math.max(0, -top);
   const padR = Math.max(0, left + side - image.width);
   const padB = Math.max(0, top + side - image.height);
-  const { data } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } })
-    .extend({ left: padL, top: padT, right: padR, bottom: padB, extendWith: 'copy' })
+  // Two passes: sharp extracts before it extends within one pipeline.
+  let src = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
+  let srcW = image.width;
+  let srcH = image.height;
+  if (padL || padT || padR || padB) {
+    const padded = await src
+      .extend({ left: padL, top: padT, right: padR, bottom: padB, extendWith: 'copy' })
+      .raw()
+      .toBuffer();
+    srcW += padL + padR;
+    srcH += padT + padB;
+    src = sharp(padded, { raw: { width: srcW, height: srcH, channels: 4 } });
+  }
+  const { data } = await src
     .extract({ left: left + padL, top: top + padT, width: side, height: side })
     .resize(size, size, { kernel: 'lanczos3' })
     .raw()

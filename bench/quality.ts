@@ -1,0 +1,369 @@
+// Quality of the avatar and eye-contact output, measured with an independent peer (@vladmandic/human on TF.js),
+// frames matched by index. Prints JSON lines:
+//   {"bench":"quality","kind":"self",...}   self-reenactment (identity = the clip's first frame): SSIM of face box,
+//                                            mouth and eyes, whole-frame SSIM/PSNR, and the same for simply repeating
+//                                            the first frame (the floor).
+//   {"bench":"quality","kind":"cross",...}  identity x driver: identity cosine, driver-identity leak, Pearson r of
+//                                            yaw/pitch/roll/mouth/eye opening vs the driver, face found %, jitter ratio.
+//   {"bench":"quality","kind":"eyes",...}   eye contact on the live frame: the peer's iris offset before/after.
+// Options: --self / --cross / --eyes (default: all), --ids s0,s3 --drivers d0,d3 --frames N --size 256|512
+//          --sheet DIR (contact sheets driver | output)
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import type { RgbaFrame } from '../src/inference/frame.ts';
+import { EYES, FACE_OVAL, OUTER_LIPS } from '../src/inference/generator/regions.ts';
+import { decodeImage } from '../src/inference/image.ts';
+import { FramePipeline } from '../src/inference/pipeline/pipeline.ts';
+import { readMjpeg } from '../src/util/mjpeg.ts';
+import { FIXTURES_DIR } from '../src/util/paths.ts';
+import { createHumanPeer, type HumanPeer, type PeerFace } from './peer/human.ts';
+import {
+  cosine,
+  eyeOpen,
+  jitter,
+  landmarkBox,
+  mouthOpen,
+  pearson,
+  psnr,
+  type Region,
+  ssim,
+  std,
+} from './quality-metrics.ts';
+
+const r3 = (v: number) => Number(v.toFixed(3));
+const mean = (x: readonly number[]) => {
+  const v = x.filter((a) => Number.isFinite(a));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
+};
+const emit = (o: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ bench: 'quality', ...o })}\n`);
+
+async function peerAll(peer: HumanPeer, frames: readonly RgbaFrame[]): Promise<(PeerFace | null)[]> {
+  const out: (PeerFace | null)[] = [];
+  for (const f of frames) out.push(await peer.detect(f));
+  return out;
+}
+
+async function sheet(path: string, rows: RgbaFrame[][], tile = 192): Promise<void> {
+  const comps = [];
+  for (let r = 0; r < rows.length; r++)
+    for (let c = 0; c < rows[r].length; c++) {
+      const f = rows[r][c];
+      const input = await sharp(f.data, { raw: { width: f.width, height: f.height, channels: 4 } })
+        .resize(tile, tile)
+        .png()
+        .toBuffer();
+      comps.push({ input, left: c * tile, top: r * tile });
+    }
+  const cols = Math.max(...rows.map((r) => r.length));
+  await sharp({
+    create: { width: cols * tile, height: rows.length * tile, channels: 3, background: 'black' },
+  })
+    .composite(comps)
+    .png()
+    .toFile(path);
+}
+
+async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanPeer, sheetDir?: string) {
+  const size = frames[0].width;
+  const pipeline = await FramePipeline.create({ size, framing: 'full' });
+  try {
+    await pipeline.setIdentity([frames[0]]);
+    const outs: RgbaFrame[] = [];
+    for (const f of frames) {
+      const r = await pipeline.process(f, 'avatar');
+      outs.push(r.frame as RgbaFrame);
+    }
+    const truth = await peerAll(peer, frames);
+    const acc = {
+      face: [] as number[],
+      mouth: [] as number[],
+      eyes: [] as number[],
+      whole: [] as number[],
+      psnr: [] as number[],
+    };
+    const rep = { face: [] as number[], mouth: [] as number[], eyes: [] as number[] };
+    for (let i = 1; i < frames.length; i++) {
+      const t = truth[i];
+      if (!t) continue;
+      const regions: Record<'face' | 'mouth', Region> = {
+        face: landmarkBox(t.mesh, FACE_OVAL, 0),
+        mouth: landmarkBox(t.mesh, OUTER_LIPS, 0.25),
+      };
+      const eyeBoxes = EYES.map((e) => landmarkBox(t.mesh, e.ring, 0.35));
+      acc.face.push(ssim(outs[i], frames[i], regions.face));
+      acc.mouth.push(ssim(outs[i], frames[i], regions.mouth));
+      acc.eyes.push(mean(eyeBoxes.map((b) => ssim(outs[i], frames[i], b))));
+      acc.whole.push(ssim(outs[i], frames[i]));
+      acc.psnr.push(psnr(outs[i], frames[i]));
+      rep.face.push(ssim(frames[0], frames[i], regions.face));
+      rep.mouth.push(ssim(frames[0], frames[i], regions.mouth));
+      rep.eyes.push(mean(eyeBoxes.map((b) => ssim(frames[0], frames[i], b))));
+    }
+    if (sheetDir) {
+      const picks = [0.15, 0.35, 0.55, 0.75, 0.95].map((p) => Math.floor(p * (frames.length - 1)));
+      await sheet(
+        join(sheetDir, `self-${driver}.png`),
+        picks.map((i) => [frames[i], outs[i]]),
+      );
+    }
+    const res = {
+      kind: 'self',
+      driver,
+      frames: frames.length,
+      ssimFace: r3(mean(acc.face)),
+      ssimMouth: r3(mean(acc.mouth)),
+      ssimEyes: r3(mean(acc.eyes)),
+      ssimWhole: r3(mean(acc.whole)),
+      psnr: r3(mean(acc.psnr)),
+      repeatFirst: {
+        ssimFace: r3(mean(rep.face)),
+        ssimMouth: r3(mean(rep.mouth)),
+        ssimEyes: r3(mean(rep.eyes)),
+      },
+    };
+    emit(res);
+    return res;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+interface DriverTruth {
+  faces: (PeerFace | null)[];
+}
+
+async function crossIdentity(
+  idName: string,
+  idPath: string,
+  driver: string,
+  frames: RgbaFrame[],
+  truth: DriverTruth,
+  peer: HumanPeer,
+  size: number,
+  sheetDir?: string,
+) {
+  const pipeline = await FramePipeline.create({ size });
+  try {
+    const identity = await pipeline.setIdentity([idPath]);
+    const idFace = await peer.detect(identity.photos[0].rgba);
+    const outs: RgbaFrame[] = [];
+    for (const f of frames) outs.push((await pipeline.process(f, 'avatar')).frame as RgbaFrame);
+    const got = await peerAll(peer, outs);
+    const s: Record<string, number[]> = {
+      yawO: [],
+      yawD: [],
+      pitchO: [],
+      pitchD: [],
+      rollO: [],
+      rollD: [],
+      mO: [],
+      mD: [],
+      eO: [],
+      eD: [],
+    };
+    const idCos: number[] = [];
+    const leak: number[] = [];
+    const diff: number[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      const o = got[i];
+      const d = truth.faces[i];
+      if (!o || !d) continue;
+      s.yawO.push(o.angles.yaw);
+      s.yawD.push(d.angles.yaw);
+      s.pitchO.push(o.angles.pitch);
+      s.pitchD.push(d.angles.pitch);
+      s.rollO.push(o.angles.roll);
+      s.rollD.push(d.angles.roll);
+      s.mO.push(mouthOpen(o.mesh));
+      s.mD.push(mouthOpen(d.mesh));
+      s.eO.push(eyeOpen(o.mesh));
+      s.eD.push(eyeOpen(d.mesh));
+      if (o.embedding && idFace?.embedding) idCos.push(cosine(o.embedding, idFace.embedding));
+      if (o.embedding && d.embedding) leak.push(cosine(o.embedding, d.embedding));
+      if (idFace?.embedding && d.embedding) diff.push(cosine(idFace.embedding, d.embedding));
+    }
+    if (sheetDir) {
+      const picks = [0.2, 0.5, 0.8].map((p) => Math.floor(p * (frames.length - 1)));
+      await sheet(join(sheetDir, `cross-${idName}-${driver}.png`), [
+        picks.map((i) => frames[i]),
+        picks.map((i) => outs[i]),
+      ]);
+    }
+    const jD = jitter(truth.faces.map((f) => f?.mesh ?? null));
+    const jO = jitter(got.map((f) => f?.mesh ?? null));
+    const res = {
+      kind: 'cross',
+      identity: idName,
+      driver,
+      frames: frames.length,
+      found: r3(got.filter(Boolean).length / frames.length),
+      identityCos: r3(mean(idCos)),
+      driverCos: r3(mean(leak)),
+      differentPeopleCos: r3(mean(diff)),
+      rYaw: r3(pearson(s.yawO, s.yawD)),
+      rPitch: r3(pearson(s.pitchO, s.pitchD)),
+      rRoll: r3(pearson(s.rollO, s.rollD)),
+      rMouth: r3(pearson(s.mO, s.mD)),
+      rEyes: r3(pearson(s.eO, s.eD)),
+      driverStd: { yaw: r3(std(s.yawD)), pitch: r3(std(s.pitchD)), roll: r3(std(s.rollD)) },
+      jitterRatio: r3(jO / jD),
+    };
+    emit(res);
+    return res;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+/** Eye contact: the peer's iris offset from the eye centre (in eye widths), in the input and the output. */
+async function eyeContact(driver: string, frames: RgbaFrame[], truth: DriverTruth, peer: HumanPeer) {
+  const pipeline = await FramePipeline.create();
+  try {
+    const before: number[] = [];
+    const after: number[] = [];
+    let redirected = 0;
+    let untouchedOutside = 0;
+    let checked = 0;
+    const offset = (m: Float32Array) =>
+      mean(
+        EYES.map((e) => {
+          const cx = (m[3 * e.outerCorner] + m[3 * e.innerCorner]) / 2;
+          const cy = (m[3 * e.upperMid + 1] + m[3 * e.lowerMid + 1]) / 2;
+          const w = Math.hypot(
+            m[3 * e.innerCorner] - m[3 * e.outerCorner],
+            m[3 * e.innerCorner + 1] - m[3 * e.outerCorner + 1],
+          );
+          return Math.hypot(m[3 * e.iris] - cx, m[3 * e.iris + 1] - cy) / w;
+        }),
+      );
+    for (let i = 0; i < frames.length; i++) {
+      const r = await pipeline.process(frames[i], 'eyes');
+      if (!r.redirect || r.redirect.weight === 0) continue;
+      redirected++;
+      const d = truth.faces[i];
+      const o = await peer.detect(r.frame as RgbaFrame);
+      if (!d || !o) continue;
+      before.push(offset(d.mesh));
+      after.push(offset(o.mesh));
+      // Pixels outside the eye crop must be byte-identical.
+      const a = frames[i].data;
+      const b = (r.frame as RgbaFrame).data;
+      checked++;
+      let same = true;
+      const box = landmarkBox(d.mesh, [...EYES[0].ring, ...EYES[1].ring], 0.6);
+      for (let p = 0; p < a.length; p += 4) {
+        const x = (p / 4) % frames[i].width;
+        const y = Math.floor(p / 4 / frames[i].width);
+        if (x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) continue;
+        if (a[p] !== b[p] || a[p + 1] !== b[p + 1] || a[p + 2] !== b[p + 2]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) untouchedOutside++;
+    }
+    const res = {
+      kind: 'eyes',
+      driver,
+      frames: frames.length,
+      redirectedFrames: redirected,
+      irisOffsetBefore: r3(mean(before)),
+      irisOffsetAfter: r3(mean(after)),
+      untouchedOutsideEyes: checked ? r3(untouchedOutside / checked) : null,
+    };
+    emit(res);
+    return res;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      self: { type: 'boolean' },
+      cross: { type: 'boolean' },
+      eyes: { type: 'boolean' },
+      ids: { type: 'string' },
+      drivers: { type: 'string' },
+      frames: { type: 'string' },
+      size: { type: 'string', default: '256' },
+      sheet: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const all = !values.self && !values.cross && !values.eyes;
+  const driverNames =
+    values.drivers?.split(',') ??
+    readdirSync(join(FIXTURES_DIR, 'drivers'))
+      .map((f) => f.replace(/\.mjpeg$/, ''))
+      .sort();
+  const idNames =
+    values.ids?.split(',') ??
+    readdirSync(join(FIXTURES_DIR, 'identities'))
+      .map((f) => f.replace(/\.jpg$/, ''))
+      .sort();
+  const maxFrames = values.frames ? Number(values.frames) : Infinity;
+  const size = Number(values.size);
+  const peer = await createHumanPeer({ embedding: true, detectEveryFrame: true });
+  const selfRes: Awaited<ReturnType<typeof selfReenactment>>[] = [];
+  const crossRes: Awaited<ReturnType<typeof crossIdentity>>[] = [];
+  try {
+    for (const d of driverNames) {
+      const jpegs = readMjpeg(join(FIXTURES_DIR, 'drivers', `${d}.mjpeg`)).slice(0, maxFrames);
+      const frames: RgbaFrame[] = [];
+      for (const j of jpegs) frames.push(await decodeImage(j));
+      if (all || values.self) selfRes.push(await selfReenactment(d, frames, peer, values.sheet));
+      if (all || values.cross || values.eyes) {
+        const truth = { faces: await peerAll(peer, frames) };
+        if (all || values.eyes) await eyeContact(d, frames, truth, peer);
+        if (all || values.cross)
+          for (const id of idNames)
+            crossRes.push(
+              await crossIdentity(
+                id,
+                join(FIXTURES_DIR, 'identities', `${id}.jpg`),
+                d,
+                frames,
+                truth,
+                peer,
+                size,
+                values.sheet,
+              ),
+            );
+      }
+    }
+  } finally {
+    await peer.close();
+  }
+  if (selfRes.length)
+    emit({
+      kind: 'self-mean',
+      ssimFace: r3(mean(selfRes.map((r) => r.ssimFace))),
+      ssimMouth: r3(mean(selfRes.map((r) => r.ssimMouth))),
+      ssimEyes: r3(mean(selfRes.map((r) => r.ssimEyes))),
+      ssimWhole: r3(mean(selfRes.map((r) => r.ssimWhole))),
+    });
+  if (crossRes.length) {
+    const keys = [
+      'found',
+      'identityCos',
+      'driverCos',
+      'differentPeopleCos',
+      'rYaw',
+      'rPitch',
+      'rRoll',
+      'rMouth',
+      'rEyes',
+      'jitterRatio',
+    ] as const;
+    emit({
+      kind: 'cross-mean',
+      ...Object.fromEntries(keys.map((k) => [k, r3(mean(crossRes.map((r) => r[k])))])),
+    });
+  }
+}
