@@ -12,8 +12,6 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   pipeline: () => import('./pipeline.ts'),
   quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),
-  pipeline: () => import('./pipeline.ts'),
-  quality: () => import('./quality.ts'),
 };
 
 async function main(): Promise<void> {
