@@ -6,8 +6,7 @@ import { createLogger } from '../../util/logger.ts';
 import type { FaceResult, Frame } from '../frame.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
-import { planarToRgba } from '../generator/planar.ts';
-import { rgbaToI420 } from '../image.ts';
+import { planarToI420, planarToRgba } from '../generator/planar.ts';
 import { applyRedirect, type GazeRedirect, gazeRedirect } from './gaze-policy.ts';
 import {
   DEFAULT_FRAMING,
@@ -86,7 +85,6 @@ export class FramePipeline {
   #identity: Identity | null = null;
   #lastTarget: Float32Array | null = null;
   #closed = false;
-  #rgbaOut: Uint8Array;
 
   private constructor(
     size: number,
@@ -103,7 +101,6 @@ export class FramePipeline {
     this.#eyeGenerator = eyeGenerator;
     this.#eyes = new LiveEyes(eyeGenerator);
     this.#framing = framing;
-    this.#rgbaOut = new Uint8Array(4 * size * size);
   }
 
   static async create(opts: FramePipelineOptions = {}): Promise<FramePipeline> {
@@ -211,8 +208,11 @@ export class FramePipeline {
     timings.flow = at.flow;
     timings.generate = at.generate;
     const t3 = performance.now();
-    const rgba = planarToRgba(planar, this.size, this.size, this.#rgbaOut);
-    result.frame = frame.format === 'rgba' ? { ...rgba, data: Uint8Array.from(rgba.data) } : rgbaToI420(rgba);
+    // A fresh buffer per frame: the caller may hold the previous frame while encoding it.
+    result.frame =
+      frame.format === 'rgba'
+        ? planarToRgba(planar, this.size, this.size)
+        : planarToI420(planar, this.size, this.size);
     timings.compose = at.compose + (performance.now() - t3);
     timings.total = performance.now() - t0;
     return result;
