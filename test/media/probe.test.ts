@@ -37,3 +37,13 @@ describe('VP8 keyframe detection', () => {
     expect(isVp8KeyframeStart(Uint8Array.from([0x00, 0x10, 0x02, 0x00]))).toBe(false);
   });
 });
+
+describe('stamp across sizes', () => {
+  it('re-stamps the value into a frame of another size', () => {
+    const big = syntheticFrame(512, 512, 0);
+    writeStamp(big, 777);
+    const small = syntheticFrame(256, 256, 1);
+    copyStamp(big, small);
+    expect(readStamp(small)).toBe(777);
+  });
+});

@@ -63,9 +63,14 @@ export function readStamp(frame: I420Frame): number | null {
   return check === (~(v ^ (v >> 8)) & 0xff) >>> 0 ? v : null;
 }
 
-/** Copies the stamp band from one frame to another of the same size (keeps the counter through processing). */
+/** Carries the stamp from the input to the processed frame (the band itself, or the value re-stamped when the
+ * output has another size, e.g. the avatar's). */
 export function copyStamp(from: I420Frame, to: I420Frame): void {
-  if (from.width !== to.width || from.height !== to.height) return;
+  if (from.width !== to.width || from.height !== to.height) {
+    const v = readStamp(from);
+    if (v !== null) writeStamp(to, v);
+    return;
+  }
   const w = from.width;
   const rows = Math.min(stampHeight(w) + 1, from.height);
   to.data.set(from.data.subarray(0, rows * w), 0);
