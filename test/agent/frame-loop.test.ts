@@ -59,7 +59,9 @@ describe('FrameLoop', () => {
     // Every frame that went in was either output or dropped: nothing waits in a queue.
     expect(s.framesOut + s.drops).toBe(30);
     expect(out.length).toBe(s.framesOut);
-    expect(s.state).toBe('ok');
+    // Fewer than 60% of the frames processed: the client is told the server is busy.
+    expect(s.state).toBe('busy');
+    expect(s.message).toMatch(/server busy/);
     expect(s.ms).toBeGreaterThan(0);
   });
 

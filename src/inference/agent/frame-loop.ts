@@ -50,6 +50,7 @@ export class FrameLoop {
   #message: string | undefined = 'waiting for frames';
   #lastGood: I420Frame | null = null;
   #window: Array<{ t: number; ms: number; latency: number }> = [];
+  #inWindow: number[] = [];
   #watchdog: NodeJS.Timeout;
 
   constructor(opts: FrameLoopOptions) {
@@ -72,6 +73,9 @@ export class FrameLoop {
   push(frame: I420Frame): void {
     if (this.#stopped) return;
     this.#framesIn++;
+    const now = performance.now();
+    this.#inWindow.push(now);
+    while (this.#inWindow.length && now - this.#inWindow[0] > WINDOW_MS) this.#inWindow.shift();
     if (this.#slot) this.#drops++;
     this.#slot = { frame, at: performance.now() };
     if (!this.#busy) void this.#run();
@@ -120,9 +124,12 @@ export class FrameLoop {
     const mean = (f: (e: { ms: number; latency: number }) => number) =>
       w.length ? w.reduce((s, e) => s + f(e), 0) / w.length : 0;
     const span = w.length > 1 ? (w[w.length - 1].t - w[0].t) / 1000 : 0;
+    // Processing that keeps up with less than 60% of the camera's frames is reported as 'busy' (server overloaded).
+    const inCount = this.#inWindow.filter((t) => now - t <= WINDOW_MS).length;
+    const overloaded = this.#state === 'ok' && inCount >= 10 && w.length < 0.6 * inCount;
     return {
-      state: this.#state,
-      message: this.#message,
+      state: overloaded ? 'busy' : this.#state,
+      message: overloaded ? `server busy: processing ${w.length} of ${inCount} frames` : this.#message,
       fps: span > 0 ? (w.length - 1) / span : 0,
       drops: this.#drops,
       ms: mean((e) => e.ms),
