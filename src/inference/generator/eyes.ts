@@ -62,7 +62,6 @@ function eyeFrame(kp: ArrayLike<number>, eye: EyeRegion, radius?: number): EyeFr
 }
 
 const scratchTarget = new Float32Array(32);
-const scratchSource = new Float32Array(32);
 const scratchOpen = new Float32Array(32);
 
 /**
@@ -85,11 +84,24 @@ const SKIN = 0.12;
 
 /** Upper-lid curve v(u) (eye units) of a landmark set in its eye frame, sampled at out.length points, u in [0, 1]. */
 function upperLidCurve(kp: ArrayLike<number>, eye: EyeRegion, f: EyeFrame, out: Float32Array): Float32Array {
+  return lidCurve(kp, eye.ring.slice(0, eye.upper), f, out);
+}
+
+/** Lower-lid curve, as upperLidCurve (inner corner, lower lid, outer corner). */
+function lowerLidCurve(kp: ArrayLike<number>, eye: EyeRegion, f: EyeFrame, out: Float32Array): Float32Array {
+  return lidCurve(kp, [...eye.ring.slice(eye.upper - 1), eye.ring[0]], f, out);
+}
+
+function lidCurve(
+  kp: ArrayLike<number>,
+  points: readonly number[],
+  f: EyeFrame,
+  out: Float32Array,
+): Float32Array {
   const n = out.length;
   const us: number[] = [];
   const vs: number[] = [];
-  for (let k = 0; k < eye.upper; k++) {
-    const i = eye.ring[k];
+  for (const i of points) {
     const rx = kp[3 * i] - f.ox;
     const ry = kp[3 * i + 1] - f.oy;
     us.push((rx * f.ux + ry * f.uy) / f.length);
@@ -115,6 +127,7 @@ function upperLidCurve(kp: ArrayLike<number>, eye: EyeRegion, f: EyeFrame, out: 
 const CURVE = 33;
 const curveS = new Float32Array(CURVE);
 const curveT = new Float32Array(CURVE);
+const curveL = new Float32Array(CURVE);
 const sampleCurve = (c: Float32Array, u: number): number => {
   const x = Math.min(Math.max(u, 0), 1) * (c.length - 1);
   const i = Math.min(Math.floor(x), c.length - 2);
@@ -164,11 +177,11 @@ function renderEye(
   // Keep the target iris centre within the aperture's span along the eye axis.
   t.cu = Math.min(Math.max(t.cu, 0.5 * t.r), t.length - 0.5 * t.r);
   const tPoly = ringXY(target, eye.ring, scratchTarget);
-  const sPoly = ringXY(source, eye.ring, scratchSource);
   // The region redrawn: the mesh's (open) aperture, which holds the target's.
   const oPoly = ringXY(meshTarget, eye.ring, scratchOpen);
   const lidS = upperLidCurve(source, eye, s, curveS);
   const lidT = upperLidCurve(target, eye, t, curveT);
+  const lowS = lowerLidCurve(source, eye, s, curveL);
   const box = polygonBox(oPoly, m.width, m.height);
   const sLeft = Math.max(s.cu - s.r, 1e-3);
   const sRight = Math.max(s.length - (s.cu + s.r), 1e-3);
@@ -202,17 +215,18 @@ function renderEye(
       let su: number;
       let sv: number;
       if (du * du + dv * dv <= t.r * t.r) {
-        // Iris: the same disc in the source, scaled to the eye size; where the source lid covers that part of
-        // the iris, the mirrored half (irises are near-symmetric) or a point nearer the centre is taken.
+        // Iris: the same disc in the source, scaled to the eye size. Where the source's lids cover that part of
+        // the iris, the sample is reflected back across the lid margin (continuous, so no seam in the iris).
         su = s.cu + du * inv;
         sv = s.cv + dv * inv;
-        if (!insideSource(s, sPoly, su, sv)) {
-          sv = s.cv - dv * inv;
-          if (!insideSource(s, sPoly, su, sv)) {
-            su = s.cu + 0.5 * du * inv;
-            sv = s.cv + 0.3 * dv * inv;
-          }
-        }
+        const suf = su / s.length;
+        const top = sampleCurve(lidS, suf) * s.length + 1;
+        const bottom = sampleCurve(lowS, suf) * s.length - 1;
+        if (bottom > top) {
+          for (let k = 0; k < 3 && (sv < top || sv > bottom); k++)
+            sv = sv < top ? 2 * top - sv : 2 * bottom - sv;
+          sv = Math.min(Math.max(sv, top), bottom);
+        } else sv = s.cv;
       } else {
         // Sclera: the stretch between iris edge and corner on the same side, near the iris's height.
         if (du < 0) su = (Math.max(u, 0) / tLeft) * sLeft;
@@ -224,8 +238,4 @@ function renderEye(
       map[i + 1] = s.oy + su * s.uy + sv * s.vy;
     }
   }
-}
-
-function insideSource(s: EyeFrame, poly: Float32Array, u: number, v: number): boolean {
-  return insidePolygon(poly, s.ox + u * s.ux + v * s.vx, s.oy + u * s.uy + v * s.vy);
 }
