@@ -11,7 +11,12 @@ export async function decodeImage(input: Uint8Array | string): Promise<RgbaFrame
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { format: 'rgba', width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return {
+      format: 'rgba',
+      width: info.width,
+      height: info.height,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
   } catch (e) {
     const what = typeof input === 'string' ? input : 'image';
     throw new AppError('IMAGE_INVALID', `cannot decode ${what}: ${(e as Error).message}`);
@@ -25,7 +30,9 @@ export async function encodeJpeg(frame: RgbaFrame, quality = 90): Promise<Buffer
 }
 
 export async function encodePng(frame: RgbaFrame): Promise<Buffer> {
-  return sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 4 } }).png().toBuffer();
+  return sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);

@@ -35,7 +35,10 @@ export function splitMjpeg(buf: Uint8Array): Uint8Array[] {
       i += 2 + len;
       if (m === 0xda) {
         // Entropy-coded scan follows: advance to the next real marker.
-        while (i < n - 1 && !(buf[i] === 0xff && buf[i + 1] !== 0x00 && !(buf[i + 1] >= 0xd0 && buf[i + 1] <= 0xd7)))
+        while (
+          i < n - 1 &&
+          !(buf[i] === 0xff && buf[i + 1] !== 0x00 && !(buf[i + 1] >= 0xd0 && buf[i + 1] <= 0xd7))
+        )
           i++;
       }
     }
@@ -54,7 +57,8 @@ export function readMjpeg(path: string): Uint8Array[] {
     throw new AppError('NOT_FOUND', `cannot read ${path}: ${(e as Error).message}`);
   }
   const frames = splitMjpeg(buf);
-  if (frames.length === 0) throw new AppError('IMAGE_INVALID', `${path}: no JPEG frames found (not an MJPEG file?)`);
+  if (frames.length === 0)
+    throw new AppError('IMAGE_INVALID', `${path}: no JPEG frames found (not an MJPEG file?)`);
   return frames;
 }
 

@@ -44,7 +44,13 @@ describe('checkImage (sharp)', () => {
 
   it('refuses a truncated JPEG whose header still reads', async () => {
     const full = await sharp({
-      create: { width: 640, height: 480, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+      create: {
+        width: 640,
+        height: 480,
+        channels: 3,
+        background: { r: 0, g: 0, b: 0 },
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
     })
       .jpeg()
       .toBuffer();
@@ -104,7 +110,7 @@ describe.skipIf(!fixturesAvailable())(
       const form = new FormData();
       if (name) form.set('name', name);
       for (const [fname, bytes, type] of files)
-        form.append('photo', new Blob([bytes], { type: type ?? 'image/jpeg' }), fname);
+        form.append('photo', new Blob([new Uint8Array(bytes)], { type: type ?? 'image/jpeg' }), fname);
       return fetch(base, { method: 'POST', body: form, headers: { [OWNER_HEADER]: owner } });
     };
 

@@ -5,7 +5,15 @@ import { ProtoWriter } from './protobuf.ts';
 
 export type ElemType = 'float32' | 'float16' | 'uint8' | 'int8' | 'int32' | 'int64' | 'bool';
 
-const ELEM: Record<ElemType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10 };
+const ELEM: Record<ElemType, number> = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+};
 
 /** A dimension: a fixed size or a symbolic name ("batch", "H"). */
 export type Dim = number | string;
@@ -31,7 +39,14 @@ export class TensorAttr {
 export const f = (v: number) => new FloatAttr(v);
 export const fs = (v: readonly number[]) => new FloatsAttr(v);
 
-export type AttrValue = number | string | readonly number[] | readonly string[] | FloatAttr | FloatsAttr | TensorAttr;
+export type AttrValue =
+  | number
+  | string
+  | readonly number[]
+  | readonly string[]
+  | FloatAttr
+  | FloatsAttr
+  | TensorAttr;
 
 interface NodeDef {
   op: string;
@@ -164,14 +179,28 @@ export class GraphBuilder {
   op(op: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outName?: string): string {
     const out = outName ?? this.fresh(op.toLowerCase());
     if (outName) this.#used.add(outName);
-    this.#nodes.push({ op, inputs: [...inputs], outputs: [out], name: this.fresh(`n_${op}`), attrs, domain: '' });
+    this.#nodes.push({
+      op,
+      inputs: [...inputs],
+      outputs: [out],
+      name: this.fresh(`n_${op}`),
+      attrs,
+      domain: '',
+    });
     return out;
   }
 
   /** A node with several outputs. */
   opN(op: string, inputs: readonly string[], nOut: number, attrs: Record<string, AttrValue> = {}): string[] {
     const outs = Array.from({ length: nOut }, () => this.fresh(op.toLowerCase()));
-    this.#nodes.push({ op, inputs: [...inputs], outputs: outs, name: this.fresh(`n_${op}`), attrs, domain: '' });
+    this.#nodes.push({
+      op,
+      inputs: [...inputs],
+      outputs: outs,
+      name: this.fresh(`n_${op}`),
+      attrs,
+      domain: '',
+    });
     return outs;
   }
 
@@ -196,6 +225,12 @@ export class GraphBuilder {
     for (const v of this.#outputs) g.message(12, writeValueInfo(v));
     const opset = new ProtoWriter().string(1, '').int(2, this.opset);
     // IR version 8 pairs with opsets 14-18.
-    return new ProtoWriter().int(1, 8).string(2, producer).string(3, '0.1').message(7, g).message(8, opset).finish();
+    return new ProtoWriter()
+      .int(1, 8)
+      .string(2, producer)
+      .string(3, '0.1')
+      .message(7, g)
+      .message(8, opset)
+      .finish();
   }
 }

@@ -94,7 +94,9 @@ export class OnnxSession {
     try {
       return outputs ? await session.run(used, outputs as string[]) : await session.run(used);
     } catch (e) {
-      throw new AppError('INFERENCE_FAILED', `${this.name}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new AppError('INFERENCE_FAILED', `${this.name}: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
     } finally {
       this.#running--;
       if (this.#closeWhenIdle && this.#running === 0) void this.#release();
@@ -147,7 +149,9 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
       return new OnnxSession(opts.name, 'cuda', s);
     } catch (e) {
       cudaFailed = true;
-      log.warn(`${opts.name}: CUDA provider unavailable (${(e as Error).message.split('\n')[0]}); falling back to cpu`);
+      log.warn(
+        `${opts.name}: CUDA provider unavailable (${(e as Error).message.split('\n')[0]}); falling back to cpu`,
+      );
     }
   } else if (pref === 'cuda') {
     log.warn(`${opts.name}: CUDA requested but this onnxruntime-node build has no CUDA provider; using cpu`);
@@ -158,9 +162,14 @@ export async function createSession(model: string | Uint8Array, opts: SessionOpt
     return new OnnxSession(opts.name, 'cpu', s);
   } catch (e) {
     const where = typeof model === 'string' ? ` (${model})` : '';
-    throw new AppError('MODEL_INVALID', `cannot load model ${opts.name}${where}: ${(e as Error).message}`, undefined, {
-      cause: e,
-    });
+    throw new AppError(
+      'MODEL_INVALID',
+      `cannot load model ${opts.name}${where}: ${(e as Error).message}`,
+      undefined,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
