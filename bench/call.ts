@@ -48,6 +48,23 @@ function procCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Sums of the viewer's inbound video stats (all publishers). */
+function receiverVideo(stats: Array<Record<string, unknown>>) {
+  const acc = { jb: 0, emitted: 0, decode: 0, decoded: 0, dropped: 0 };
+  const n = (s: Record<string, unknown>, k: string) => (typeof s[k] === 'number' ? (s[k] as number) : 0);
+  for (const s of stats) {
+    if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+    acc.jb += n(s, 'jitterBufferDelay');
+    acc.emitted += n(s, 'jitterBufferEmittedCount');
+    acc.decode += n(s, 'totalDecodeTime');
+    acc.decoded += n(s, 'framesDecoded');
+    acc.dropped += n(s, 'framesDropped');
+  }
+  return acc;
+}
+
+const perFrame = (seconds: number, count: number) => (count > 0 ? (seconds / count) * 1000 : Number.NaN);
+
 interface Publisher {
   client: HeadlessClient;
   id: string;
@@ -110,6 +127,7 @@ async function runCount(
   clip: I420Frame[] | undefined,
   processor?: string,
   identityId: string | null = null,
+  noAudioSink = false,
 ) {
   const launcher = new ProcessAgentLauncher({ keepStamp: true, processorModule: processor });
   const app = await startApp({ port: 0, launcher });
@@ -126,7 +144,8 @@ async function runCount(
       cam.start();
       await client.publish(cam.tracks());
       const frames = new FrameCollector(await viewer.waitForTrack(id, 'video'), true);
-      const bursts = new BurstDetector(await viewer.waitForTrack(id, 'audio'));
+      // --no-audio-sink: the viewer plays no audio, so libwebrtc does no A/V sync (isolates video latency).
+      const bursts = noAudioSink ? null : new BurstDetector(await viewer.waitForTrack(id, 'audio'));
       pubs.push({ client, id, cam, frames, bursts });
     }
     // Phase 1: raw path (baseline).
@@ -145,8 +164,10 @@ async function runCount(
     const agentPids = [...launcher.handles].map((h) => h.pid);
     const agentCpuStart = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0);
     const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
+    const rx0 = receiverVideo(await viewer.getStats('subscribe'));
     const win = { t0: performance.now(), t1: performance.now() + seconds * 1000 };
     await sleep(seconds * 1000);
+    const rx1 = receiverVideo(await viewer.getStats('subscribe'));
     const cpu = process.cpuUsage(cpuStart);
     const agentCpu = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
     const dropsEnd = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
@@ -183,6 +204,11 @@ async function runCount(
         p50: round(pct(offsets, 50)),
         max: round(Math.max(...offsets.map(Math.abs))),
         n: offsets.length,
+      },
+      viewer_video: {
+        jitter_buffer_ms: round(perFrame(rx1.jb - rx0.jb, rx1.emitted - rx0.emitted)),
+        decode_ms: round(perFrame(rx1.decode - rx0.decode, rx1.decoded - rx0.decoded)),
+        dropped_by_decoder: rx1.dropped - rx0.dropped,
       },
       audio_delay_ms: round(
         [...statuses.values()].reduce((s, x) => s + (x.audioDelayMs ?? 0), 0) / Math.max(1, statuses.size),
@@ -224,6 +250,7 @@ export async function run(args: string[]): Promise<void> {
       clip,
       arg(args, 'processor'),
       arg(args, 'identity') ?? null,
+      args.includes('--no-audio-sink'),
     );
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

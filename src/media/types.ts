@@ -101,6 +101,8 @@ export interface Sfu extends TypedEmitter<SfuEvents> {
 export interface SfuOptions {
   /** REMB sent to every video publisher, bits per second (default 1.8 Mbps; env SFU_REMB_BPS). */
   rembBps?: number;
+  /** Video playout-delay cap sent to subscribers, ms (default 100; env SFU_MAX_PLAYOUT_DELAY_MS; -1 = none). */
+  maxPlayoutDelayMs?: number;
   /** REMB period, ms (default 500). */
   rembIntervalMs?: number;
   /** Minimum interval between keyframe requests to one publisher, ms (default 300). */

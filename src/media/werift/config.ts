@@ -4,12 +4,16 @@
 import {
   type PeerConfig,
   RTCRtpCodecParameters,
+  RTCRtpHeaderExtensionParameters,
   useAbsSendTime,
   useNACK,
   usePLI,
   useREMB,
   useSdesMid,
 } from 'werift';
+
+/** Lets the sender cap the receiver's playout delay (Chromium and libwebrtc honour it). */
+export const PLAYOUT_DELAY_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
 
 export function peerConfig(extraHostAddresses: string[] = []): Partial<PeerConfig> {
   return {
@@ -37,7 +41,11 @@ export function peerConfig(extraHostAddresses: string[] = []): Partial<PeerConfi
     // Separate objects per kind: werift assigns ids on them.
     headerExtensions: {
       audio: [useSdesMid(), useAbsSendTime()],
-      video: [useSdesMid(), useAbsSendTime()],
+      video: [
+        useSdesMid(),
+        useAbsSendTime(),
+        new RTCRtpHeaderExtensionParameters({ uri: PLAYOUT_DELAY_URI }),
+      ],
     },
   };
 }

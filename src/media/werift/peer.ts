@@ -22,7 +22,7 @@ import type {
   SubscribeOfferHandler,
   SubscribeOptions,
 } from '../types.ts';
-import { peerConfig } from './config.ts';
+import { PLAYOUT_DELAY_URI, peerConfig } from './config.ts';
 
 const log = createLogger('media:peer');
 const KINDS: Kind[] = ['audio', 'video'];
@@ -31,6 +31,8 @@ const NEGOTIATION_TIMEOUT_MS = 15_000;
 /** What the room needs from a peer to route packets; kept apart from the public SfuPeer surface. */
 export interface PeerHost {
   readonly rembBps: number;
+  /** Video playout-delay cap sent to subscribers, ms (-1: none). */
+  readonly maxPlayoutDelayMs: number;
   readonly rembIntervalMs: number;
   readonly pliThrottleMs: number;
   readonly extraHostAddresses: string[];
@@ -66,6 +68,12 @@ export interface Subscription {
   participantId: string;
   raw: boolean;
   tracks: Record<Kind, SubTrack>;
+}
+
+/** playout-delay extension: 12-bit min and max, in 10 ms units. */
+function playoutDelayPayload(maxMs: number): Buffer {
+  const max = Math.min(4095, Math.round(maxMs / 10));
+  return Buffer.from([0, (0 << 4) | (max >> 8), max & 0xff]);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -308,7 +316,14 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     const ts = h.timestamp;
     h.sequenceNumber = (seq + sub.seqOffset) & 0xffff;
     h.timestamp = (ts + sub.tsOffset) >>> 0;
+    if (sub.kind === 'video' && this.#host.maxPlayoutDelayMs >= 0) {
+      // Cap the receiver's video playout delay: irregular output from a busy agent must not make the
+      // receiver's jitter buffer grow to seconds (it does without this); lip sync comes from the audio delay.
+      const id = sub.transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI)?.id;
+      if (id) h.extensions = [{ id, payload: playoutDelayPayload(this.#host.maxPlayoutDelayMs) }];
+    }
     const buf = rtp.serialize();
+    h.extensions = [];
     sub.lastSeq = h.sequenceNumber;
     sub.lastTs = h.timestamp;
     sub.lastSentAt = now;

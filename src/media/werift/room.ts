@@ -26,6 +26,7 @@ interface Route {
 export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, PeerHost {
   readonly id: string;
   readonly rembBps: number;
+  readonly maxPlayoutDelayMs: number;
   readonly rembIntervalMs: number;
   readonly pliThrottleMs: number;
   readonly extraHostAddresses: string[];
@@ -41,6 +42,7 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     super();
     this.id = id;
     this.rembBps = options.rembBps;
+    this.maxPlayoutDelayMs = options.maxPlayoutDelayMs;
     this.rembIntervalMs = options.rembIntervalMs;
     this.pliThrottleMs = options.pliThrottleMs;
     this.extraHostAddresses = options.extraHostAddresses;

@@ -14,6 +14,9 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
     this.options = {
       rembBps: options.rembBps ?? (Number(process.env.SFU_REMB_BPS) || 1_800_000),
       rembIntervalMs: options.rembIntervalMs ?? 500,
+      maxPlayoutDelayMs:
+        options.maxPlayoutDelayMs ??
+        (process.env.SFU_MAX_PLAYOUT_DELAY_MS ? Number(process.env.SFU_MAX_PLAYOUT_DELAY_MS) : 100),
       pliThrottleMs: options.pliThrottleMs ?? 300,
       // SFU_ICE_HOSTS: extra host candidates, e.g. 127.0.0.1 where loopback is the only interface.
       extraHostAddresses:
