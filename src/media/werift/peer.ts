@@ -317,8 +317,9 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     h.sequenceNumber = (seq + sub.seqOffset) & 0xffff;
     h.timestamp = (ts + sub.tsOffset) >>> 0;
     if (sub.kind === 'video' && this.#host.maxPlayoutDelayMs >= 0) {
-      // Cap the receiver's video playout delay: irregular output from a busy agent must not make the
-      // receiver's jitter buffer grow to seconds (it does without this); lip sync comes from the audio delay.
+      // Ask the receiver to cap its video playout delay, so irregular output from a busy agent does not grow
+      // its jitter buffer to seconds. Negotiated with wrtc, but its effect there is unproven (bench/call still
+      // saw 250-1000 ms jitter buffers under load); lip sync comes from the SFU's audio delay either way.
       const id = sub.transceiver.headerExtensions.find((e) => e.uri === PLAYOUT_DELAY_URI)?.id;
       if (id) h.extensions = [{ id, payload: playoutDelayPayload(this.#host.maxPlayoutDelayMs) }];
     }
