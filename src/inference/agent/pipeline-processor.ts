@@ -75,7 +75,11 @@ class UnavailableProcessor implements FrameProcessor {
 
 export const createFrameProcessor: ProcessorFactory = async () => {
   try {
-    return new PipelineProcessor(await FramePipeline.create());
+    // Server settings: AVATAR_SIZE (256 or 512) and GENERATOR_MODEL (a replacement generator .onnx).
+    const size = Number(process.env.AVATAR_SIZE) === 512 ? 512 : 256;
+    return new PipelineProcessor(
+      await FramePipeline.create({ size, generatorPath: process.env.GENERATOR_MODEL || undefined }),
+    );
   } catch (e) {
     log.error('frame pipeline failed to start', e);
     return new UnavailableProcessor((e as Error).message);
