@@ -240,7 +240,7 @@ async function eyeContact(driver: string, frames: RgbaFrame[], truth: DriverTrut
         }),
       );
     for (let i = 0; i < frames.length; i++) {
-      const r = await pipeline.process(frames[i], 'eyes');
+      const r = await pipeline.process(frames[i], 'eyes', (i * 1000) / 25);
       if (!r.redirect || r.redirect.weight === 0) continue;
       redirected++;
       const d = truth.faces[i];

@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } 
 import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RgbaFrame } from '../inference/frame.ts';
-import { planarToRgba } from '../inference/generator/planar.ts';
+import { fitView, SketchRenderer } from '../inference/geometry/index.ts';
 import { decodeImage, encodeJpeg, i420ToRgba } from '../inference/image.ts';
 import {
   type FramePipeline,
@@ -16,7 +16,6 @@ import {
   STAGES,
   type StageTimings,
 } from '../inference/pipeline/pipeline.ts';
-import { drawSketch } from '../inference/pipeline/sketch.ts';
 import { AppError, isAppError } from '../util/errors.ts';
 import { readMjpeg } from '../util/mjpeg.ts';
 
@@ -167,6 +166,8 @@ export async function render(
   const pipeline = await make(opts.size, opts.generator, opts.framing);
   const sink = openSink(opts.out);
   const sketchSink = opts.sketch ? openSink(opts.sketch) : null;
+  // Drawn at the generator's size (the frame fitted into it, aspect kept).
+  const sketch = sketchSink ? new SketchRenderer(pipeline.size) : null;
   const trace = opts.trace ? createWriteStream(opts.trace) : null;
   const sums: StageTimings = { track: 0, geometry: 0, flow: 0, generate: 0, compose: 0, total: 0 };
   let faceFrames = 0;
@@ -175,17 +176,17 @@ export async function render(
     if (opts.mode !== 'eyes') await pipeline.setIdentity(opts.identities);
     for (let i = 0; i < frames.length; i++) {
       const input = await decodeImage(frames[i]);
-      const r = await pipeline.process(input, opts.mode);
+      const r = await pipeline.process(input, opts.mode, (i * 1000) / 25);
       if (r.face) faceFrames++;
       for (const k of STAGES) sums[k] += r.timings[k];
       const outRgba: RgbaFrame = r.frame.format === 'rgba' ? r.frame : i420ToRgba(r.frame);
       await sink.write(await encodeJpeg(outRgba, 90));
-      if (sketchSink) {
+      if (sketchSink && sketch) {
         const kp = r.target ?? r.face?.landmarks ?? null;
-        const w = outRgba.width;
-        const h = outRgba.height;
-        const planar = kp ? drawSketch(kp, w, h) : new Float32Array(3 * w * h);
-        await sketchSink.write(await encodeJpeg(planarToRgba(planar, w, h), 90));
+        const view = fitView(outRgba.width, outRgba.height, sketch.size);
+        await sketchSink.write(
+          await encodeJpeg(kp ? sketch.render(kp, view, r.sketchEyes) : sketch.clear(), 90),
+        );
       }
       trace?.write(
         `${JSON.stringify({

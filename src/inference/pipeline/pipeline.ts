@@ -7,7 +7,6 @@ import type { FaceResult, Frame } from '../frame.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import { planarToI420, planarToRgba } from '../generator/planar.ts';
-import { applyRedirect, type GazeRedirect, gazeRedirect } from './gaze-policy.ts';
 import {
   DEFAULT_FRAMING,
   type Framing,
@@ -17,7 +16,7 @@ import {
   prepareIdentityPhoto,
 } from './identity.ts';
 import { LiveEyes } from './live-eyes.ts';
-import { RelativeRetargeter } from './retarget.ts';
+import { AvatarGeometry, DriverGeometry, type GazeRedirect, type SketchEyes } from './targets.ts';
 
 const log = createLogger('inference:pipeline');
 
@@ -46,7 +45,11 @@ export interface PipelineResult {
   target: Float32Array | null;
   /** Eye-contact redirect applied this frame (eyes / both). */
   redirect: GazeRedirect | null;
+  /** The eyes of `target` (or of the face's landmarks in eyes mode) for a gaze-coded sketch. */
+  sketchEyes: SketchEyes;
 }
+
+export type { GazeRedirect, SketchEyes } from './targets.ts';
 
 export interface FramePipelineOptions {
   /** Avatar output size (square). Default 256. */
@@ -62,7 +65,7 @@ export interface FramePipelineOptions {
 export interface Identity {
   photos: IdentityPhoto[];
   renderer: AvatarRenderer;
-  retargeter: RelativeRetargeter;
+  geometry: AvatarGeometry;
 }
 
 const zeroTimings = (): StageTimings => ({
@@ -84,6 +87,7 @@ export class FramePipeline {
   readonly #framing: Framing | 'full';
   #identity: Identity | null = null;
   #lastTarget: Float32Array | null = null;
+  readonly #driver = new DriverGeometry();
   #closed = false;
 
   private constructor(
@@ -143,7 +147,7 @@ export class FramePipeline {
       photos.push(await prepareIdentityPhoto(input, this.#tracker, this.size, this.#framing));
     this.#tracker.reset();
     const renderer = new AvatarRenderer(this.#generator, photos, this.size, this.size);
-    this.#identity = { photos, renderer, retargeter: new RelativeRetargeter(photos[0].landmarks) };
+    this.#identity = { photos, renderer, geometry: new AvatarGeometry(photos[0].landmarks, this.size) };
     this.#lastTarget = null;
     log.info(`identity set: ${photos.length} photo(s) at ${this.size}px`);
     return this.#identity;
@@ -154,12 +158,23 @@ export class FramePipeline {
     this.#lastTarget = null;
   }
 
-  /** Processes one frame. Never throws for a missing face: returns the mode's fallback instead. */
-  async process(frame: Frame, mode: PipelineMode): Promise<PipelineResult> {
+  /**
+   * Processes one frame. Never throws for a missing face: returns the mode's fallback instead. `tMs` is the
+   * frame's time (default: now), which paces the eye-contact policy's filters.
+   */
+  async process(frame: Frame, mode: PipelineMode, tMs = performance.now()): Promise<PipelineResult> {
     this.#check();
     const t0 = performance.now();
     const timings = zeroTimings();
-    const result: PipelineResult = { frame, state: 'ok', timings, face: null, target: null, redirect: null };
+    const result: PipelineResult = {
+      frame,
+      state: 'ok',
+      timings,
+      face: null,
+      target: null,
+      redirect: null,
+      sketchEyes: null,
+    };
     if (mode === 'none') return result;
     const avatar = mode === 'avatar' || mode === 'both';
     if (avatar && !this.#identity) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
@@ -167,14 +182,15 @@ export class FramePipeline {
     const t1 = performance.now();
     timings.track = t1 - t0;
     result.face = face;
+    const geo = face ? this.#driver.analyze(face.landmarks, frame.width, frame.height, tMs) : null;
     if (!avatar) {
       if (!face) {
         result.state = 'fallback-passthrough';
       } else {
         const target = Float32Array.from(face.landmarks);
-        const redirect = gazeRedirect(face.landmarks);
-        applyRedirect(target, redirect);
+        const redirect = this.#driver.redirectOwnEyes(target, tMs);
         result.redirect = redirect;
+        result.sketchEyes = this.#driver.sketchEyes(redirect);
         const t2 = performance.now();
         timings.geometry = t2 - t1;
         if (redirect.weight > 0) {
@@ -189,12 +205,10 @@ export class FramePipeline {
     }
     const id = this.#identity as Identity;
     let target: Float32Array | null = null;
-    if (face) {
-      target = id.retargeter.retarget(face.landmarks);
-      if (mode === 'both') {
-        result.redirect = gazeRedirect(target);
-        applyRedirect(target, result.redirect);
-      }
+    if (geo) {
+      target = id.geometry.retarget(geo);
+      if (mode === 'both') result.redirect = this.#driver.redirectAvatarEyes(target, id.geometry.eyes, tMs);
+      result.sketchEyes = id.geometry.sketchEyes(geo, result.redirect);
       this.#lastTarget = Float32Array.from(target);
     } else {
       result.state = 'fallback-still';
@@ -220,7 +234,8 @@ export class FramePipeline {
 
   /** Forget the driver's reference pose (the next tracked frame becomes "no motion"). */
   resetDriver(): void {
-    this.#identity?.retargeter.reset();
+    this.#identity?.geometry.resetReference();
+    this.#driver.reset();
     this.#tracker.reset();
   }
 
