@@ -151,6 +151,8 @@ function openSink(out: string): FrameSink {
   };
 }
 
+const r1 = (v: number) => Number(v.toFixed(1));
+
 /** Renders a whole clip; the pipeline factory is injectable for tests. */
 export async function render(
   opts: RenderOptions,
@@ -193,6 +195,21 @@ export async function render(
           frame: i,
           state: r.state,
           face: !!r.face,
+          pose: r.geometry
+            ? {
+                yaw: r1(r.geometry.pose.yaw),
+                pitch: r1(r.geometry.pose.pitch),
+                roll: r1(r.geometry.pose.roll),
+              }
+            : undefined,
+          gaze: r.geometry
+            ? {
+                left: { theta: r1(r.geometry.gaze.left.theta), phi: r1(r.geometry.gaze.left.phi) },
+                right: { theta: r1(r.geometry.gaze.right.theta), phi: r1(r.geometry.gaze.right.phi) },
+              }
+            : undefined,
+          camera_angle:
+            r.redirect && Number.isFinite(r.redirect.cameraAngle) ? r1(r.redirect.cameraAngle) : undefined,
           redirect: r.redirect ? Number(r.redirect.weight.toFixed(3)) : undefined,
           ms: Object.fromEntries(STAGES.map((k) => [k, Number(r.timings[k].toFixed(2))])),
         })}\n`,

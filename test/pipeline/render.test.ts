@@ -42,6 +42,9 @@ describe.skipIf(skip)('render CLI', () => {
     expect(trace).toHaveLength(6);
     expect(trace[0]).toMatchObject({ frame: 0, state: 'ok', face: true });
     expect(Object.keys(trace[0].ms)).toEqual(['track', 'geometry', 'flow', 'generate', 'compose', 'total']);
+    // Pose and gaze of the driver (degrees) from the geometry stage.
+    expect(Math.abs(trace[0].pose.yaw)).toBeLessThan(90);
+    expect(Number.isFinite(trace[0].gaze.left.theta)).toBe(true);
   });
 
   it('writes an image sequence into a folder, eye-contact mode at the driver size', async () => {

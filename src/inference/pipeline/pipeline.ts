@@ -4,6 +4,7 @@
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { FaceResult, Frame } from '../frame.ts';
+import type { FaceGeometry } from '../geometry/index.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import { planarToI420, planarToRgba } from '../generator/planar.ts';
@@ -45,6 +46,8 @@ export interface PipelineResult {
   target: Float32Array | null;
   /** Eye-contact redirect applied this frame (eyes / both). */
   redirect: GazeRedirect | null;
+  /** The driver's geometry this frame (pose, expression, gaze; buffers reused by the next frame), or null. */
+  geometry: FaceGeometry | null;
   /** The eyes of `target` (or of the face's landmarks in eyes mode) for a gaze-coded sketch. */
   sketchEyes: SketchEyes;
 }
@@ -174,6 +177,7 @@ export class FramePipeline {
       target: null,
       redirect: null,
       sketchEyes: null,
+      geometry: null,
     };
     if (mode === 'none') return result;
     const avatar = mode === 'avatar' || mode === 'both';
@@ -183,6 +187,7 @@ export class FramePipeline {
     timings.track = t1 - t0;
     result.face = face;
     const geo = face ? this.#driver.analyze(face.landmarks, frame.width, frame.height, tMs) : null;
+    result.geometry = geo;
     if (!avatar) {
       if (!face) {
         result.state = 'fallback-passthrough';
