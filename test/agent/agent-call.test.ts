@@ -88,7 +88,7 @@ describe('inference agent in the call (synthetic camera)', () => {
       b.client,
       'agentstatus',
       (s) => s.participantId === a.id && s.state === 'ok',
-      20_000,
+      AGENT_WAIT_MS,
     );
     expect(await a.client.settings({ mode: 'eyes' })).toEqual({ mode: 'eyes', identityId: null });
     await processed;
@@ -136,8 +136,18 @@ describe('inference agent in the call (synthetic camera)', () => {
     await processed2;
     const [handle] = [...launcher.handles];
     const rawAgain = videoOf(b.client, a.id, 'raw');
-    const errorState = nextEvent<AgentStatus>(b.client, 'agentstatus', (s) => s.state === 'error');
-    const told = nextEvent<ServerErrorPush>(a.client, 'servererror', (e) => e.code === 'AGENT_UNAVAILABLE');
+    const errorState = nextEvent<AgentStatus>(
+      b.client,
+      'agentstatus',
+      (s) => s.state === 'error',
+      AGENT_WAIT_MS,
+    );
+    const told = nextEvent<ServerErrorPush>(
+      a.client,
+      'servererror',
+      (e) => e.code === 'AGENT_UNAVAILABLE',
+      AGENT_WAIT_MS,
+    );
     process.kill(handle.pid as number, 'SIGKILL');
     await rawAgain;
     await errorState;
