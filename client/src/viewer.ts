@@ -53,8 +53,12 @@ export class Viewer {
       const want = opts.participant;
       const target =
         res.participants.find((p) => p.id === want) ?? res.participants.find((p) => p.displayName === want);
-      // The server subscribes a joiner to everyone. TODO: unsubscribe the others once the SFU can reuse a
-      // rejected m-section (today a later offer fails in Chromium: "m= section with mid='4' should be rejected").
+      // The server subscribes a joiner to everyone: drop all but the target (this also stops the server adding
+      // later joiners; #consider subscribes the target when it turns up).
+      const others = res.participants.filter((p) => p.id !== target?.id).map((p) => p.id);
+      for (let i = 0; i === 0 || i < others.length; i += 64) {
+        await v.signaling.request('unsubscribe', { participantIds: others.slice(i, i + 64) });
+      }
       opts.onState?.('waiting');
       if (target) v.#consider(target);
       return v;
@@ -69,6 +73,9 @@ export class Viewer {
     if (p.id !== this.opts.participant && p.displayName !== this.opts.participant) return;
     this.#target = p.id;
     this.opts.onState?.('connecting');
+    this.signaling
+      .request('subscribe', { participantIds: [p.id] })
+      .catch((e) => this.opts.onState?.(`error: ${(e as Error).message}`));
     // Already subscribed by the server (joiners receive everyone); the stream may have arrived already.
     const existing = this.subscriber.streams.get(p.id);
     if (existing?.getVideoTracks().length) this.opts.onStream(existing);

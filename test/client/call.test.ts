@@ -5,108 +5,50 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
 import { FaceTracker } from '../../src/inference/face/tracker.ts';
 import type { FaceResult } from '../../src/inference/frame.ts';
-import { type App, startApp } from '../../src/server/app.ts';
 import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
+import { type BrowserRig, chromiumMissing, joinAs, startBrowserRig, tileOf, waitPlaying } from './browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DRIVER = resolve(FIXTURES_DIR, 'drivers', 'd3.mjpeg');
 const SHOTS = resolve(PROJECT_ROOT, '.cache', 'client-test');
-const skipReason = !existsSync(CHROMIUM)
-  ? `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`
+const skipReason = chromiumMissing()
+  ? chromiumMissing()
   : !fixturesAvailable() || !existsSync(DRIVER)
     ? `no fixture driver ${DRIVER}`
     : '';
 if (skipReason) console.warn(`browser tests skipped: ${skipReason}`);
 
 describe.skipIf(skipReason !== '')('web client in chromium (two participants, fake camera)', () => {
-  let app: App;
+  let rig: BrowserRig;
   let launcher: ProcessAgentLauncher;
-  let browser: Browser;
   let identityDir: string;
   let tracker: FaceTracker;
-  let base: string;
-  const contexts: BrowserContext[] = [];
   let a: Page;
   let b: Page;
   let aId: string;
   const room = `room-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
     identityDir = mkdtempSync(join(tmpdir(), 'client-identities-'));
     launcher = new ProcessAgentLauncher({ env: { IDENTITY_DIR: identityDir } });
-    app = await startApp({
-      port: 0,
-      identityDir,
-      launcher,
-      clientDir: resolve(PROJECT_ROOT, 'client', 'dist'),
-    });
-    // http://localhost is a secure context: getUserMedia works without TLS.
-    base = `http://localhost:${new URL(app.url).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-video-capture=${DRIVER}`,
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    rig = await startBrowserRig({ app: { identityDir, launcher }, fakeVideoFile: DRIVER });
     tracker = await FaceTracker.create({ smoothing: false });
     mkdirSync(SHOTS, { recursive: true });
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
     launcher?.closeAll();
-    await app?.close();
+    await rig?.close();
     await tracker?.close();
     if (identityDir) rmSync(identityDir, { recursive: true, force: true });
   });
 
-  async function openPage(path: string): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(`${base}${path}`);
-    return page;
-  }
-
-  async function joinAs(page: Page, name: string): Promise<string> {
-    await page.fill('#name', name);
-    await page.click('#join-btn');
-    await page.waitForSelector('body.in-call', { timeout: 20_000 });
-    return (await page.getAttribute('body', 'data-participant')) ?? '';
-  }
-
-  const tileOf = (page: Page, id: string) => page.locator(`.tile[data-participant="${id}"]`);
-
-  async function waitPlaying(page: Page, selector: string, timeout = 30_000): Promise<void> {
-    await page.waitForFunction(
-      (sel) => {
-        const v = document.querySelector<HTMLVideoElement>(sel);
-        return !!v && v.videoWidth > 0 && v.readyState >= 2 && !v.paused;
-      },
-      selector,
-      { timeout },
-    );
-  }
+  const openPage = (path: string): Promise<Page> => rig.openPage(path);
 
   async function faceIn(png: Buffer): Promise<FaceResult | null> {
     const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -274,13 +274,12 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     for (const kind of KINDS) {
       const t = sub.tracks[kind];
       t.track.stop();
-      if (this.#subPc && !this.#closed) {
-        try {
-          this.#subPc.removeTrack(t.transceiver.sender);
-        } catch (e) {
-          log.debug('removeTrack failed', e);
-        }
-      }
+      // Not removeTrack: werift offers a removed track as a rejected m-section (port 0) that stays in the BUNDLE
+      // group. Chromium refuses such an offer once the group's first m-section is rejected ("The m= section with
+      // mid='2' should be rejected"); without that check it would move the bundle to a new transport werift
+      // never connects. 'recvonly' keeps the m-section live (port 9, bundled): the browser answers 'inactive'
+      // and mutes its remote track. The m-section stays in the SDP, as a rejected one would.
+      t.transceiver.setDirection('recvonly');
     }
     if (!this.#closed) this.#scheduleNegotiation();
   }
