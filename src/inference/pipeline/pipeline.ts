@@ -4,10 +4,10 @@
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { FaceResult, Frame } from '../frame.ts';
-import type { FaceGeometry } from '../geometry/index.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import { planarToI420, planarToRgba } from '../generator/planar.ts';
+import type { FaceGeometry } from '../geometry/index.ts';
 import {
   DEFAULT_FRAMING,
   type Framing,

@@ -3,8 +3,8 @@
 // policy's gaze turned into iris positions (the avatar's eyes, or the user's own on the live frame).
 import {
   EYEBALL_RADIUS_MM,
-  type EyeContactTarget,
   EyeContactPolicy,
+  type EyeContactTarget,
   type EyePlacement,
   FaceAnalyzer,
   type FaceGeometry,
