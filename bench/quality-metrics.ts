@@ -84,25 +84,7 @@ export function psnr(a: RgbaFrame, b: RgbaFrame): number {
   return 10 * Math.log10((255 * 255) / Math.max(se / n, 1e-9));
 }
 
-export function pearson(x: readonly number[], y: readonly number[]): number {
-  const n = Math.min(x.length, y.length);
-  if (n < 3) return Number.NaN;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i] / n;
-    my += y[i] / n;
-  }
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : Number.NaN;
-}
+export { pearson } from '../src/inference/geometry/math.ts';
 
 export const std = (x: readonly number[]): number => {
   const m = x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);

@@ -198,9 +198,10 @@ export function slerp3(
   return normalize3(out);
 }
 
-/** Pearson correlation of two equal-length series. */
+/** Pearson correlation over the common length of two series; NaN when it is undefined (n < 3, a flat series). */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
+  const n = Math.min(a.length, b.length);
+  if (n < 3) return Number.NaN;
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < n; i++) {
@@ -219,5 +220,5 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
     saa += da * da;
     sbb += db * db;
   }
-  return sab / Math.sqrt(saa * sbb);
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : Number.NaN;
 }
