@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import { PIPELINE_PROCESSOR_MODULE } from '../../src/inference/agent/pipeline-processor.ts';
 import { FaceTracker } from '../../src/inference/face/tracker.ts';
 import type { FaceResult } from '../../src/inference/frame.ts';
 import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
@@ -35,7 +36,11 @@ describe.skipIf(skipReason !== '')('web client in chromium (two participants, fa
 
   beforeAll(async () => {
     identityDir = mkdtempSync(join(tmpdir(), 'client-identities-'));
-    launcher = new ProcessAgentLauncher({ env: { IDENTITY_DIR: identityDir } });
+    // The agents run the real frame pipeline, as under `npm start`.
+    launcher = new ProcessAgentLauncher({
+      env: { IDENTITY_DIR: identityDir },
+      processorModule: PIPELINE_PROCESSOR_MODULE,
+    });
     rig = await startBrowserRig({ app: { identityDir, launcher }, fakeVideoFile: DRIVER });
     tracker = await FaceTracker.create({ smoothing: false });
     mkdirSync(SHOTS, { recursive: true });
@@ -123,6 +128,13 @@ describe.skipIf(skipReason !== '')('web client in chromium (two participants, fa
 
     const video = tileOf(b, aId).locator('video.remote');
     await waitPlaying(b, `.tile[data-participant="${aId}"] video.remote`);
+    // The avatar renderer's output (256x256), not A's 512x512 camera.
+    await expect
+      .poll(() => video.evaluate((v) => (v as HTMLVideoElement).videoWidth), {
+        timeout: 60_000,
+        interval: 500,
+      })
+      .toBe(256);
     // Screenshots until the face has moved (a loaded machine may hold a frame for a while): every one has a
     // face, and the landmarks change between some of them (the driver clip is a talking head).
     const faces: FaceResult[] = [];
@@ -143,7 +155,19 @@ describe.skipIf(skipReason !== '')('web client in chromium (two participants, fa
     await b.check('#show-stats');
     await expect
       .poll(() => tileOf(b, aId).locator('.stats').textContent(), { timeout: 10_000 })
-      .toMatch(/inference/);
+      .toMatch(/inference [0-9.]+ ms/);
+    // The pipeline really runs in the agent (a passthrough reports 0.0 ms).
+    await expect
+      .poll(
+        async () => {
+          const m = /inference ([0-9.]+) ms/.exec(
+            (await tileOf(b, aId).locator('.stats').textContent()) ?? '',
+          );
+          return m ? Number(m[1]) : 0;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBeGreaterThan(0);
     console.log(
       JSON.stringify({
         test: 'client-stats-overlay',
