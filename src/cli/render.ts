@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } 
 import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RgbaFrame } from '../inference/frame.ts';
-import { fitView, SketchRenderer } from '../inference/geometry/index.ts';
+import { SketchRenderer } from '../inference/geometry/index.ts';
 import { decodeImage, encodeJpeg, i420ToRgba } from '../inference/image.ts';
 import {
   type FramePipeline,
@@ -16,6 +16,7 @@ import {
   STAGES,
   type StageTimings,
 } from '../inference/pipeline/pipeline.ts';
+import { renderResultSketch } from '../inference/pipeline/sketch-frame.ts';
 import { AppError, isAppError } from '../util/errors.ts';
 import { readMjpeg } from '../util/mjpeg.ts';
 
@@ -184,10 +185,8 @@ export async function render(
       const outRgba: RgbaFrame = r.frame.format === 'rgba' ? r.frame : i420ToRgba(r.frame);
       await sink.write(await encodeJpeg(outRgba, 90));
       if (sketchSink && sketch) {
-        const kp = r.target ?? r.face?.landmarks ?? null;
-        const view = fitView(outRgba.width, outRgba.height, sketch.size);
         await sketchSink.write(
-          await encodeJpeg(kp ? sketch.render(kp, view, r.sketchEyes) : sketch.clear(), 90),
+          await encodeJpeg(renderResultSketch(sketch, r, outRgba.width, outRgba.height), 90),
         );
       }
       trace?.write(

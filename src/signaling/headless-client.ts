@@ -8,6 +8,7 @@ import { createLogger } from '../util/logger.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import {
   type Ack,
+  type AgentSketchPush,
   type AgentStatusPush,
   CLIENT_EVENTS,
   type JoinRequest,
@@ -34,6 +35,7 @@ export type HeadlessClientEvents = {
   left: [ParticipantLeftPush];
   updated: [Participant];
   agentstatus: [AgentStatusPush];
+  sketch: [AgentSketchPush];
   stats: [StatsPush];
   servererror: [ServerErrorPush];
   settings: [Required<Settings>];
@@ -86,6 +88,7 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
       this.emit('left', m);
     });
     socket.on(SERVER_EVENTS.agentStatus, (m: AgentStatusPush) => this.emit('agentstatus', m));
+    socket.on(SERVER_EVENTS.agentSketch, (m: AgentSketchPush) => this.emit('sketch', m));
     socket.on(SERVER_EVENTS.stats, (m: StatsPush) => this.emit('stats', m));
     socket.on(SERVER_EVENTS.serverError, (m: ServerErrorPush) => this.emit('servererror', m));
     socket.on(SERVER_EVENTS.agentSettings, (m: Required<Settings>) => this.emit('settings', m));

@@ -93,6 +93,8 @@ export const SettingsSchema = z.object({
   mode: ModeSchema,
   /** Identity photo set for avatar mode (ids from the identity API); null = none chosen. */
   identityId: z.string().min(1).max(128).nullable().optional(),
+  /** Debug view: the agent sends this user (only) its key-point sketch with gaze colours (`agent:sketch`). */
+  debugSketch: z.boolean().optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -209,6 +211,8 @@ export const SERVER_EVENTS = {
   participantLeft: 'participant:left',
   participantUpdated: 'participant:updated',
   agentStatus: 'agent:status',
+  /** To the participant the agent serves only, while its settings ask for debugSketch: an AgentSketch. */
+  agentSketch: 'agent:sketch',
   stats: 'stats',
   serverError: 'server:error',
 } as const;
@@ -216,6 +220,25 @@ export const SERVER_EVENTS = {
 /** Agent -> server, internal: `agent:report` with an AgentStatus (no ack needed). */
 export const AGENT_REPORT_EVENT = 'agent:report';
 export const AgentReportSchema = AgentStatusSchema;
+
+/** Largest sketch JPEG (bytes) an agent may send: well under MAX_PAYLOAD_BYTES once base64-encoded. */
+export const MAX_SKETCH_JPEG_BYTES = 32 * 1024;
+/** Agent -> server, internal: `agent:sketch` with an AgentSketch; the server relays it to its user only. */
+export const AGENT_SKETCH_EVENT = 'agent:sketch';
+export const AgentSketchSchema = z.object({
+  participantId: ParticipantIdSchema,
+  /** Base64 of a JPEG, width x height. */
+  jpeg: z
+    .string()
+    .min(4)
+    .max(Math.ceil(MAX_SKETCH_JPEG_BYTES / 3) * 4)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/),
+  width: z.number().int().min(16).max(512),
+  height: z.number().int().min(16).max(512),
+});
+export type AgentSketch = z.infer<typeof AgentSketchSchema>;
+/** `agent:sketch` push: the debug sketch of your own processed stream (only while debugSketch is on). */
+export type AgentSketchPush = AgentSketch;
 
 /** Request schemas by event name: the server validates every incoming request against this table. */
 export const REQUEST_SCHEMAS = {
@@ -228,5 +251,6 @@ export const REQUEST_SCHEMAS = {
   [CLIENT_EVENTS.renegotiate]: RenegotiateRequestSchema,
   [CLIENT_EVENTS.settings]: SettingsRequestSchema,
   [AGENT_REPORT_EVENT]: AgentReportSchema,
+  [AGENT_SKETCH_EVENT]: AgentSketchSchema,
 } as const;
 export type RequestEvent = keyof typeof REQUEST_SCHEMAS;

@@ -10,6 +10,8 @@ import type { AgentHandle, AgentLauncher } from './agents.ts';
 import {
   type Ack,
   AGENT_REPORT_EVENT,
+  AGENT_SKETCH_EVENT,
+  type AgentSketch,
   type AgentStatus,
   CLIENT_EVENTS,
   type JoinRequest,
@@ -40,6 +42,8 @@ interface Member {
   forParticipantId?: string;
   mode: Mode;
   identityId: string | null;
+  /** The user asked for the agent's debug sketch (`agent:sketch`, to this user only). */
+  debugSketch: boolean;
   /** Subscribed to everyone (the default): new participants are added automatically. */
   subscribeAll: boolean;
 }
@@ -184,9 +188,10 @@ export class SignalingServer {
         const s = data as Settings;
         member.mode = s.mode;
         if (s.identityId !== undefined) member.identityId = s.identityId;
+        if (s.debugSketch !== undefined) member.debugSketch = s.debugSketch;
         this.#applyMode(room, member);
         this.#broadcast(room, SERVER_EVENTS.participantUpdated, { participant: this.#info(room, member) });
-        return ackOk(ack, { settings: { mode: member.mode, identityId: member.identityId } });
+        return ackOk(ack, { settings: this.#settingsOf(member) });
       }
       case AGENT_REPORT_EVENT: {
         if (member.role !== 'agent' || !member.forParticipantId)
@@ -197,6 +202,21 @@ export class SignalingServer {
         // Lip sync: the user's audio waits as long as the video takes through the agent.
         room.sfuRoom.setAudioDelay(member.forParticipantId, rec.status.audioDelayMs ?? 0);
         this.#broadcast(room, SERVER_EVENTS.agentStatus, rec.status);
+        return ackOk(ack, {});
+      }
+      case AGENT_SKETCH_EVENT: {
+        if (member.role !== 'agent' || !member.forParticipantId)
+          throw new AppError('FORBIDDEN', 'agents only');
+        const rec = room.agents.get(member.forParticipantId);
+        if (!rec || rec.memberId !== member.id) throw new AppError('FORBIDDEN', 'not the current agent');
+        const user = room.members.get(member.forParticipantId);
+        // Only the user the agent serves sees its sketch, and only while asking for it.
+        if (user?.debugSketch) {
+          user.socket.emit(SERVER_EVENTS.agentSketch, {
+            ...(data as AgentSketch),
+            participantId: member.forParticipantId,
+          });
+        }
         return ackOk(ack, {});
       }
       default:
@@ -240,6 +260,7 @@ export class SignalingServer {
       forParticipantId: agentRec?.forId,
       mode: 'none',
       identityId: null,
+      debugSketch: false,
       subscribeAll: !agentRec,
     };
     room.members.set(id, member);
@@ -353,7 +374,7 @@ export class SignalingServer {
       passcode: room.passcode,
       forParticipantId: user.id,
       token: record.token,
-      settings: { mode: user.mode, identityId: user.identityId },
+      settings: this.#settingsOf(user),
     });
     record.handle.on('exit', (code, signal) => this.#onAgentExit(room, record, code, signal));
     this.#broadcast(room, SERVER_EVENTS.agentStatus, record.status);
@@ -363,10 +384,11 @@ export class SignalingServer {
     const rec = room.agents.get(forId);
     const user = room.members.get(forId);
     if (!rec?.memberId || !user) return;
-    room.members.get(rec.memberId)?.socket.emit(SERVER_EVENTS.agentSettings, {
-      mode: user.mode,
-      identityId: user.identityId,
-    });
+    room.members.get(rec.memberId)?.socket.emit(SERVER_EVENTS.agentSettings, this.#settingsOf(user));
+  }
+
+  #settingsOf(m: Member): Required<Settings> {
+    return { mode: m.mode, identityId: m.identityId, debugSketch: m.debugSketch };
   }
 
   #stopAgent(room: CallRoom, rec: AgentRecord): void {

@@ -90,7 +90,11 @@ describe('inference agent in the call (synthetic camera)', () => {
       (s) => s.participantId === a.id && s.state === 'ok',
       AGENT_WAIT_MS,
     );
-    expect(await a.client.settings({ mode: 'eyes' })).toEqual({ mode: 'eyes', identityId: null });
+    expect(await a.client.settings({ mode: 'eyes' })).toEqual({
+      mode: 'eyes',
+      identityId: null,
+      debugSketch: false,
+    });
     await processed;
     const status = await ok;
     expect(status.fps).toBeGreaterThan(0);

@@ -26,7 +26,7 @@ export async function until(pred: () => boolean, what: string, timeoutMs = 15_00
 /** Resolves with the next emitted value of a client event matching `pred`. */
 export function nextEvent<T>(
   client: HeadlessClient,
-  event: 'left' | 'updated' | 'joined' | 'agentstatus' | 'servererror',
+  event: 'left' | 'updated' | 'joined' | 'agentstatus' | 'servererror' | 'sketch',
   pred: (v: T) => boolean = () => true,
   timeoutMs = 15_000,
 ): Promise<T> {

@@ -52,9 +52,15 @@ describe('signaling validation', () => {
     expect(
       code(await raw(c, 'agent:report', { participantId: 'x', state: 'ok', fps: 1, drops: 0, ms: 1 })),
     ).toBe('FORBIDDEN');
+    // Sketches come from agents only, and are small base64 JPEGs.
+    const sketch = { participantId: 'x', jpeg: '/9j/4AAQ', width: 192, height: 192 };
+    expect(code(await raw(c, 'agent:sketch', sketch))).toBe('FORBIDDEN');
+    expect(code(await raw(c, 'agent:sketch', { ...sketch, jpeg: 'not base64!' }))).toBe('BAD_REQUEST');
+    expect(code(await raw(c, 'agent:sketch', { ...sketch, width: 4096 }))).toBe('BAD_REQUEST');
+    expect(code(await raw(c, 'agent:sketch', { ...sketch, jpeg: 'A'.repeat(50_000) }))).toBe('BAD_REQUEST');
     // Still in the room and answering.
     const s = await raw(c, 'settings', { mode: 'none', identityId: null });
-    expect(s).toEqual({ ok: true, settings: { mode: 'none', identityId: null } });
+    expect(s).toEqual({ ok: true, settings: { mode: 'none', identityId: null, debugSketch: false } });
   });
 
   it('answers an unknown event without an ack with a server:error push', async () => {

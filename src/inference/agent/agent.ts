@@ -5,9 +5,16 @@
 import wrtc from '@roamhq/wrtc';
 import { copyStamp } from '../../media/probe/stamp.ts';
 import { HeadlessClient } from '../../signaling/headless-client.ts';
-import { AGENT_REPORT_EVENT, type AgentStatus } from '../../signaling/protocol.ts';
+import {
+  AGENT_REPORT_EVENT,
+  AGENT_SKETCH_EVENT,
+  type AgentSketch,
+  type AgentStatus,
+  MAX_SKETCH_JPEG_BYTES,
+} from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
-import type { I420Frame } from '../frame.ts';
+import type { I420Frame, RgbaFrame } from '../frame.ts';
+import { encodeJpeg } from '../image.ts';
 import { FrameLoop } from './frame-loop.ts';
 import { PathDelayMeter } from './path-delay.ts';
 import type { AgentSettings, FrameProcessor, ProcessorFactory } from './processor.ts';
@@ -41,6 +48,7 @@ export class Agent {
   #videoPathMs = 0;
   #settings: AgentSettings;
   #closed = false;
+  #sketchBusy = false;
   onClosed: (() => void) | null = null;
 
   constructor(cfg: AgentConfig, factory: ProcessorFactory) {
@@ -57,7 +65,7 @@ export class Agent {
     this.#client = client;
     client.on('disconnect', () => void this.close());
     client.on('settings', (s) => {
-      this.#settings = { mode: s.mode, identityId: s.identityId };
+      this.#settings = { mode: s.mode, identityId: s.identityId, debugSketch: s.debugSketch };
       if (this.#loop) this.#loop.settings = this.#settings;
     });
     client.on('track', (pid, kind, track) => {
@@ -77,6 +85,7 @@ export class Agent {
       settings: this.#settings,
       output: (frame) =>
         this.#videoSource.onFrame({ width: frame.width, height: frame.height, data: frame.data }),
+      onSketch: (sketch) => this.#sendSketch(sketch),
       onOutput: cfg.keepStamp
         ? (input, output) => (output !== input ? copyStamp(input, output) : undefined)
         : undefined,
@@ -130,6 +139,28 @@ export class Agent {
       log.debug('stats failed', e);
     }
     if (!this.#closed) client.socket.emit(AGENT_REPORT_EVENT, this.status());
+  }
+
+  /** One sketch in flight at a time; the renderer reuses its buffer, so it is copied before encoding. */
+  #sendSketch(sketch: RgbaFrame): void {
+    const client = this.#client;
+    if (this.#closed || !client || this.#sketchBusy || !this.#settings.debugSketch) return;
+    this.#sketchBusy = true;
+    const copy: RgbaFrame = { ...sketch, data: new Uint8Array(sketch.data) };
+    encodeJpeg(copy, 70)
+      .then((jpeg) => {
+        if (this.#closed || jpeg.length > MAX_SKETCH_JPEG_BYTES) return;
+        client.socket.emit(AGENT_SKETCH_EVENT, {
+          participantId: this.#cfg.forParticipantId,
+          jpeg: jpeg.toString('base64'),
+          width: copy.width,
+          height: copy.height,
+        } satisfies AgentSketch);
+      })
+      .catch((e) => log.debug('sketch encode failed', e))
+      .finally(() => {
+        this.#sketchBusy = false;
+      });
   }
 
   /** Stops the sink, the tracks and the connections in that order (libwebrtc crashes on exit with live tracks). */

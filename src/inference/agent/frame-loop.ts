@@ -3,7 +3,7 @@
 // the fallback for the mode, and a stalled processor is bridged by the raw frames (state 'busy').
 import type { AgentState } from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
-import type { I420Frame } from '../frame.ts';
+import type { I420Frame, RgbaFrame } from '../frame.ts';
 import type { AgentSettings, FrameProcessor } from './processor.ts';
 
 const log = createLogger('inference:agent:loop');
@@ -17,6 +17,8 @@ export interface FrameLoopOptions {
   stallMs?: number;
   /** Called on every output frame with the input, e.g. to carry a probe stamp across processing. */
   onOutput?: (input: I420Frame, output: I420Frame) => void;
+  /** A processor result carried a debug sketch. */
+  onSketch?: (sketch: RgbaFrame) => void;
 }
 
 export interface FrameLoopStats {
@@ -95,6 +97,7 @@ export class FrameLoop {
         this.#state = res.state;
         this.#message = res.message;
         if (res.state === 'ok') this.#lastGood = out;
+        if (res.sketch) this.#opts.onSketch?.(res.sketch);
       } catch (e) {
         log.warn('processor failed', (e as Error).message);
         // Eye contact falls back to the camera; avatar to the last good picture (or the camera at first).

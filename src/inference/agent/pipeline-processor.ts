@@ -8,11 +8,16 @@ import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { FIXTURES_DIR } from '../../util/paths.ts';
 import type { I420Frame } from '../frame.ts';
+import { SketchRenderer } from '../geometry/index.ts';
 import { rgbaToI420 } from '../image.ts';
 import { FramePipeline } from '../pipeline/pipeline.ts';
+import { renderResultSketch } from '../pipeline/sketch-frame.ts';
 import type { AgentSettings, FrameProcessor, ProcessorFactory, ProcessResult } from './processor.ts';
 
 const log = createLogger('inference:agent:pipeline');
+/** Debug sketch: small and a few per second (it travels over signaling, not media). */
+const SKETCH_SIZE = 192;
+const SKETCH_INTERVAL_MS = 300;
 
 async function identityInputs(id: string) {
   if (isIdentityId(id)) return (await loadIdentityPhotos(id)).map((p) => p.image);
@@ -26,6 +31,8 @@ export class PipelineProcessor implements FrameProcessor {
   #pipeline: FramePipeline;
   #identityId: string | null = null;
   #identityError: string | null = null;
+  #sketch: SketchRenderer | null = null;
+  #lastSketchAt = -Infinity;
 
   constructor(pipeline: FramePipeline) {
     this.#pipeline = pipeline;
@@ -55,7 +62,13 @@ export class PipelineProcessor implements FrameProcessor {
     }
     const r = await this.#pipeline.process(frame, settings.mode);
     const out = r.frame.format === 'i420' ? r.frame : rgbaToI420(r.frame);
-    return { frame: out, state: r.state };
+    const now = performance.now();
+    if (!settings.debugSketch || now - this.#lastSketchAt < SKETCH_INTERVAL_MS)
+      return { frame: out, state: r.state };
+    this.#lastSketchAt = now;
+    this.#sketch ??= new SketchRenderer(SKETCH_SIZE);
+    const sketch = renderResultSketch(this.#sketch, r, out.width, out.height);
+    return { frame: out, state: r.state, sketch };
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,14 @@
 import { pathToFileURL } from 'node:url';
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
-import type { I420Frame } from '../frame.ts';
+import type { I420Frame, RgbaFrame } from '../frame.ts';
 
 export interface AgentSettings {
   mode: Mode;
   /** Identity photo set for avatar mode; null when none is chosen. */
   identityId: string | null;
+  /** The user wants the debug sketch: the processor adds one to some results (a few per second). */
+  debugSketch?: boolean;
 }
 
 /** States a processor reports per frame; 'busy' and 'error' are the frame loop's own. */
@@ -23,6 +25,8 @@ export interface ProcessResult {
   frame: I420Frame;
   state: ProcessorState;
   message?: string;
+  /** Debug sketch of this frame (only while settings.debugSketch; the buffer may be reused next call). */
+  sketch?: RgbaFrame;
 }
 
 export interface FrameProcessor {

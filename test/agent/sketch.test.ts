@@ -1,0 +1,75 @@
+// The debug sketch view: with debugSketch on, the agent running the real frame pipeline sends its user (and only
+// its user) small JPEG sketches of the key points; the server validates and relays them.
+import { resolve } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import { PIPELINE_PROCESSOR_MODULE } from '../../src/inference/agent/pipeline-processor.ts';
+import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
+import type { App } from '../../src/server/app.ts';
+import { type AgentSketchPush, MAX_SKETCH_JPEG_BYTES } from '../../src/signaling/protocol.ts';
+import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
+import { joinAs, nextEvent, startTestServer, until } from '../media/helpers.ts';
+
+const skip = !fixturesAvailable();
+if (skip) console.warn(`sketch test skipped: fixtures not found at ${FIXTURES_DIR}`);
+
+// The agent loads the tracker and generator first: minutes on a loaded machine.
+const WAIT_MS = 120_000;
+
+describe.skipIf(skip)('debug sketch from the agent (real pipeline, fixture driver clip)', () => {
+  const launcher = new ProcessAgentLauncher({ processorModule: PIPELINE_PROCESSOR_MODULE });
+  let app: App;
+  const cleanup: Array<() => void> = [];
+
+  beforeAll(async () => {
+    app = await startTestServer(launcher);
+  });
+  afterAll(async () => {
+    for (const f of cleanup.reverse()) f();
+    await app.close();
+    await until(() => launcher.handles.size === 0, 'agent processes to exit', 10_000);
+  });
+
+  it('eyes mode with debugSketch: the user receives JPEG sketches, other participants none', async () => {
+    const clip = await loadClip(resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg'), 50);
+    const cam = new HeadlessCamera({ clip });
+    const a = await joinAs(app, 'sketch', 'A');
+    const b = await joinAs(app, 'sketch', 'B');
+    const seenByB: AgentSketchPush[] = [];
+    b.client.on('sketch', (s) => seenByB.push(s));
+    cleanup.push(
+      () => a.client.close(),
+      () => b.client.close(),
+      () => cam.stop(),
+    );
+    cam.start();
+    await a.client.publish(cam.tracks());
+    const first = nextEvent<AgentSketchPush>(a.client, 'sketch', () => true, WAIT_MS);
+    expect(await a.client.settings({ mode: 'eyes', debugSketch: true })).toEqual({
+      mode: 'eyes',
+      identityId: null,
+      debugSketch: true,
+    });
+    const s = await first;
+    expect(s.participantId).toBe(a.id);
+    const jpeg = Buffer.from(s.jpeg, 'base64');
+    expect(jpeg.length).toBeLessThanOrEqual(MAX_SKETCH_JPEG_BYTES);
+    const meta = await sharp(jpeg).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect([meta.width, meta.height]).toEqual([s.width, s.height]);
+    expect(s.width).toBeGreaterThanOrEqual(128);
+    expect(s.width).toBeLessThanOrEqual(256);
+    // A face in the clip: once tracked, a sketch has drawn (non-black) pixels (the first may precede the face).
+    const drawn = async (x: AgentSketchPush) => {
+      const grey = await sharp(Buffer.from(x.jpeg, 'base64')).greyscale().raw().toBuffer();
+      return grey.filter((v) => v > 64).length;
+    };
+    let lit = await drawn(s);
+    for (let i = 0; i < 20 && lit <= 100; i++) {
+      lit = await drawn(await nextEvent<AgentSketchPush>(a.client, 'sketch', () => true, WAIT_MS));
+    }
+    expect(lit).toBeGreaterThan(100);
+    expect(seenByB).toHaveLength(0);
+  }, 240_000);
+});
