@@ -47,6 +47,7 @@ export function startApp(roomFromUrl: string | null): void {
   $('#leave').addEventListener('click', () => void leave());
   $('#toggle-avatar').addEventListener('change', () => void applyMode());
   $('#toggle-eyes').addEventListener('change', () => void applyMode());
+  $('#toggle-sketch').addEventListener('change', () => void applyMode());
   $('#identity-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     void upload();
@@ -145,6 +146,7 @@ async function join(): Promise<void> {
         stream: (id, stream) => attachStream(id, stream),
         left: (id) => document.querySelector(`.tile[data-participant="${id}"]`)?.remove(),
         status: (s) => updateBadges(s.participantId),
+        sketch: (s) => showSketch(s.jpeg),
         stats: () => undefined,
         error: (m) => showError('#call-error', m),
         closed: () => onClosed(),
@@ -208,7 +210,7 @@ async function applyMode(): Promise<void> {
   if (!call) return;
   const mode = modeOf(avatarBox.checked, eyesBox.checked);
   try {
-    await call.settings(mode, state.identityId);
+    await call.settings(mode, state.identityId, $<HTMLInputElement>('#toggle-sketch').checked);
     state.avatar = avatarBox.checked;
     state.eyes = eyesBox.checked;
   } catch (e) {
@@ -231,6 +233,8 @@ function syncPreview(mode: Mode): void {
     v.hidden = !on;
     if (on && state.previewStream && v.srcObject !== state.previewStream) v.srcObject = state.previewStream;
   }
+  const img = document.querySelector<HTMLImageElement>('.tile.self img.sketch');
+  if (img && (!on || !$<HTMLInputElement>('#toggle-sketch').checked)) img.hidden = true;
   if (!call || !on || state.preview || state.previewOpening) return;
   state.previewOpening = true;
   void Viewer.open({
@@ -251,6 +255,14 @@ function syncPreview(mode: Mode): void {
       state.previewOpening = false;
       showError('#settings-error', `processed preview: ${(e as Error).message}`);
     });
+}
+
+/** The agent's debug sketch beside your processed preview (pushed only while the sketch box is on). */
+function showSketch(jpegBase64: string): void {
+  const img = document.querySelector<HTMLImageElement>('.tile.self img.sketch');
+  if (!img || !$<HTMLInputElement>('#toggle-sketch').checked) return;
+  img.src = `data:image/jpeg;base64,${jpegBase64}`;
+  img.hidden = false;
 }
 
 // ---------- identities ----------
@@ -373,6 +385,7 @@ function renderTiles(list: Participant[]): void {
           self
             ? h('video.processed', { autoplay: true, playsInline: true, muted: true, hidden: true })
             : null,
+          self ? h('img.sketch', { alt: 'key-point sketch', hidden: true }) : null,
         ),
         h('div.label', {}, h('span.name'), h('span.badges')),
         h('pre.stats'),

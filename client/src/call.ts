@@ -1,6 +1,7 @@
 // One call: the signaling socket, the publish connection (camera + microphone), the subscribe connection, the
 // participant list and the agent states. The UI listens through the callbacks in CallEvents.
 import type {
+  AgentSketchPush,
   AgentStatus,
   JoinResult,
   Mode,
@@ -18,6 +19,8 @@ export interface CallEvents {
   stream(participantId: string, stream: MediaStream): void;
   left(participantId: string): void;
   status(status: AgentStatus): void;
+  /** Your agent's debug sketch (only while asked for with debugSketch). */
+  sketch(sketch: AgentSketchPush): void;
   stats(stats: StatsPush): void;
   error(message: string): void;
   closed(): void;
@@ -73,6 +76,7 @@ export class Call {
       events.status(s);
     });
     signaling.on<StatsPush>('stats', (s) => events.stats(s));
+    signaling.on<AgentSketchPush>('agent:sketch', (s) => events.sketch(s));
     signaling.on<ServerErrorPush>('server:error', (e) => events.error(`${e.code}: ${e.message}`));
     signaling.socket.on('disconnect', () => {
       if (!this.#closed) events.error('disconnected from the server');
@@ -127,8 +131,8 @@ export class Call {
     await sender?.replaceTrack(track);
   }
 
-  async settings(mode: Mode, identityId: string | null): Promise<void> {
-    await this.signaling.request('settings', { mode, identityId });
+  async settings(mode: Mode, identityId: string | null, debugSketch = false): Promise<void> {
+    await this.signaling.request('settings', { mode, identityId, debugSketch });
   }
 
   /** Outbound camera stats (what the server receives from this browser). */
