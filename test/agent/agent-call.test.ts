@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
 import type { I420Frame } from '../../src/inference/frame.ts';
+import { pearson } from '../../src/inference/geometry/math.ts';
 import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
 import { FrameCollector } from '../../src/media/probe/receiver.ts';
 import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
@@ -16,29 +17,15 @@ import { joinAs, nextEvent, startTestServer, until } from '../media/helpers.ts';
 /** Pearson correlation of the luma below the stamp band, on an 8x-subsampled grid. */
 function lumaCorrelation(a: I420Frame, b: I420Frame): number {
   const w = a.width;
-  const top = stampHeight(w) + 4;
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
-  let n = 0;
-  for (let y = top; y < a.height; y += 8) {
+  const pa: number[] = [];
+  const pb: number[] = [];
+  for (let y = stampHeight(w) + 4; y < a.height; y += 8) {
     for (let x = 0; x < w; x += 8) {
-      const p = a.data[y * w + x];
-      const q = b.data[y * w + x];
-      sa += p;
-      sb += q;
-      saa += p * p;
-      sbb += q * q;
-      sab += p * q;
-      n++;
+      pa.push(a.data[y * w + x]);
+      pb.push(b.data[y * w + x]);
     }
   }
-  const cov = sab / n - (sa / n) * (sb / n);
-  const va = saa / n - (sa / n) ** 2;
-  const vb = sbb / n - (sb / n) ** 2;
-  return cov / Math.sqrt(va * vb);
+  return pearson(pa, pb);
 }
 
 const launcher = new ProcessAgentLauncher();
