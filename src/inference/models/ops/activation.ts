@@ -2,7 +2,19 @@
 import { f } from '../../onnx/builder.ts';
 import type { ConvertContext, Value } from '../context.ts';
 import type { TfNode, TfTensor } from '../tfjs-graph.ts';
-import { attrFloat, unsupported } from './attrs.ts';
+import { attrFloat, attrStrings, unsupported } from './attrs.ts';
+
+/** A fused conv/matmul's leading BiasAdd becomes the bias input (appended to `inputs`); returns the fused ops
+ * left to apply as activations. Fused ops without a BiasAdd first are not produced by TF's fusion here. */
+export function takeFusedBias(ctx: ConvertContext, node: TfNode, inputs: string[]): string[] {
+  const fused = attrStrings(node, 'fused_ops');
+  if (fused[0] === 'BiasAdd') {
+    inputs.push(ctx.constant(ctx.requireTensor(node, 2, 'bias'), `${node.inputs[2]}#plain`));
+    return fused.slice(1);
+  }
+  if (fused.length > 0) throw unsupported(node, `fused ops ${fused.join('+')} not supported`);
+  return fused;
+}
 
 /** Applies a TF activation op by name to `x`. `alpha` is PReLU's slope tensor where the op needs one. */
 export function applyActivation(

@@ -3,8 +3,8 @@
 import type { AttrValue } from '../../onnx/builder.ts';
 import type { ConvertContext, Value } from '../context.ts';
 import type { TfNode } from '../tfjs-graph.ts';
-import { applyActivation } from './activation.ts';
-import { attrInts, attrString, attrStrings, requireNhwc, unsupported } from './attrs.ts';
+import { applyActivation, takeFusedBias } from './activation.ts';
+import { attrInts, attrString, requireNhwc, unsupported } from './attrs.ts';
 import { depthwiseToGrouped, hwioToOihw } from './tensor.ts';
 
 function spatial(node: TfNode, key: string): number[] {
@@ -33,14 +33,7 @@ function convCore(ctx: ConvertContext, node: TfNode, depthwise: boolean): Value 
   const weight = depthwise ? depthwiseToGrouped(filter) : hwioToOihw(filter);
   const w = ctx.constant(weight, `${node.inputs[1]}#${depthwise ? 'grouped' : 'oihw'}`);
   const inputs = [x.name, w];
-  const fused = attrStrings(node, 'fused_ops');
-  let rest = fused;
-  if (fused[0] === 'BiasAdd') {
-    inputs.push(ctx.constant(ctx.requireTensor(node, 2, 'bias'), `${node.inputs[2]}#plain`));
-    rest = fused.slice(1);
-  } else if (fused.length > 0) {
-    throw unsupported(node, `fused ops ${fused.join('+')} not supported`);
-  }
+  const rest = takeFusedBias(ctx, node, inputs);
   const attrs: Record<string, AttrValue> = {
     kernel_shape: [filter.shape[0]!, filter.shape[1]!],
     strides: spatial(node, 'strides'),

@@ -1,8 +1,8 @@
 // MatMul and _FusedMatMul (BiasAdd + activation) as ONNX Gemm.
 import type { ConvertContext, Value } from '../context.ts';
 import type { TfNode } from '../tfjs-graph.ts';
-import { applyActivation } from './activation.ts';
-import { attrBool, attrStrings, unsupported } from './attrs.ts';
+import { applyActivation, takeFusedBias } from './activation.ts';
+import { attrBool, unsupported } from './attrs.ts';
 
 export function matmul(ctx: ConvertContext, node: TfNode): Value {
   const a = ctx.toPlain(ctx.input(node, 0));
@@ -12,14 +12,7 @@ export function matmul(ctx: ConvertContext, node: TfNode): Value {
     ? ctx.constant(bConst, `${node.inputs[1]}#plain`)
     : ctx.toPlain(ctx.input(node, 1)).name;
   const inputs = [a.name, bName];
-  const fused = attrStrings(node, 'fused_ops');
-  let rest = fused;
-  if (fused[0] === 'BiasAdd') {
-    inputs.push(ctx.constant(ctx.requireTensor(node, 2, 'bias'), `${node.inputs[2]}#plain`));
-    rest = fused.slice(1);
-  } else if (fused.length > 0) {
-    throw unsupported(node, `fused ops ${fused.join('+')} not supported`);
-  }
+  const rest = takeFusedBias(ctx, node, inputs);
   const attrs = {
     transA: attrBool(node, 'transpose_a') ? 1 : 0,
     transB: attrBool(node, 'transpose_b') ? 1 : 0,
