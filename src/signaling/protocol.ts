@@ -16,7 +16,7 @@
 //   `publish:offer` on the same connection.
 // - One subscribe RTCPeerConnection: the server sends `subscribe:offer` (one negotiation at a time), with a map
 //   mid -> { participantId, kind } so the client knows whose track arrives on which transceiver. Audio and video
-//   of one participant share the msid stream id = participantId (one lip-sync group).
+//   of one participant have separate msid streams: the SFU keeps lip sync (delayed audio), not the receiver.
 // - When a participant turns a mode on, the server swaps, for every subscriber, the RTP source of that
 //   participant's video from the raw camera to the agent's processed output, at the output's first keyframe;
 //   the mid map does not change (`participant:updated` says `video: 'processed' | 'raw'`). Nothing to

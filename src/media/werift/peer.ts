@@ -231,13 +231,12 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
       return;
     }
     const pc = this.#subPc ?? this.#createSubscribePc();
-    // Audio and video of one participant share a stream id: one lip-sync group at the receiver. A raw
-    // subscriber (the agent) gets them unsynchronised: libwebrtc would hold its decoded video back to a
-    // playout clock a headless receiver does not have, and the agent keeps lip sync itself.
-    const stream = new MediaStream({ id: participantId });
+    // Audio and video go in separate streams: no lip-sync group at the receiver. werift's sender reports map
+    // RTP time to its send time, and with them libwebrtc's A/V sync held video back by 100-250 ms (drifting
+    // from run to run) to match audio; the SFU keeps lip sync itself by delaying audio (bench/call).
     const make = (kind: Kind): SubTrack => {
       const track = new MediaStreamTrack({ kind });
-      const streams = [raw ? new MediaStream({ id: `${participantId}-${kind}` }) : stream];
+      const streams = [new MediaStream({ id: `${participantId}-${kind}` })];
       const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams });
       const sub: SubTrack = {
         kind,
