@@ -47,4 +47,21 @@ describe('RtpDelayQueue', () => {
     expect(q.delayMs).toBeLessThanOrEqual(MAX_AUDIO_DELAY_MS);
     q.close();
   });
+
+  it('ignores target changes under 10 ms (each change is jitter to the receiver), but always honours 0', () => {
+    const q = new RtpDelayQueue(() => {});
+    q.setDelay(50);
+    expect(q.targetMs).toBe(50);
+    q.setDelay(56);
+    expect(q.targetMs).toBe(50);
+    q.setDelay(39);
+    expect(q.targetMs).toBe(39);
+    q.setDelay(5);
+    expect(q.targetMs).toBe(5);
+    q.setDelay(0);
+    expect(q.targetMs).toBe(0);
+    q.setDelay(Number.NaN);
+    expect(q.targetMs).toBe(0);
+    q.close();
+  });
 });

@@ -6,6 +6,11 @@ import { RtpPacket } from 'werift';
 /** Largest delay applied, ms: beyond it the picture is too late to be worth waiting for. */
 export const MAX_AUDIO_DELAY_MS = 1000;
 const STEP_MS = 2;
+/**
+ * Target changes smaller than this are ignored: each change reaches the receiver's audio jitter buffer as
+ * jitter, and it keeps a larger buffer (later audio) for many seconds after (bench/call: +40-90 ms).
+ */
+const HYSTERESIS_MS = 10;
 
 export class RtpDelayQueue {
   #queue: Array<{ rtp: RtpPacket; due: number }> = [];
@@ -24,7 +29,12 @@ export class RtpDelayQueue {
   }
 
   setDelay(ms: number): void {
-    this.#target = Math.max(0, Math.min(MAX_AUDIO_DELAY_MS, Number.isFinite(ms) ? ms : 0));
+    const next = Math.max(0, Math.min(MAX_AUDIO_DELAY_MS, Number.isFinite(ms) ? ms : 0));
+    if (next === 0 || Math.abs(next - this.#target) >= HYSTERESIS_MS) this.#target = next;
+  }
+
+  get targetMs(): number {
+    return this.#target;
   }
 
   push(rtp: RtpPacket): void {
