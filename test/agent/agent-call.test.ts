@@ -39,6 +39,7 @@ afterAll(async () => {
   for (const f of cleanup.reverse()) f();
   await app.close();
   await until(() => launcher.handles.size === 0, 'agent processes to exit', 10_000);
+  launcher.close();
 });
 
 async function callWithCamera(room: string, cam: HeadlessCamera) {
@@ -102,10 +103,17 @@ describe('inference agent in the call (synthetic camera)', () => {
     };
     expect(stats.agents.find((s) => s.participantId === a.id)?.state).toBe('ok');
     expect(stats.peers).toBe(3); // A, B and the agent
-    // Lip sync: the SFU holds A's audio back by the video's measured delay through the agent.
+    // Lip sync: the SFU holds A's audio back by what the agent reports (0 when the passthrough adds less than
+    // the lag audio has anyway; test/agent/path-delay.test.ts has the arithmetic).
     expect(b.client.remote.get(a.id)?.audio).toBeDefined();
     const sfuRoom = app.sfu.getRoom('agent-synth');
-    await until(() => (sfuRoom?.audioDelay(a.id) ?? 0) > 0, 'an audio delay', AGENT_WAIT_MS);
+    const reported = stats.agents.find((s) => s.participantId === a.id)?.audioDelayMs;
+    expect(reported).toBeGreaterThanOrEqual(0);
+    await until(
+      () => Math.abs((sfuRoom?.audioDelay(a.id) ?? -100) - (reported ?? 0)) <= 10,
+      'the SFU audio delay to follow the agent',
+      AGENT_WAIT_MS,
+    );
 
     // Settings change live, without a new agent.
     const pids = [...launcher.handles].map((h) => h.pid);

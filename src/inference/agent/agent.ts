@@ -16,7 +16,7 @@ import { createLogger } from '../../util/logger.ts';
 import type { I420Frame, RgbaFrame } from '../frame.ts';
 import { encodeJpeg } from '../image.ts';
 import { FrameLoop } from './frame-loop.ts';
-import { PathDelayMeter } from './path-delay.ts';
+import { lipSyncDelayMs, PathDelayMeter } from './path-delay.ts';
 import type { AgentSettings, FrameProcessor, ProcessorFactory } from './processor.ts';
 
 const { RTCVideoSource, RTCVideoSink } = wrtc.nonstandard;
@@ -46,6 +46,7 @@ export class Agent {
   #report: NodeJS.Timeout | null = null;
   #meter = new PathDelayMeter();
   #videoPathMs = 0;
+  #audioLagMs = 0;
   #settings: AgentSettings;
   #closed = false;
   #sketchBusy = false;
@@ -107,9 +108,14 @@ export class Agent {
     };
   }
 
-  /** How much later video leaves the agent than it came in: what the SFU delays the user's audio by. */
+  /** How much later processed video reaches receivers than raw video would. */
   videoDelayMs(): number {
     return (this.#loop?.stats().latencyMs ?? 0) + this.#videoPathMs;
+  }
+
+  /** What the SFU delays the user's audio by. */
+  audioDelayMs(): number {
+    return lipSyncDelayMs(this.videoDelayMs(), this.#audioLagMs);
   }
 
   status(): AgentStatus {
@@ -120,7 +126,7 @@ export class Agent {
       fps: Math.round((s?.fps ?? 0) * 10) / 10,
       drops: s?.drops ?? 0,
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
-      audioDelayMs: Math.round(this.videoDelayMs()),
+      audioDelayMs: Math.round(this.audioDelayMs()),
       message: s ? s.message : 'loading the pipeline',
     };
   }
@@ -134,7 +140,10 @@ export class Agent {
         client.getStats('publish'),
       ]);
       const d = this.#meter.update(inbound, outbound);
-      if (d) this.#videoPathMs = d.videoMs;
+      if (d) {
+        this.#videoPathMs = d.videoMs;
+        this.#audioLagMs = d.audioLagMs;
+      }
     } catch (e) {
       log.debug('stats failed', e);
     }

@@ -1,6 +1,6 @@
-// How long video takes through the agent outside the frame loop, from libwebrtc's own stats: jitter buffer +
-// decode + encode + pacing. With the frame loop's latency it is what the SFU delays the user's audio by, so the
-// audio reaches receivers in step with the processed video.
+// How much later processed video reaches receivers than the raw camera would, from libwebrtc's own stats in the
+// agent: decode + encode + pacing (plus the frame loop's latency, which the agent adds), and how much later audio
+// already plays than video on a plain path. Their difference is what the SFU delays the user's audio by.
 type Stat = Record<string, unknown>;
 
 const num = (s: Stat | undefined, k: string): number => (typeof s?.[k] === 'number' ? (s[k] as number) : 0);
@@ -40,10 +40,13 @@ const perItemMs = (dTotalSeconds: number, dCount: number) =>
   dCount > 0 ? (dTotalSeconds / dCount) * 1000 : 0;
 
 export interface PathDelays {
-  /** Agent-side video path excluding the frame loop, ms. */
+  /** Video time in the agent outside the frame loop that the raw path does not have: decode, encode, pacing. */
   videoMs: number;
-  /** Agent-side audio path (jitter buffer), ms, when the agent receives audio. */
-  audioMs: number;
+  /**
+   * How much later audio plays than video for this sender on a plain path (audio minus video jitter buffer,
+   * as the agent receives them): receivers already hold audio this much longer, so lip sync needs less delay.
+   */
+  audioLagMs: number;
 }
 
 /** Tracks stats deltas between calls; `update` returns the mean path delays over the last interval. */
@@ -56,17 +59,32 @@ export class PathDelayMeter {
     const prev = this.#last;
     this.#last = now;
     if (!prev) return null;
+    // The agent's own video jitter buffer is left out: the raw path to every receiver has one too.
     const videoMs =
-      perItemMs(now.vJb - prev.vJb, now.vJbCount - prev.vJbCount) +
       perItemMs(now.vDecode - prev.vDecode, now.vDecoded - prev.vDecoded) +
       perItemMs(now.vEncode - prev.vEncode, now.vEncoded - prev.vEncoded) +
       perItemMs(now.vSendDelay - prev.vSendDelay, now.vPackets - prev.vPackets);
-    const audioMs = perItemMs(now.aJb - prev.aJb, now.aJbCount - prev.aJbCount);
+    const audioJb = perItemMs(now.aJb - prev.aJb, now.aJbCount - prev.aJbCount);
+    const videoJb = perItemMs(now.vJb - prev.vJb, now.vJbCount - prev.vJbCount);
+    const audioLagMs = now.aJbCount > prev.aJbCount ? Math.max(0, audioJb - videoJb) : 0;
     // Smooth over a few seconds: the delay line should follow trends, not single spikes.
     const s = this.#smoothed;
     this.#smoothed = s
-      ? { videoMs: 0.7 * s.videoMs + 0.3 * videoMs, audioMs: 0.7 * s.audioMs + 0.3 * audioMs }
-      : { videoMs, audioMs };
+      ? { videoMs: 0.7 * s.videoMs + 0.3 * videoMs, audioLagMs: 0.7 * s.audioLagMs + 0.3 * audioLagMs }
+      : { videoMs, audioLagMs };
     return this.#smoothed;
   }
+}
+
+/** How far audio may trail the processed video before the SFU delays it. */
+export const AUDIO_TRAIL_MS = 20;
+
+/**
+ * The lip-sync delay for a user's audio: the processed video's extra delay, less the lag audio has anyway, less
+ * a margin so that audio trails video slightly rather than leads it (a lead is noticed from ~45 ms, a lag only
+ * from ~125 ms, ITU-R BT.1359) and small agent delays leave the audio path alone.
+ */
+export function lipSyncDelayMs(videoDelayMs: number, audioLagMs: number, trailMs = AUDIO_TRAIL_MS): number {
+  if (!Number.isFinite(videoDelayMs)) return 0;
+  return Math.max(0, videoDelayMs - Math.max(0, Number.isFinite(audioLagMs) ? audioLagMs : 0) - trailMs);
 }
