@@ -23,7 +23,7 @@ const stop = () => {
   if (stopping) return;
   stopping = true;
   log.info('shutting down');
-  launcher.closeAll();
+  launcher.close();
   app
     .close()
     .catch((e) => log.error('close failed', e))

@@ -29,6 +29,7 @@ describe.skipIf(skip)('debug sketch from the agent (real pipeline, fixture drive
     for (const f of cleanup.reverse()) f();
     await app.close();
     await until(() => launcher.handles.size === 0, 'agent processes to exit', 10_000);
+    launcher.close();
   });
 
   it('eyes mode with debugSketch: the user receives JPEG sketches, other participants none', async () => {

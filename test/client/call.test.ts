@@ -47,7 +47,7 @@ describe.skipIf(skipReason !== '')('web client in chromium (two participants, fa
   });
 
   afterAll(async () => {
-    launcher?.closeAll();
+    launcher?.close();
     await rig?.close();
     await tracker?.close();
     if (identityDir) rmSync(identityDir, { recursive: true, force: true });

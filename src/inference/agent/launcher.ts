@@ -1,5 +1,7 @@
 // One child process per agent: a native crash or a stuck model there cannot take the SFU or other calls down.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Agents are started by a spawner process the launcher starts with the server (spawner.ts says why).
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type {
   AgentHandle,
@@ -11,10 +13,18 @@ import { createLogger } from '../../util/logger.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { AgentConfig } from './agent.ts';
+import type { SpawnerReply, SpawnerRequest } from './spawner-protocol.ts';
 
 const log = createLogger('inference:agent:launcher');
 const MAIN = resolve(PROJECT_ROOT, 'src', 'inference', 'agent', 'main.ts');
+const SPAWNER = resolve(PROJECT_ROOT, 'src', 'inference', 'agent', 'spawner.ts');
 const KILL_AFTER_MS = 3000;
+const NICE = '/usr/bin/nice';
+/**
+ * Agents run at a lower CPU priority than the SFU: when the cores are short (an agent starting, two avatars on
+ * two cores), inference should drop frames, not the SFU delay packets.
+ */
+const DEFAULT_NICENESS = 10;
 
 export interface ProcessLauncherOptions {
   /** Module exporting createFrameProcessor (default env AGENT_PROCESSOR_MODULE; none = passthrough). */
@@ -22,37 +32,55 @@ export interface ProcessLauncherOptions {
   keepStamp?: boolean;
   /** Extra environment for the child. */
   env?: Record<string, string>;
+  /** CPU niceness of agent processes, 0-19 (default env AGENT_NICENESS, else 10). */
+  niceness?: number;
+  /**
+   * Warm agents kept ready, their models loaded (default env AGENT_POOL_SIZE, else 1): turning a mode on then
+   * takes a ready process instead of starting one (2-3 s of both cores, in the middle of the call). The pool
+   * is filled at start and whenever an agent ends.
+   */
+  poolSize?: number;
 }
 
 class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements AgentHandle {
-  readonly child: ChildProcess;
+  readonly id: number;
+  pid: number | undefined;
+  /** Spawned without a config; true once its processor is loaded. */
+  warm = false;
   #exited = false;
   #closing = false;
+  #kill: (signal: NodeJS.Signals) => void;
 
-  constructor(child: ChildProcess) {
+  constructor(id: number, kill: (signal: NodeJS.Signals) => void) {
     super();
-    this.child = child;
-    child.once('exit', (code, signal) => {
-      this.#exited = true;
-      this.emit('exit', code, signal);
-    });
-    child.once('error', (e) => log.error('agent process error', e));
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
+    this.id = id;
+    this.#kill = kill;
   }
 
   get exited(): boolean {
     return this.#exited;
   }
 
+  onExit(code: number | null, signal: string | null): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.emit('exit', code, signal);
+  }
+
   close(): void {
     if (this.#closing || this.#exited) return;
     this.#closing = true;
-    this.child.kill('SIGTERM');
+    this.#kill('SIGTERM');
     const t = setTimeout(() => {
-      if (!this.#exited) this.child.kill('SIGKILL');
+      if (this.#exited) return;
+      // A kill(2) straight from here: no fork involved, and it works even if the spawner is stuck.
+      if (this.pid) {
+        try {
+          process.kill(this.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      } else this.#kill('SIGKILL');
     }, KILL_AFTER_MS);
     t.unref();
   }
@@ -61,9 +89,132 @@ class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements Agen
 export class ProcessAgentLauncher implements AgentLauncher {
   #opts: ProcessLauncherOptions;
   readonly handles = new Set<ProcessAgentHandle>();
+  #byId = new Map<number, ProcessAgentHandle>();
+  #nextId = 1;
+  #spawner: ChildProcess | null = null;
+  #ready = false;
+  #queue: SpawnerRequest[] = [];
+  #closed = false;
+  /** Warm agents not yet assigned (they are not in `handles`). */
+  #pool: ProcessAgentHandle[] = [];
+  #poolSize: number;
+  #poolWaiters: Array<() => void> = [];
 
   constructor(opts: ProcessLauncherOptions = {}) {
     this.#opts = opts;
+    const size = opts.poolSize ?? Number(process.env.AGENT_POOL_SIZE ?? 1);
+    this.#poolSize = Number.isFinite(size) ? Math.max(0, Math.min(8, Math.round(size))) : 1;
+    this.#startSpawner();
+    this.#fillPool();
+  }
+
+  /** Pids of the warm agents waiting in the pool (those started so far). */
+  poolPids(): number[] {
+    return this.#pool.flatMap((h) => (h.pid ? [h.pid] : []));
+  }
+
+  /** Resolves when every pool agent has its processor loaded (or after timeoutMs). */
+  async warmUp(timeoutMs = 60_000): Promise<void> {
+    const ready = () =>
+      this.#closed || (this.#pool.length >= this.#poolSize && this.#pool.every((h) => h.warm));
+    if (ready()) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      const check = () => {
+        if (!ready()) return void this.#poolWaiters.push(check);
+        clearTimeout(t);
+        resolve();
+      };
+      this.#poolWaiters.push(check);
+    });
+  }
+
+  #command(): string[] {
+    const nice = Math.max(
+      0,
+      Math.min(19, Math.round(this.#opts.niceness ?? Number(process.env.AGENT_NICENESS ?? DEFAULT_NICENESS))),
+    );
+    const node = [process.execPath, '--import', 'tsx', MAIN];
+    // Through nice(1) every thread of the agent (libwebrtc's, onnxruntime's) gets the priority.
+    return nice > 0 && existsSync(NICE) ? [NICE, '-n', String(nice), ...node] : node;
+  }
+
+  #env(cfg: AgentConfig | null): Record<string, string | undefined> {
+    const env: Record<string, string | undefined> = { ...process.env, ...this.#opts.env };
+    delete env.AGENT_CONFIG;
+    if (cfg) env.AGENT_CONFIG = JSON.stringify(cfg);
+    if (this.#opts.processorModule) env.AGENT_PROCESSOR_MODULE = this.#opts.processorModule;
+    return env;
+  }
+
+  #spawn(cfg: AgentConfig | null): ProcessAgentHandle {
+    const id = this.#nextId++;
+    const handle = new ProcessAgentHandle(id, (signal) => this.#send({ t: 'kill', id, signal }));
+    this.#byId.set(id, handle);
+    handle.on('exit', () => {
+      const wasRunning = this.handles.delete(handle);
+      this.#byId.delete(id);
+      const i = this.#pool.indexOf(handle);
+      if (i >= 0) this.#pool.splice(i, 1);
+      // The pool refills when an agent ends, not when one is taken: starting a spare costs seconds of CPU,
+      // which would land on the agent that just started. A spare that dies before it is warm is not replaced
+      // at once (no crash loop).
+      if ((wasRunning || (i >= 0 && handle.warm)) && !this.#closed) this.#fillPool();
+    });
+    const [cmd, ...args] = this.#command();
+    this.#send({ t: 'spawn', id, cmd, args, cwd: PROJECT_ROOT, env: this.#env(cfg) });
+    return handle;
+  }
+
+  #fillPool(): void {
+    while (!this.#closed && this.#pool.length < this.#poolSize) this.#pool.push(this.#spawn(null));
+  }
+
+  #startSpawner(): void {
+    const child = fork(SPAWNER, [], {
+      cwd: PROJECT_ROOT,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.#spawner = child;
+    this.#ready = false;
+    // The spawner must not keep the server alive; it exits by itself when the server's channel closes.
+    child.unref();
+    child.channel?.unref();
+    child.on('message', (m: SpawnerReply) => this.#onReply(m));
+    child.once('exit', (code, signal) => {
+      if (this.#spawner === child) this.#spawner = null;
+      // Agents lose their parent channel and exit by themselves; their handles end here.
+      for (const h of [...this.handles]) h.onExit(null, 'SIGKILL');
+      if (!this.#closed)
+        log.warn(`agent spawner exited (${code ?? signal}); restarting it on the next launch`);
+    });
+  }
+
+  #onReply(m: SpawnerReply): void {
+    if (m.t === 'ready') {
+      this.#ready = true;
+      for (const r of this.#queue.splice(0)) this.#spawner?.send(r);
+      return;
+    }
+    const h = this.#byId.get(m.id);
+    if (!h) return;
+    if (m.t === 'spawned') {
+      h.pid = m.pid;
+      log.info(`agent ${m.id} started (pid ${m.pid})`);
+    } else if (m.t === 'warm') {
+      h.warm = true;
+      for (const w of this.#poolWaiters.splice(0)) w();
+    } else {
+      if (m.error) log.error(`agent ${m.id} could not start`, m.error);
+      h.onExit(m.code, m.signal);
+    }
+  }
+
+  #send(r: SpawnerRequest): void {
+    if (!this.#spawner && !this.#closed) this.#startSpawner();
+    if (this.#ready) this.#spawner?.send(r);
+    else this.#queue.push(r);
   }
 
   launch(o: AgentLaunchOptions): ProcessAgentHandle {
@@ -76,26 +227,34 @@ export class ProcessAgentLauncher implements AgentLauncher {
       settings: o.settings,
       keepStamp: this.#opts.keepStamp,
     };
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      ...this.#opts.env,
-      AGENT_CONFIG: JSON.stringify(cfg),
-    };
-    if (this.#opts.processorModule) env.AGENT_PROCESSOR_MODULE = this.#opts.processorModule;
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      cwd: PROJECT_ROOT,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const handle = new ProcessAgentHandle(child);
+    const i = this.#pool.findIndex((h) => h.warm);
+    let handle: ProcessAgentHandle;
+    if (i >= 0) {
+      [handle] = this.#pool.splice(i, 1);
+      this.#send({ t: 'assign', id: handle.id, cfg });
+      log.info(`agent ${handle.id} (warm) for ${o.forParticipantId}`);
+    } else {
+      handle = this.#spawn(cfg);
+      log.info(`agent ${handle.id} (cold start) for ${o.forParticipantId}`);
+    }
     this.handles.add(handle);
-    handle.on('exit', () => this.handles.delete(handle));
-    log.info(`agent for ${o.forParticipantId} started (pid ${child.pid})`);
     return handle;
   }
 
   /** Stops every running agent. */
   closeAll(): void {
     for (const h of this.handles) h.close();
+  }
+
+  /** Stops every agent, then the spawner (idempotent). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.closeAll();
+    for (const h of this.#pool.splice(0)) h.close();
+    for (const w of this.#poolWaiters.splice(0)) w();
+    this.#queue = [];
+    // Disconnecting makes the spawner stop what is left and exit.
+    if (this.#spawner?.connected) this.#spawner.disconnect();
   }
 }

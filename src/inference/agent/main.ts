@@ -1,16 +1,39 @@
 // Entry of an agent child process: `node --import tsx src/inference/agent/main.ts`, configured by the
-// AGENT_CONFIG environment variable (JSON AgentConfig). Exits explicitly after closing every track.
+// AGENT_CONFIG environment variable (JSON AgentConfig), or, without it, a warm agent: it loads its processor
+// (the models) first, says `warm` to its parent, and starts when an `assign` message brings the config.
+// Exits explicitly after closing every track.
 import { createLogger } from '../../util/logger.ts';
 import { Agent, type AgentConfig } from './agent.ts';
-import { loadProcessorFactory } from './processor.ts';
+import { type FrameProcessor, loadProcessorFactory, type ProcessorFactory } from './processor.ts';
+import type { AgentAssign } from './spawner-protocol.ts';
 
 const log = createLogger('inference:agent:main');
 
+/** A warm agent: the processor is built now; the config arrives later from the parent. */
+async function warm(factory: ProcessorFactory): Promise<{ cfg: AgentConfig; factory: ProcessorFactory }> {
+  let cfg: AgentConfig | null = null;
+  const assigned = new Promise<AgentConfig>((resolve) => {
+    process.on('message', (m: AgentAssign) => {
+      if (m.t === 'assign' && !cfg) {
+        cfg = m.cfg;
+        resolve(m.cfg);
+      }
+    });
+  });
+  process.on('disconnect', () => {
+    if (!cfg) process.exit(0);
+  });
+  const processor: FrameProcessor = await factory({ mode: 'none', identityId: null });
+  process.send?.({ t: 'warm' });
+  return { cfg: await assigned, factory: async () => processor };
+}
+
 async function main(): Promise<void> {
   const raw = process.env.AGENT_CONFIG;
-  if (!raw) throw new Error('AGENT_CONFIG is not set');
-  const cfg = JSON.parse(raw) as AgentConfig;
-  const factory = await loadProcessorFactory();
+  let cfg: AgentConfig;
+  let factory = await loadProcessorFactory();
+  if (raw) cfg = JSON.parse(raw) as AgentConfig;
+  else ({ cfg, factory } = await warm(factory));
   const agent = new Agent(cfg, factory);
   let exiting = false;
   const exit = (code: number) => {

@@ -1,0 +1,49 @@
+// The agent launcher's own lifecycle: warm pool, spawner, close. Launching into a call is in agent-call.test.ts.
+import { describe, expect, it } from 'vitest';
+import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('ProcessAgentLauncher', () => {
+  it('keeps warm agents ready, at a lower CPU priority, and close() ends them and is idempotent', async () => {
+    const launcher = new ProcessAgentLauncher({ poolSize: 2, niceness: 10 });
+    await launcher.warmUp(60_000);
+    const pids = launcher.poolPids();
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(alive(pid)).toBe(true);
+    // /proc/<pid>/stat field 19 is the nice value (Linux).
+    const { readFileSync, existsSync } = await import('node:fs');
+    if (existsSync(`/proc/${pids[0]}/stat`) && existsSync('/usr/bin/nice')) {
+      const stat = readFileSync(`/proc/${pids[0]}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      expect(Number(fields[16])).toBe(10);
+    }
+    expect(launcher.handles.size).toBe(0); // warm agents are not running agents
+    launcher.close();
+    launcher.close();
+    await until(() => pids.every((p) => !alive(p)), 'warm agents to exit');
+    expect(launcher.poolPids()).toHaveLength(0);
+  }, 90_000);
+
+  it('poolSize 0 starts no agent until one is launched', async () => {
+    const launcher = new ProcessAgentLauncher({ poolSize: 0 });
+    await launcher.warmUp(1000);
+    expect(launcher.poolPids()).toHaveLength(0);
+    launcher.close();
+  });
+});
