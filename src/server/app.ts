@@ -10,6 +10,7 @@ import { SignalingServer } from '../signaling/server.ts';
 import { createLogger } from '../util/logger.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 import { createIdentityRoutes } from './identities/routes.ts';
+import { LoopLagMonitor } from './loop-lag.ts';
 import { serveStatic } from './static.ts';
 
 const log = createLogger('server:app');
@@ -48,6 +49,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   let url = '';
   let signaling: SignalingServer | null = null;
   const identities = createIdentityRoutes({ dir: opts.identityDir });
+  const loopLag = new LoopLagMonitor();
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -57,7 +59,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     }
     if (path === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(signaling?.stats() ?? {}));
+      res.end(JSON.stringify({ ...signaling?.stats(), eventLoopLagMs: loopLag.last }));
       return;
     }
     if (identities.handle(req, res)) return;
@@ -84,6 +86,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     async close() {
       if (closed) return;
       closed = true;
+      loopLag.close();
       await identities.close();
       await sig.close(); // closes rooms, agents and the HTTP server (socket.io owns it now)
       sfu.close();

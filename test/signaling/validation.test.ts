@@ -115,9 +115,13 @@ describe('signaling validation', () => {
     const stats = (await (await fetch(`${app.url}/stats`)).json()) as {
       rooms: Array<{ name: string }>;
       peers: number;
+      eventLoopLagMs: { p50: number; p99: number; max: number };
     };
     expect(stats.rooms.map((r) => r.name)).toContain('locked');
     expect(stats.peers).toBeGreaterThan(0);
+    // The SFU's loop delay for operators (0 until the first 5 s window closes).
+    expect(stats.eventLoopLagMs.p99).toBeGreaterThanOrEqual(stats.eventLoopLagMs.p50);
+    expect(stats.eventLoopLagMs.max).toBeGreaterThanOrEqual(stats.eventLoopLagMs.p99);
     const missing = await fetch(`${app.url}/nope.js`);
     expect(missing.status).toBe(404);
   });
