@@ -4,17 +4,20 @@
 // with a tone burst, so the viewer measures the audio-video offset. The raw path (mode off) is measured in the
 // same run as the baseline for "added latency". Prints one JSON line per participant count:
 // {"bench":"call","participants":N,"fps":..,"dropped":..,"latency_ms":{p50,p95},"added_ms":{p50,p95},...}
+// The server (bench/call-server.ts: HTTP, signaling, SFU, agents with one warm spare per participant) runs in
+// its own process, as deployed; CPU is reported for server, agents and the headless clients separately.
 // Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
 //   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE
-//   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID.
+//   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID,
+//   --agent-niceness N (default 0), --no-audio-sink.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { ProcessAgentLauncher } from '../src/inference/agent/launcher.ts';
+import { createInterface } from 'node:readline';
 import type { I420Frame } from '../src/inference/frame.ts';
 import { HeadlessCamera, loadClip } from '../src/media/probe/camera.ts';
 import { BurstDetector, FrameCollector } from '../src/media/probe/receiver.ts';
-import { startApp } from '../src/server/app.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus, Mode } from '../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../src/util/paths.ts';
@@ -36,6 +39,46 @@ function pct(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
+/** Pids of a process's children, from /proc (Linux). */
+function childPids(pid: number): number[] {
+  try {
+    const tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return tasks ? tasks.split(' ').map(Number) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A process and all its descendants. */
+function processTree(pid: number): number[] {
+  return [pid, ...childPids(pid).flatMap(processTree)];
+}
+
+/** Starts bench/call-server.ts in its own process; resolves with its URL once its warm agents are ready. */
+async function startServer(poolSize: number, processor: string | undefined, niceness: number) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      resolve(import.meta.dirname, 'call-server.ts'),
+      JSON.stringify({ poolSize, processor }),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AGENT_NICENESS: String(niceness) } },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((resolveLine, reject) => {
+    lines.once('line', resolveLine);
+    child.once('exit', (code) => reject(new Error(`call server exited (${code})`)));
+  });
+  const { url, pid } = JSON.parse(first) as { url: string; pid: number };
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  return { url, pid, stop };
+}
+
 /** CPU seconds (user+system) of a child process, from /proc. */
 function procCpuSeconds(pid: number | undefined): number {
   if (!pid) return 0;
@@ -50,9 +93,14 @@ function procCpuSeconds(pid: number | undefined): number {
 
 /** Sums of the viewer's inbound video stats (all publishers). */
 function receiverVideo(stats: Array<Record<string, unknown>>) {
-  const acc = { jb: 0, emitted: 0, decode: 0, decoded: 0, dropped: 0 };
+  const acc = { jb: 0, emitted: 0, decode: 0, decoded: 0, dropped: 0, ajb: 0, aemitted: 0, aconcealed: 0 };
   const n = (s: Record<string, unknown>, k: string) => (typeof s[k] === 'number' ? (s[k] as number) : 0);
   for (const s of stats) {
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+      acc.ajb += n(s, 'jitterBufferDelay');
+      acc.aemitted += n(s, 'jitterBufferEmittedCount');
+      acc.aconcealed += n(s, 'concealedSamples');
+    }
     if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
     acc.jb += n(s, 'jitterBufferDelay');
     acc.emitted += n(s, 'jitterBufferEmittedCount');
@@ -100,6 +148,7 @@ function measure(p: Publisher, w: Window) {
   const received = [...seen].filter((n) => n >= 0).length;
   // A/V: latency of each marked frame vs latency of the tone burst sent with it (positive = audio leads).
   const offsets: number[] = [];
+  const audio: number[] = [];
   if (p.bursts) {
     for (const f of frames) {
       if (f.stamp === null || f.stamp % MARK_EVERY !== 0) continue;
@@ -110,6 +159,7 @@ function measure(p: Publisher, w: Window) {
       const onset = p.bursts.onsets.find((o) => o >= burstSent && o - burstSent < 800);
       if (onset === undefined) continue;
       offsets.push(f.at - sent - (onset - burstSent));
+      audio.push(onset - burstSent);
     }
   }
   return {
@@ -117,6 +167,7 @@ function measure(p: Publisher, w: Window) {
     dropped: Math.max(0, sentInWindow - received),
     latencies,
     offsets,
+    audio,
   };
 }
 
@@ -128,9 +179,10 @@ async function runCount(
   processor?: string,
   identityId: string | null = null,
   noAudioSink = false,
+  niceness = 0,
 ) {
-  const launcher = new ProcessAgentLauncher({ keepStamp: true, processorModule: processor });
-  const app = await startApp({ port: 0, launcher });
+  // One warm agent per participant, as a server sized for N avatars would keep (AGENT_POOL_SIZE).
+  const app = await startServer(n, processor, niceness);
   const viewer = await HeadlessClient.connect(app.url);
   await viewer.join({ room: 'bench', displayName: 'viewer' });
   const pubs: Publisher[] = [];
@@ -139,7 +191,9 @@ async function runCount(
   try {
     for (let i = 0; i < n; i++) {
       const client = await HeadlessClient.connect(app.url);
-      const { participantId: id } = await client.join({ room: 'bench', displayName: `P${i}` });
+      const { participantId: id, participants } = await client.join({ room: 'bench', displayName: `P${i}` });
+      // Publishers receive nothing: in a real call they decode the others on their own machines, not here.
+      await client.unsubscribe(participants.map((p) => p.id).filter((pid) => pid !== id));
       const cam = new HeadlessCamera({ clip, fps: FPS, stamp: true, audio: true, markEvery: MARK_EVERY });
       cam.start();
       await client.publish(cam.tracks());
@@ -161,15 +215,19 @@ async function runCount(
     }
     await sleep(4000);
     const cpuStart = process.cpuUsage();
-    const agentPids = [...launcher.handles].map((h) => h.pid);
+    // Agents are the server's grandchildren (through the spawner); warm spares are counted with them.
+    const agentPids = processTree(app.pid).filter((pid) => pid !== app.pid);
     const agentCpuStart = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0);
+    const serverCpuStart = procCpuSeconds(app.pid);
     const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
     const rx0 = receiverVideo(await viewer.getStats('subscribe'));
     const win = { t0: performance.now(), t1: performance.now() + seconds * 1000 };
     await sleep(seconds * 1000);
     const rx1 = receiverVideo(await viewer.getStats('subscribe'));
+    const serverStats = (await (await fetch(`${app.url}/stats`)).json()) as { eventLoopLagMs?: unknown };
     const cpu = process.cpuUsage(cpuStart);
     const agentCpu = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
+    const serverCpu = procCpuSeconds(app.pid) - serverCpuStart;
     const dropsEnd = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
 
     const raw = pubs.map((p) => measure(p, rawWin));
@@ -177,6 +235,7 @@ async function runCount(
     const rawLat = raw.flatMap((m) => m.latencies);
     const onLat = on.flatMap((m) => m.latencies);
     const offsets = on.flatMap((m) => m.offsets);
+    const audioLat = on.flatMap((m) => m.audio);
     const agentMs = [...statuses.values()].map((s) => s.ms);
     return {
       bench: 'call',
@@ -194,6 +253,18 @@ async function runCount(
         p50: round(pct(rawLat, 50)),
         p95: round(pct(rawLat, 95)),
         fps: round(raw.reduce((s, m) => s + m.fps, 0) / n),
+        audio_p50: round(
+          pct(
+            raw.flatMap((m) => m.audio),
+            50,
+          ),
+        ),
+        av_offset_p50: round(
+          pct(
+            raw.flatMap((m) => m.offsets),
+            50,
+          ),
+        ),
       },
       added_ms: {
         p50: round(pct(onLat, 50) - pct(rawLat, 50)),
@@ -205,18 +276,25 @@ async function runCount(
         max: round(Math.max(...offsets.map(Math.abs))),
         n: offsets.length,
       },
+      audio_latency_ms: { p50: round(pct(audioLat, 50)), p95: round(pct(audioLat, 95)) },
       viewer_video: {
         jitter_buffer_ms: round(perFrame(rx1.jb - rx0.jb, rx1.emitted - rx0.emitted)),
         decode_ms: round(perFrame(rx1.decode - rx0.decode, rx1.decoded - rx0.decoded)),
         dropped_by_decoder: rx1.dropped - rx0.dropped,
       },
+      viewer_audio: {
+        jitter_buffer_ms: round(perFrame(rx1.ajb - rx0.ajb, rx1.aemitted - rx0.aemitted)),
+        concealed_samples: rx1.aconcealed - rx0.aconcealed,
+      },
       audio_delay_ms: round(
         [...statuses.values()].reduce((s, x) => s + (x.audioDelayMs ?? 0), 0) / Math.max(1, statuses.size),
       ),
+      server_loop_lag_ms: serverStats.eventLoopLagMs ?? null,
       cpu: {
-        harness_pct: round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
+        server_pct: round((serverCpu / seconds) * 100),
         agents_pct: round((agentCpu / seconds) * 100),
-        note: 'percent of one core; harness = server + SFU + headless publishers/viewer (encode/decode) in one process',
+        clients_pct: round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
+        note: 'percent of one core; server = HTTP + signaling + SFU (werift); clients = headless publishers and viewer (encode/decode), which a deployment runs on the users machines',
         cores: cpus().length,
         loadavg_1m: round(loadavg()[0], 2),
       },
@@ -229,9 +307,7 @@ async function runCount(
       p.client.close();
     }
     viewer.close();
-    await app.close();
-    const t = Date.now();
-    while (launcher.handles.size > 0 && Date.now() - t < 5000) await sleep(50);
+    await app.stop();
   }
 }
 
@@ -251,6 +327,9 @@ export async function run(args: string[]): Promise<void> {
       arg(args, 'processor'),
       arg(args, 'identity') ?? null,
       args.includes('--no-audio-sink'),
+      // The headless clients stand in for browsers on other machines: agents niced below them would lose CPU
+      // to work a deployment does not have (the server default, 10, puts them below the SFU only).
+      Number(arg(args, 'agent-niceness') ?? 0),
     );
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

@@ -124,6 +124,11 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
     await this.request(CLIENT_EVENTS.leave, {});
   }
 
+  /** Stops receiving these participants, and anyone who joins later. */
+  async unsubscribe(participantIds: string[]): Promise<void> {
+    await this.request(CLIENT_EVENTS.unsubscribe, { participantIds });
+  }
+
   async settings(settings: Settings): Promise<Required<Settings>> {
     const res = await this.request<{ settings: Required<Settings> }>(CLIENT_EVENTS.settings, settings);
     return res.settings;
