@@ -1,12 +1,22 @@
 // Re-enactment (paper Eq. 2): p_adapt = s_t R_t p_can_src + t_t + d_t, with the driver's expression d_t taken
 // in canonical space (e_t = q_t - neutral_t, so d_t = s_t R_t (k * e_t)) and rescaled per axis by k, the ratio
-// of the source's face proportions to the driver's (eye span for x, eye line to chin for y).
+// of the source's face proportions to the driver's (eye span for x, eye line to chin for y). Eyelid margins
+// are rescaled by the ratio of the lid gaps instead (source's open gap / driver's neutral gap): a portrait's
+// eyes are usually wider open than a driver's resting eyes, and a blink must close the source's eye fully,
+// not by the driver's lid travel (which left it a third open).
 //
 // absolute: the target pose is the driver's pose.
 // relative: the source keeps its own head position and scale; the driver's change of pose against its
 //   reference frame (the first driver frame after reset, or one set explicitly) is applied on top:
 //   R = R_t R_ref^T R_src, s = s_src s_t / s_ref, t = t_src + (t_t - t_ref) s_src / s_ref.
-import { LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS } from './landmarks.ts';
+import {
+  LEFT_EYE_CORNERS,
+  LEFT_LID_MARGIN,
+  LEFT_LID_PAIRS,
+  RIGHT_EYE_CORNERS,
+  RIGHT_LID_MARGIN,
+  RIGHT_LID_PAIRS,
+} from './landmarks.ts';
 import { mat3Mul, mat3Transpose } from './math.ts';
 import { newHeadPose, setAngles } from './pose.ts';
 import type { HeadPose, ReenactMode } from './types.ts';
@@ -34,6 +44,27 @@ export function expressionScale(
   const ky = clamp(height(source) / height(driver));
   return [kx, ky, (kx + ky) / 2];
 }
+
+/** Mean upper-to-lower lid distance of one eye (canonical units). */
+function lidGap(p: ArrayLike<number>, pairs: ReadonlyArray<readonly [number, number]>): number {
+  let g = 0;
+  for (const [u, l] of pairs)
+    g += Math.hypot(p[u * 3] - p[l * 3], p[u * 3 + 1] - p[l * 3 + 1], p[u * 3 + 2] - p[l * 3 + 2]);
+  return g / pairs.length;
+}
+
+/** Vertical rescaling of each eye's lid motion: source lid gap over the driver's neutral lid gap. */
+export function lidScale(source: ArrayLike<number>, driver: ArrayLike<number>): { right: number; left: number } {
+  const ratio = (pairs: ReadonlyArray<readonly [number, number]>) => {
+    const v = lidGap(source, pairs) / lidGap(driver, pairs);
+    return Number.isFinite(v) ? Math.max(0.4, Math.min(3, v)) : 1;
+  };
+  return { right: ratio(RIGHT_LID_PAIRS), left: ratio(LEFT_LID_PAIRS) };
+}
+
+const LID_EYE = new Int8Array(478); // 0: not a lid margin point, 1: right eye, 2: left eye
+for (const i of RIGHT_LID_MARGIN) LID_EYE[i] = 1;
+for (const i of LEFT_LID_MARGIN) LID_EYE[i] = 2;
 
 export function copyPose(src: HeadPose, out: HeadPose = newHeadPose()): HeadPose {
   out.scale = src.scale;
@@ -120,14 +151,17 @@ export class Reenactor {
     const k = this.k;
     if (this.fixedScale) k.set(this.fixedScale);
     else k.set(expressionScale(this.srcCan, driver.canonical));
+    const lid = lidScale(this.srcCan, driver.canonical);
     const R = pose.rotation;
     const s = pose.scale;
     const t = pose.translation;
     const c = this.srcCan;
     const e = driver.expression;
     for (let i = 0; i < N; i++) {
+      const eye = LID_EYE[i];
+      const ky = eye === 0 ? k[1] : eye === 1 ? lid.right : lid.left;
       const x = c[i * 3] + k[0] * e[i * 3];
-      const y = c[i * 3 + 1] + k[1] * e[i * 3 + 1];
+      const y = c[i * 3 + 1] + ky * e[i * 3 + 1];
       const z = c[i * 3 + 2] + k[2] * e[i * 3 + 2];
       out[i * 3] = s * (R[0] * x + R[1] * y + R[2] * z) + t[0];
       out[i * 3 + 1] = s * (R[3] * x + R[4] * y + R[5] * z) + t[1];
