@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { delaunay } from '../../src/inference/generator/delaunay.ts';
-import { renderEyes } from '../../src/inference/generator/eyes.ts';
+import { closeLids, renderEyes } from '../../src/inference/generator/eyes.ts';
 import { buildWarpMesh, targetMeshPoints } from '../../src/inference/generator/mesh.ts';
 import { mouthOpening, renderMouth } from '../../src/inference/generator/mouth.ts';
 import { insidePolygon, ringXY } from '../../src/inference/generator/polygon.ts';
@@ -195,5 +195,35 @@ describe('mouth rendering', () => {
     }
     expect(bright).toBeGreaterThan(10);
     expect(dark).toBeGreaterThan(10);
+  });
+});
+
+describe('closing lids', () => {
+  const gapAt = (p: ArrayLike<number>, k: number) => {
+    const u = RIGHT_EYE.ring[k];
+    const l = RIGHT_EYE.ring[RIGHT_EYE.ring.length - k];
+    return Math.hypot(p[3 * u] - p[3 * l], p[3 * u + 1] - p[3 * l + 1]);
+  };
+  const width = (p: ArrayLike<number>) =>
+    Math.hypot(
+      p[3 * RIGHT_EYE.innerCorner] - p[3 * RIGHT_EYE.outerCorner],
+      p[3 * RIGHT_EYE.innerCorner + 1] - p[3 * RIGHT_EYE.outerCorner + 1],
+    );
+
+  it('leaves an open target alone and shuts one that reads as closed to the tracker', () => {
+    const source = syntheticFace({ eyeOpen: 0.8 });
+    const out = new Float32Array(478 * 3);
+    expect(closeLids(source, source, out)).toEqual(source);
+    // The tracker's closed eye keeps a gap of about a tenth of the eye width.
+    const w = width(source);
+    const closed = syntheticFace({ eyeOpen: 0.1 });
+    expect(gapAt(closed, 4) / w).toBeGreaterThan(0.08);
+    closeLids(source, closed, out);
+    expect(gapAt(out, 4) / w).toBeLessThan(0.05);
+    // Half-way stays in between: closing, but not shut.
+    const half = syntheticFace({ eyeOpen: 0.5 });
+    closeLids(source, half, out);
+    expect(gapAt(out, 4)).toBeLessThan(gapAt(half, 4));
+    expect(gapAt(out, 4) / w).toBeGreaterThan(0.1);
   });
 });

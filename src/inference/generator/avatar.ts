@@ -2,7 +2,7 @@
 // target key-points (mesh warp + eye rendering), the N-shot logits, one generator run, and - over the built-in
 // generator - the rendered mouth interior.
 import { AppError } from '../../util/errors.ts';
-import { openUpperLids, renderEyes } from './eyes.ts';
+import { closeLids, openUpperLids, renderEyes } from './eyes.ts';
 import type { Generator } from './generator.ts';
 import { buildWarpMesh, targetMeshPoints, type WarpMesh } from './mesh.ts';
 import { type MouthTone, mouthOpening, mouthTone, renderMouth } from './mouth.ts';
@@ -53,6 +53,7 @@ export class AvatarRenderer {
   readonly #map: BackwardMap;
   readonly #pts: { xy: Float32Array; z: Float32Array };
   readonly #meshTarget = new Float32Array(478 * 3);
+  readonly #eyeTarget = new Float32Array(478 * 3);
 
   constructor(generator: Generator, sources: readonly AvatarSource[], width: number, height: number) {
     if (sources.length === 0) throw new AppError('BAD_REQUEST', 'an avatar needs at least one source photo');
@@ -109,10 +110,11 @@ export class AvatarRenderer {
     let best = 0;
     let bestLogit = -Infinity;
     this.#sources.forEach((s, j) => {
-      const meshTarget = openUpperLids(s.landmarks, target, this.#meshTarget);
+      const eyeTarget = closeLids(s.landmarks, target, this.#eyeTarget);
+      const meshTarget = openUpperLids(s.landmarks, eyeTarget, this.#meshTarget);
       const m = targetMeshPoints(s.mesh, meshTarget, this.#pts);
       rasterizeBackward(s.mesh.tris, m.xy, m.z, s.mesh.srcXY, this.#map);
-      renderEyes(this.#map, s.landmarks, target, meshTarget);
+      renderEyes(this.#map, s.landmarks, eyeTarget, meshTarget);
       toFlowGrid(this.#map, w, h, this.#flow.subarray(j * plane * 2, (j + 1) * plane * 2));
       // N-shot logit m_j: the nearer the source's pose, and the closer its mouth opening to the target's, the
       // more it counts. Constant per source here; a per-pixel map is allowed by the contract.

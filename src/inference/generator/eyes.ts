@@ -61,6 +61,45 @@ function eyeFrame(kp: ArrayLike<number>, eye: EyeRegion, radius?: number): EyeFr
   };
 }
 
+/**
+ * Lid gap, in eye widths, that the tracker reads on a closed eye (the margins' landmarks sit on the lids'
+ * thickness): measured 0.09-0.11 on the fixture drivers' blinks.
+ */
+const CLOSED_GAP = 0.1;
+
+function gapOf(kp: ArrayLike<number>, eye: EyeRegion, k: number): number {
+  const u = eye.ring[k];
+  const l = eye.ring[eye.ring.length - k];
+  return Math.hypot(kp[3 * u] - kp[3 * l], kp[3 * u + 1] - kp[3 * l + 1]);
+}
+
+/**
+ * A copy of `target` whose upper lids close fully where the target reads closed: the closure between the
+ * source's open gap and CLOSED_GAP maps linearly onto the whole gap, so a blink shuts the eye instead of
+ * leaving a third of it open (the landmarks of a closed eye still have a gap).
+ */
+export function closeLids(source: ArrayLike<number>, target: ArrayLike<number>, out: Float32Array): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = target[i];
+  for (const eye of EYES) {
+    const sw = eyeFrame(source, eye).length;
+    const tw = eyeFrame(target, eye).length;
+    for (let k = 1; k < eye.upper - 1; k++) {
+      const gs = gapOf(source, eye, k) / sw;
+      const gt = gapOf(target, eye, k) / tw;
+      if (gs <= CLOSED_GAP || gt >= gs) continue;
+      const closure = Math.min(1, (gs - gt) / (gs - CLOSED_GAP));
+      const want = gs * (1 - closure);
+      if (want >= gt) continue;
+      const f = gt > 1e-6 ? want / gt : 0;
+      const u = eye.ring[k];
+      const l = eye.ring[eye.ring.length - k];
+      out[3 * u] = target[3 * l] + (target[3 * u] - target[3 * l]) * f;
+      out[3 * u + 1] = target[3 * l + 1] + (target[3 * u + 1] - target[3 * l + 1]) * f;
+    }
+  }
+  return out;
+}
+
 const scratchTarget = new Float32Array(32);
 const scratchOpen = new Float32Array(32);
 
@@ -128,6 +167,12 @@ const CURVE = 33;
 const curveS = new Float32Array(CURVE);
 const curveT = new Float32Array(CURVE);
 const curveL = new Float32Array(CURVE);
+const curveO = new Float32Array(CURVE);
+/**
+ * Band above the mesh's (open) upper margin, in eye lengths, redrawn as lid skin where the lid has come down
+ * further than this: the mesh carries the source's lash line there, which outlined a closed eye as open.
+ */
+const LASH_BAND = 0.07;
 const sampleCurve = (c: Float32Array, u: number): number => {
   const x = Math.min(Math.max(u, 0), 1) * (c.length - 1);
   const i = Math.min(Math.floor(x), c.length - 2);
@@ -182,7 +227,10 @@ function renderEye(
   const lidS = upperLidCurve(source, eye, s, curveS);
   const lidT = upperLidCurve(target, eye, t, curveT);
   const lowS = lowerLidCurve(source, eye, s, curveL);
+  const lidO = upperLidCurve(meshTarget, eye, t, curveO);
+  const band = LASH_BAND * t.length;
   const box = polygonBox(oPoly, m.width, m.height);
+  box.y0 = Math.max(0, box.y0 - Math.ceil(band));
   const sLeft = Math.max(s.cu - s.r, 1e-3);
   const sRight = Math.max(s.length - (s.cu + s.r), 1e-3);
   const tLeft = Math.max(t.cu - t.r, 1e-3);
@@ -193,19 +241,27 @@ function renderEye(
     for (let px = box.x0; px <= box.x1; px++) {
       const x = px + 0.5;
       const y = py + 0.5;
-      if (!insidePolygon(oPoly, x, y)) continue;
       const rx = x - t.ox;
       const ry = y - t.oy;
       const u = rx * t.ux + ry * t.uy;
       const v = rx * t.vx + ry * t.vy;
       const i = 2 * (py * width + px);
       const uf = u / t.length;
+      if (!insidePolygon(oPoly, x, y)) {
+        // Just above the open margin of a closing lid: skin instead of the source's lash line.
+        if (uf <= 0.05 || uf >= 0.95) continue;
+        const o = sampleCurve(lidO, uf) * t.length;
+        if (v > o || v < o - band || sampleCurve(lidT, uf) * t.length - o < 2 * band) continue;
+      }
       const above = sampleCurve(lidT, uf) - v / t.length;
       if (above > 0 || !insidePolygon(tPoly, x, y)) {
-        // Eyelid covering the eye: the lash line right above the new margin, then lid skin.
+        // Eyelid covering the eye: the lash line right above the new margin, then lid skin, sampled from the
+        // lash line up to SKIN above it across the lid's height (a gradient of real skin, not one row smeared).
         const us = uf;
         const d = Math.max(above, 0);
-        const vs = sampleCurve(lidS, us) - (d < LASH ? d : LASH + SKIN);
+        const lidHeight = sampleCurve(lidT, uf) - sampleCurve(lidO, uf) + LASH_BAND;
+        const skin = LASH + SKIN * Math.min(1, (d - LASH) / Math.max(lidHeight - LASH, 1e-3));
+        const vs = sampleCurve(lidS, us) - (d < LASH ? d : skin);
         map[i] = s.ox + (us * s.ux + vs * s.vx) * s.length;
         map[i + 1] = s.oy + (us * s.uy + vs * s.vy) * s.length;
         continue;
