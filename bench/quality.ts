@@ -72,8 +72,10 @@ async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanP
   try {
     await pipeline.setIdentity([frames[0]]);
     const outs: RgbaFrame[] = [];
-    for (const f of frames) {
-      const r = await pipeline.process(f, 'avatar');
+    // Frames on the clip's 25 fps clock (as the render CLI does), not the bench's own pace: smoothing and the
+    // neutral-face sampling are time-based.
+    for (let i = 0; i < frames.length; i++) {
+      const r = await pipeline.process(frames[i], 'avatar', (i * 1000) / 25);
       outs.push(r.frame as RgbaFrame);
     }
     const truth = await peerAll(peer, frames);
@@ -150,7 +152,8 @@ async function crossIdentity(
     const identity = await pipeline.setIdentity([idPath]);
     const idFace = await peer.detect(identity.photos[0].rgba);
     const outs: RgbaFrame[] = [];
-    for (const f of frames) outs.push((await pipeline.process(f, 'avatar')).frame as RgbaFrame);
+    for (let i = 0; i < frames.length; i++)
+      outs.push((await pipeline.process(frames[i], 'avatar', (i * 1000) / 25)).frame as RgbaFrame);
     const got = await peerAll(peer, outs);
     const s: Record<string, number[]> = {
       yawO: [],
