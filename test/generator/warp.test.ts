@@ -196,6 +196,22 @@ describe('mouth rendering', () => {
     expect(bright).toBeGreaterThan(10);
     expect(dark).toBeGreaterThan(10);
   });
+
+  it("tints the teeth with the photo's white balance: warmer for warm skin, cooler for cool skin", () => {
+    const target = syntheticFace({ mouthOpen: 0.35 });
+    const brightest = (skin: [number, number, number]) => {
+      const img = new Float32Array(3 * size * size).fill(0);
+      renderMouth(target, { lip: [0.7, 0.3, 0.3], skin }, size, size, img);
+      const plane = size * size;
+      let best = 0;
+      for (let p = 1; p < plane; p++) if (img[p] + img[plane + p] > img[best] + img[plane + best]) best = p;
+      return [img[best], img[plane + best], img[2 * plane + best]];
+    };
+    const warm = brightest([0.85, 0.6, 0.45]);
+    const cool = brightest([0.6, 0.62, 0.7]);
+    expect(warm[0] - warm[2]).toBeGreaterThan(cool[0] - cool[2]);
+    expect(Math.min(...warm, ...cool)).toBeGreaterThan(0.5); // still teeth, not skin
+  });
 });
 
 describe('closing lids', () => {

@@ -88,8 +88,11 @@ export function renderMouth(
   const teethH = Math.min(0.17 * mw, 0.6 * maxOpen);
   const lowerH = Math.min(0.09 * mw, 0.3 * maxOpen);
   const lum = (c: [number, number, number]) => 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
-  const toneK = Math.min(1.05, Math.max(0.55, lum(tone.skin) / 0.62));
-  const teeth = [0.9 * toneK, 0.86 * toneK, 0.78 * toneK];
+  const skinLum = Math.max(lum(tone.skin), 1e-3);
+  const toneK = Math.min(1.05, Math.max(0.55, skinLum / 0.62));
+  // Teeth take the photo's white balance and exposure from its skin (a warm painting gets warm teeth, a cool
+  // webcam photo cooler ones): a fixed enamel colour, a quarter of it tinted by the skin's chromaticity.
+  const teeth = [0.9, 0.86, 0.78].map((c, i) => toneK * (0.75 * c + 0.25 * c * (tone.skin[i] / skinLum)));
   const cavity = tone.lip.map((c) => c * 0.28);
   const tongue = tone.lip.map((c) => c * 0.6);
   const box = polygonBox(poly, width, height);
