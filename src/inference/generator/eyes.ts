@@ -78,7 +78,11 @@ function gapOf(kp: ArrayLike<number>, eye: EyeRegion, k: number): number {
  * source's open gap and CLOSED_GAP maps linearly onto the whole gap, so a blink shuts the eye instead of
  * leaving a third of it open (the landmarks of a closed eye still have a gap).
  */
-export function closeLids(source: ArrayLike<number>, target: ArrayLike<number>, out: Float32Array): Float32Array {
+export function closeLids(
+  source: ArrayLike<number>,
+  target: ArrayLike<number>,
+  out: Float32Array,
+): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = target[i];
   for (const eye of EYES) {
     const sw = eyeFrame(source, eye).length;

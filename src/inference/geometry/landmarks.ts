@@ -39,7 +39,9 @@ export const LEFT_IRIS_RING = [474, 475, 476, 477] as const;
 
 /** Eyelid margin points between the corners (upper lid, then lower), per eye: what a blink moves. */
 export const RIGHT_LID_MARGIN = [246, 161, 160, 159, 158, 157, 173, 155, 154, 153, 145, 144, 163, 7] as const;
-export const LEFT_LID_MARGIN = [466, 388, 387, 386, 385, 384, 398, 382, 381, 380, 374, 373, 390, 249] as const;
+export const LEFT_LID_MARGIN = [
+  466, 388, 387, 386, 385, 384, 398, 382, 381, 380, 374, 373, 390, 249,
+] as const;
 
 /** Lid-gap pairs (upper, lower) per eye, for the eye-opening measure. */
 export const RIGHT_LID_PAIRS = [

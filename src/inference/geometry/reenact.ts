@@ -54,7 +54,10 @@ function lidGap(p: ArrayLike<number>, pairs: ReadonlyArray<readonly [number, num
 }
 
 /** Vertical rescaling of each eye's lid motion: source lid gap over the driver's neutral lid gap. */
-export function lidScale(source: ArrayLike<number>, driver: ArrayLike<number>): { right: number; left: number } {
+export function lidScale(
+  source: ArrayLike<number>,
+  driver: ArrayLike<number>,
+): { right: number; left: number } {
   const ratio = (pairs: ReadonlyArray<readonly [number, number]>) => {
     const v = lidGap(source, pairs) / lidGap(driver, pairs);
     return Number.isFinite(v) ? Math.max(0.4, Math.min(3, v)) : 1;
