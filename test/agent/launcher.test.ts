@@ -40,6 +40,19 @@ describe('ProcessAgentLauncher', () => {
     expect(launcher.poolPids()).toHaveLength(0);
   }, 90_000);
 
+  it('a dead spawner ends the warm agents it started, and the launcher stays usable', async () => {
+    const launcher = new ProcessAgentLauncher({ poolSize: 1 });
+    await launcher.warmUp(60_000);
+    const [pid] = launcher.poolPids();
+    const spawner = launcher.spawnerPid as number;
+    expect(alive(spawner)).toBe(true);
+    process.kill(spawner, 'SIGKILL');
+    await until(() => launcher.poolPids().length === 0, 'the pool to be emptied');
+    await until(() => !alive(pid), 'the orphaned warm agent to exit');
+    expect(launcher.spawnerPid).toBeUndefined();
+    launcher.close();
+  }, 90_000);
+
   it('poolSize 0 starts no agent until one is launched', async () => {
     const launcher = new ProcessAgentLauncher({ poolSize: 0 });
     await launcher.warmUp(1000);

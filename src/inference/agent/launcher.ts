@@ -167,7 +167,14 @@ export class ProcessAgentLauncher implements AgentLauncher {
   }
 
   #fillPool(): void {
+    // Only a launch restarts a dead spawner: a spawner that dies at start must not loop here.
+    if (!this.#spawner) return;
     while (!this.#closed && this.#pool.length < this.#poolSize) this.#pool.push(this.#spawn(null));
+  }
+
+  /** Pid of the spawner process (undefined when none runs). */
+  get spawnerPid(): number | undefined {
+    return this.#spawner?.pid;
   }
 
   #startSpawner(): void {
@@ -184,8 +191,8 @@ export class ProcessAgentLauncher implements AgentLauncher {
     child.on('message', (m: SpawnerReply) => this.#onReply(m));
     child.once('exit', (code, signal) => {
       if (this.#spawner === child) this.#spawner = null;
-      // Agents lose their parent channel and exit by themselves; their handles end here.
-      for (const h of [...this.handles]) h.onExit(null, 'SIGKILL');
+      // Agents (running and warm) lose their parent channel and exit by themselves; their handles end here.
+      for (const h of [...this.#byId.values()]) h.onExit(null, 'SIGKILL');
       if (!this.#closed)
         log.warn(`agent spawner exited (${code ?? signal}); restarting it on the next launch`);
     });
