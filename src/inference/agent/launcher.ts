@@ -149,7 +149,10 @@ export class ProcessAgentLauncher implements AgentLauncher {
 
   #spawn(cfg: AgentConfig | null): ProcessAgentHandle {
     const id = this.#nextId++;
-    const handle = new ProcessAgentHandle(id, (signal) => this.#send({ t: 'kill', id, signal }));
+    // Without a spawner there is nothing left to signal (its agents exit with it).
+    const handle = new ProcessAgentHandle(id, (signal) => {
+      if (this.#spawner) this.#send({ t: 'kill', id, signal });
+    });
     this.#byId.set(id, handle);
     handle.on('exit', () => {
       const wasRunning = this.handles.delete(handle);
