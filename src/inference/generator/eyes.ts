@@ -83,23 +83,36 @@ export function closeLids(
   target: ArrayLike<number>,
   out: Float32Array,
 ): Float32Array {
+  return eachUpperLidPoint(source, target, out, (eye, s, t, k) => {
+    const gs = gapOf(source, eye, k) / s.length;
+    const gt = gapOf(target, eye, k) / t.length;
+    if (gs <= CLOSED_GAP || gt >= gs) return;
+    const closure = Math.min(1, (gs - gt) / (gs - CLOSED_GAP));
+    const want = gs * (1 - closure);
+    if (want >= gt) return;
+    const f = gt > 1e-6 ? want / gt : 0;
+    const u = eye.ring[k];
+    const l = eye.ring[eye.ring.length - k];
+    out[3 * u] = target[3 * l] + (target[3 * u] - target[3 * l]) * f;
+    out[3 * u + 1] = target[3 * l + 1] + (target[3 * u + 1] - target[3 * l + 1]) * f;
+  });
+}
+
+/**
+ * Copies `target` into `out`, then calls `adjust` for every upper-lid point between the corners of both eyes
+ * (k indexes the eye's ring), with the source's and the target's eye frames.
+ */
+function eachUpperLidPoint(
+  source: ArrayLike<number>,
+  target: ArrayLike<number>,
+  out: Float32Array,
+  adjust: (eye: EyeRegion, s: EyeFrame, t: EyeFrame, k: number) => void,
+): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = target[i];
   for (const eye of EYES) {
-    const sw = eyeFrame(source, eye).length;
-    const tw = eyeFrame(target, eye).length;
-    for (let k = 1; k < eye.upper - 1; k++) {
-      const gs = gapOf(source, eye, k) / sw;
-      const gt = gapOf(target, eye, k) / tw;
-      if (gs <= CLOSED_GAP || gt >= gs) continue;
-      const closure = Math.min(1, (gs - gt) / (gs - CLOSED_GAP));
-      const want = gs * (1 - closure);
-      if (want >= gt) continue;
-      const f = gt > 1e-6 ? want / gt : 0;
-      const u = eye.ring[k];
-      const l = eye.ring[eye.ring.length - k];
-      out[3 * u] = target[3 * l] + (target[3 * u] - target[3 * l]) * f;
-      out[3 * u + 1] = target[3 * l + 1] + (target[3 * u + 1] - target[3 * l + 1]) * f;
-    }
+    const s = eyeFrame(source, eye);
+    const t = eyeFrame(target, eye);
+    for (let k = 1; k < eye.upper - 1; k++) adjust(eye, s, t, k);
   }
   return out;
 }
@@ -192,25 +205,19 @@ export function openUpperLids(
   target: ArrayLike<number>,
   out: Float32Array,
 ): Float32Array {
-  for (let i = 0; i < out.length; i++) out[i] = target[i];
-  for (const eye of EYES) {
-    const s = eyeFrame(source, eye);
-    const t = eyeFrame(target, eye);
-    for (let k = 1; k < eye.upper - 1; k++) {
-      const i = eye.ring[k];
-      const sx = source[3 * i] - s.ox;
-      const sy = source[3 * i + 1] - s.oy;
-      const sv = (sx * s.vx + sy * s.vy) / s.length;
-      const tx = target[3 * i] - t.ox;
-      const ty = target[3 * i + 1] - t.oy;
-      const tu = (tx * t.ux + ty * t.uy) / t.length;
-      const tv = (tx * t.vx + ty * t.vy) / t.length;
-      const v = Math.min(tv, sv);
-      out[3 * i] = t.ox + (tu * t.ux + v * t.vx) * t.length;
-      out[3 * i + 1] = t.oy + (tu * t.uy + v * t.vy) * t.length;
-    }
-  }
-  return out;
+  return eachUpperLidPoint(source, target, out, (eye, s, t, k) => {
+    const i = eye.ring[k];
+    const sx = source[3 * i] - s.ox;
+    const sy = source[3 * i + 1] - s.oy;
+    const sv = (sx * s.vx + sy * s.vy) / s.length;
+    const tx = target[3 * i] - t.ox;
+    const ty = target[3 * i + 1] - t.oy;
+    const tu = (tx * t.ux + ty * t.uy) / t.length;
+    const tv = (tx * t.vx + ty * t.vy) / t.length;
+    const v = Math.min(tv, sv);
+    out[3 * i] = t.ox + (tu * t.ux + v * t.vx) * t.length;
+    out[3 * i + 1] = t.oy + (tu * t.uy + v * t.vy) * t.length;
+  });
 }
 
 function renderEye(
