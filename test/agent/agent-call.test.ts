@@ -1,18 +1,17 @@
 // The inference agent in a real call: a child process joins as a server-side participant, and the other
 // participants receive its processed track instead of the raw camera; a crash falls back to the raw camera.
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import { describe, expect, it } from 'vitest';
 import type { I420Frame } from '../../src/inference/frame.ts';
 import { pearson } from '../../src/inference/geometry/math.ts';
 import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
 import { FrameCollector } from '../../src/media/probe/receiver.ts';
 import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
-import type { App } from '../../src/server/app.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus, Participant, ServerErrorPush } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
-import { joinAs, nextEvent, startTestServer, until } from '../media/helpers.ts';
+import { joinAs, nextEvent, until } from '../media/helpers.ts';
+import { useAgentRig } from './rig.ts';
 
 /** Pearson correlation of the luma below the stamp band, on an 8x-subsampled grid. */
 function lumaCorrelation(a: I420Frame, b: I420Frame): number {
@@ -28,24 +27,12 @@ function lumaCorrelation(a: I420Frame, b: I420Frame): number {
   return pearson(pa, pb);
 }
 
-const launcher = new ProcessAgentLauncher();
-let app: App;
-const cleanup: Array<() => void> = [];
-
-beforeAll(async () => {
-  app = await startTestServer(launcher);
-});
-afterAll(async () => {
-  for (const f of cleanup.reverse()) f();
-  await app.close();
-  await until(() => launcher.handles.size === 0, 'agent processes to exit', 10_000);
-  launcher.close();
-});
+const rig = useAgentRig();
 
 async function callWithCamera(room: string, cam: HeadlessCamera) {
-  const a = await joinAs(app, room, 'A');
-  const b = await joinAs(app, room, 'B');
-  cleanup.push(
+  const a = await joinAs(rig.app, room, 'A');
+  const b = await joinAs(rig.app, room, 'B');
+  rig.cleanup.push(
     () => a.client.close(),
     () => b.client.close(),
     () => cam.stop(),
@@ -53,7 +40,7 @@ async function callWithCamera(room: string, cam: HeadlessCamera) {
   cam.start();
   await a.client.publish(cam.tracks());
   const frames = new FrameCollector(await b.client.waitForTrack(a.id, 'video'), true);
-  cleanup.push(() => frames.stop());
+  rig.cleanup.push(() => frames.stop());
   await frames.waitFrames(10);
   return { a, b, frames };
 }
@@ -97,7 +84,7 @@ describe('inference agent in the call (synthetic camera)', () => {
       .filter((s): s is number => s !== null);
     expect(stamps.length).toBeGreaterThan(15);
     for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
-    const stats = (await (await fetch(`${app.url}/stats`)).json()) as {
+    const stats = (await (await fetch(`${rig.app.url}/stats`)).json()) as {
       agents: AgentStatus[];
       peers: number;
     };
@@ -106,7 +93,7 @@ describe('inference agent in the call (synthetic camera)', () => {
     // Lip sync: the SFU holds A's audio back by what the agent reports (0 when the passthrough adds less than
     // the lag audio has anyway; test/agent/path-delay.test.ts has the arithmetic).
     expect(b.client.remote.get(a.id)?.audio).toBeDefined();
-    const sfuRoom = app.sfu.getRoom('agent-synth');
+    const sfuRoom = rig.app.sfu.getRoom('agent-synth');
     const reported = stats.agents.find((s) => s.participantId === a.id)?.audioDelayMs;
     expect(reported).toBeGreaterThanOrEqual(0);
     await until(
@@ -116,15 +103,15 @@ describe('inference agent in the call (synthetic camera)', () => {
     );
 
     // Settings change live, without a new agent.
-    const pids = [...launcher.handles].map((h) => h.pid);
+    const pids = [...rig.launcher.handles].map((h) => h.pid);
     await a.client.settings({ mode: 'both', identityId: 'id-1' });
-    expect([...launcher.handles].map((h) => h.pid)).toEqual(pids);
+    expect([...rig.launcher.handles].map((h) => h.pid)).toEqual(pids);
 
     // Mode off: back to the raw camera, the agent process exits.
     const raw = videoOf(b.client, a.id, 'raw');
     await a.client.settings({ mode: 'none' });
     await raw;
-    await until(() => launcher.handles.size === 0, 'the agent to exit', AGENT_WAIT_MS);
+    await until(() => rig.launcher.handles.size === 0, 'the agent to exit', AGENT_WAIT_MS);
     await until(() => sfuRoom?.audioDelay(a.id) === 0, 'the audio delay to ramp back to 0');
     await frames.waitFrames(15);
     expect(frames.frames.at(-1)?.stamp).not.toBeNull();
@@ -133,7 +120,7 @@ describe('inference agent in the call (synthetic camera)', () => {
     const processed2 = videoOf(b.client, a.id, 'processed');
     await a.client.settings({ mode: 'eyes' });
     await processed2;
-    const [handle] = [...launcher.handles];
+    const [handle] = [...rig.launcher.handles];
     const rawAgain = videoOf(b.client, a.id, 'raw');
     const errorState = nextEvent<AgentStatus>(
       b.client,
@@ -154,7 +141,7 @@ describe('inference agent in the call (synthetic camera)', () => {
     const afterKill = frames.frames.length;
     await frames.waitFrames(25);
     expect(frames.frames.slice(afterKill).filter((f) => f.stamp !== null).length).toBeGreaterThan(15);
-    const room = app.signaling.stats().rooms.find((r) => r.name === 'agent-synth');
+    const room = rig.app.signaling.stats().rooms.find((r) => r.name === 'agent-synth');
     expect(room?.participants).toHaveLength(2);
     expect(room?.peers).toBe(2);
   }, 240_000);

@@ -1,6 +1,7 @@
 // The agent launcher's own lifecycle: warm pool, spawner, close. Launching into a call is in agent-call.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import { until } from '../media/helpers.ts';
 
 const alive = (pid: number) => {
   try {
@@ -11,13 +12,8 @@ const alive = (pid: number) => {
   }
 };
 
-async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Process exits are given the same 20 s everywhere in this file. */
+const EXIT_MS = 20_000;
 
 describe('ProcessAgentLauncher', () => {
   it('keeps warm agents ready, at a lower CPU priority, and close() ends them and is idempotent', async () => {
@@ -36,7 +32,7 @@ describe('ProcessAgentLauncher', () => {
     expect(launcher.handles.size).toBe(0); // warm agents are not running agents
     launcher.close();
     launcher.close();
-    await until(() => pids.every((p) => !alive(p)), 'warm agents to exit');
+    await until(() => pids.every((p) => !alive(p)), 'warm agents to exit', EXIT_MS);
     expect(launcher.poolPids()).toHaveLength(0);
   }, 90_000);
 
@@ -47,8 +43,8 @@ describe('ProcessAgentLauncher', () => {
     const spawner = launcher.spawnerPid as number;
     expect(alive(spawner)).toBe(true);
     process.kill(spawner, 'SIGKILL');
-    await until(() => launcher.poolPids().length === 0, 'the pool to be emptied');
-    await until(() => !alive(pid), 'the orphaned warm agent to exit');
+    await until(() => launcher.poolPids().length === 0, 'the pool to be emptied', EXIT_MS);
+    await until(() => !alive(pid), 'the orphaned warm agent to exit', EXIT_MS);
     expect(launcher.spawnerPid).toBeUndefined();
     launcher.close();
   }, 90_000);

@@ -2,14 +2,13 @@
 // its user) small JPEG sketches of the key points; the server validates and relays them.
 import { resolve } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import { describe, expect, it } from 'vitest';
 import { PIPELINE_PROCESSOR_MODULE } from '../../src/inference/agent/pipeline-processor.ts';
 import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
-import type { App } from '../../src/server/app.ts';
 import { type AgentSketchPush, MAX_SKETCH_JPEG_BYTES } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
-import { joinAs, nextEvent, startTestServer, until } from '../media/helpers.ts';
+import { joinAs, nextEvent } from '../media/helpers.ts';
+import { useAgentRig } from './rig.ts';
 
 const skip = !fixturesAvailable();
 if (skip) console.warn(`sketch test skipped: fixtures not found at ${FIXTURES_DIR}`);
@@ -18,28 +17,16 @@ if (skip) console.warn(`sketch test skipped: fixtures not found at ${FIXTURES_DI
 const WAIT_MS = 120_000;
 
 describe.skipIf(skip)('debug sketch from the agent (real pipeline, fixture driver clip)', () => {
-  const launcher = new ProcessAgentLauncher({ processorModule: PIPELINE_PROCESSOR_MODULE });
-  let app: App;
-  const cleanup: Array<() => void> = [];
-
-  beforeAll(async () => {
-    app = await startTestServer(launcher);
-  });
-  afterAll(async () => {
-    for (const f of cleanup.reverse()) f();
-    await app.close();
-    await until(() => launcher.handles.size === 0, 'agent processes to exit', 10_000);
-    launcher.close();
-  });
+  const rig = useAgentRig({ processorModule: PIPELINE_PROCESSOR_MODULE });
 
   it('eyes mode with debugSketch: the user receives JPEG sketches, other participants none', async () => {
     const clip = await loadClip(resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg'), 50);
     const cam = new HeadlessCamera({ clip });
-    const a = await joinAs(app, 'sketch', 'A');
-    const b = await joinAs(app, 'sketch', 'B');
+    const a = await joinAs(rig.app, 'sketch', 'A');
+    const b = await joinAs(rig.app, 'sketch', 'B');
     const seenByB: AgentSketchPush[] = [];
     b.client.on('sketch', (s) => seenByB.push(s));
-    cleanup.push(
+    rig.cleanup.push(
       () => a.client.close(),
       () => b.client.close(),
       () => cam.stop(),
