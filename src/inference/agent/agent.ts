@@ -1,7 +1,8 @@
 // The inference agent: a server-side participant that receives one user's raw camera over loopback WebRTC, runs
 // the frame processor, and publishes the processed video. It signals like any participant, with the agent
-// credentials the server gave it. Lip sync: the agent measures how long video takes through it (jitter buffer,
-// decode, frame loop, encode, pacing) and reports it; the SFU holds the user's audio back by that much.
+// credentials the server gave it. Lip sync: the agent measures how much later its video reaches receivers than
+// the raw camera would (decode, frame loop, encode, pacing) and reports the audio delay that matches it
+// (path-delay.ts); the SFU holds the user's audio back by that much.
 import wrtc from '@roamhq/wrtc';
 import { copyStamp } from '../../media/probe/stamp.ts';
 import { HeadlessClient } from '../../signaling/headless-client.ts';
@@ -16,7 +17,7 @@ import { createLogger } from '../../util/logger.ts';
 import type { I420Frame, RgbaFrame } from '../frame.ts';
 import { encodeJpeg } from '../image.ts';
 import { FrameLoop } from './frame-loop.ts';
-import { lipSyncDelayMs, PathDelayMeter } from './path-delay.ts';
+import { lipSyncDelayMs, PathDelayMeter, type PathDelays } from './path-delay.ts';
 import type { AgentSettings, FrameProcessor, ProcessorFactory } from './processor.ts';
 
 const { RTCVideoSource, RTCVideoSink } = wrtc.nonstandard;
@@ -45,8 +46,7 @@ export class Agent {
   #videoSink: InstanceType<typeof RTCVideoSink> | null = null;
   #report: NodeJS.Timeout | null = null;
   #meter = new PathDelayMeter();
-  #videoPathMs = 0;
-  #audioLagMs = 0;
+  #path: PathDelays = { videoMs: 0, audioLagMs: 0 };
   #settings: AgentSettings;
   #closed = false;
   #sketchBusy = false;
@@ -110,12 +110,12 @@ export class Agent {
 
   /** How much later processed video reaches receivers than raw video would. */
   videoDelayMs(): number {
-    return (this.#loop?.stats().latencyMs ?? 0) + this.#videoPathMs;
+    return (this.#loop?.stats().latencyMs ?? 0) + this.#path.videoMs;
   }
 
   /** What the SFU delays the user's audio by. */
   audioDelayMs(): number {
-    return lipSyncDelayMs(this.videoDelayMs(), this.#audioLagMs);
+    return lipSyncDelayMs(this.videoDelayMs(), this.#path.audioLagMs);
   }
 
   status(): AgentStatus {
@@ -139,11 +139,7 @@ export class Agent {
         client.getStats('subscribe'),
         client.getStats('publish'),
       ]);
-      const d = this.#meter.update(inbound, outbound);
-      if (d) {
-        this.#videoPathMs = d.videoMs;
-        this.#audioLagMs = d.audioLagMs;
-      }
+      this.#path = this.#meter.update(inbound, outbound) ?? this.#path;
     } catch (e) {
       log.debug('stats failed', e);
     }
