@@ -91,8 +91,8 @@ function procCpuSeconds(pid: number | undefined): number {
   }
 }
 
-/** Sums of the viewer's inbound video stats (all publishers). */
-function receiverVideo(stats: Array<Record<string, unknown>>) {
+/** Sums of the viewer's inbound video and audio stats (all publishers). */
+function receiverStats(stats: Array<Record<string, unknown>>) {
   const acc = { jb: 0, emitted: 0, decode: 0, decoded: 0, dropped: 0, ajb: 0, aemitted: 0, aconcealed: 0 };
   const n = (s: Record<string, unknown>, k: string) => (typeof s[k] === 'number' ? (s[k] as number) : 0);
   for (const s of stats) {
@@ -220,10 +220,10 @@ async function runCount(
     const agentCpuStart = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0);
     const serverCpuStart = procCpuSeconds(app.pid);
     const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
-    const rx0 = receiverVideo(await viewer.getStats('subscribe'));
+    const rx0 = receiverStats(await viewer.getStats('subscribe'));
     const win = { t0: performance.now(), t1: performance.now() + seconds * 1000 };
     await sleep(seconds * 1000);
-    const rx1 = receiverVideo(await viewer.getStats('subscribe'));
+    const rx1 = receiverStats(await viewer.getStats('subscribe'));
     const serverStats = (await (await fetch(`${app.url}/stats`)).json()) as { eventLoopLagMs?: unknown };
     const cpu = process.cpuUsage(cpuStart);
     const agentCpu = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
