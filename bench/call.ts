@@ -9,10 +9,11 @@
 // Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
 //   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE
 //   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID,
-//   --agent-niceness N (default 0), --no-audio-sink.
+//   --agent-niceness N (default 0), --client-niceness N (default 0; 19 leaves the server and agents the CPU a
+//   deployment gives them, but starves the viewer's audio playout, so A/V figures suffer), --no-audio-sink.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, setPriority } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { I420Frame } from '../src/inference/frame.ts';
@@ -52,6 +53,17 @@ function childPids(pid: number): number[] {
 /** A process and all its descendants. */
 function processTree(pid: number): number[] {
   return [pid, ...childPids(pid).flatMap(processTree)];
+}
+
+/** Sets the niceness of every thread of this process (Linux niceness is per thread; new threads inherit it). */
+function reniceSelf(niceness: number): void {
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      setPriority(Number(tid), niceness);
+    } catch {
+      // A thread that ended since the listing.
+    }
+  }
 }
 
 /** Starts bench/call-server.ts in its own process; resolves with its URL once its warm agents are ready. */
@@ -180,9 +192,13 @@ async function runCount(
   identityId: string | null = null,
   noAudioSink = false,
   niceness = 0,
+  clientNiceness = 0,
 ) {
-  // One warm agent per participant, as a server sized for N avatars would keep (AGENT_POOL_SIZE).
+  // One warm agent per participant, as a server sized for N avatars would keep (AGENT_POOL_SIZE). The server
+  // starts at priority 0 (an earlier count may have niced this process); the clients drop theirs after.
+  reniceSelf(0);
   const app = await startServer(n, processor, niceness);
+  reniceSelf(clientNiceness);
   const viewer = await HeadlessClient.connect(app.url);
   await viewer.join({ room: 'bench', displayName: 'viewer' });
   const pubs: Publisher[] = [];
@@ -330,6 +346,7 @@ export async function run(args: string[]): Promise<void> {
       // The headless clients stand in for browsers on other machines: agents niced below them would lose CPU
       // to work a deployment does not have (the server default, 10, puts them below the SFU only).
       Number(arg(args, 'agent-niceness') ?? 0),
+      Number(arg(args, 'client-niceness') ?? 0),
     );
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
