@@ -3,9 +3,9 @@ import { delaunay } from '../../src/inference/generator/delaunay.ts';
 import { closeLids, renderEyes } from '../../src/inference/generator/eyes.ts';
 import { buildWarpMesh, targetMeshPoints } from '../../src/inference/generator/mesh.ts';
 import { mouthOpening, renderMouth } from '../../src/inference/generator/mouth.ts';
-import { insidePolygon, ringXY } from '../../src/inference/generator/polygon.ts';
+import { convexHull, insidePolygon, ringXY } from '../../src/inference/generator/polygon.ts';
 import { createBackwardMap, rasterizeBackward } from '../../src/inference/generator/raster.ts';
-import { INNER_LIPS, RIGHT_EYE } from '../../src/inference/generator/regions.ts';
+import { FACE_OVAL, INNER_LIPS, RIGHT_EYE } from '../../src/inference/generator/regions.ts';
 import { syntheticFace } from './synthetic-face.ts';
 
 describe('delaunay', () => {
@@ -84,6 +84,43 @@ describe('mesh warp', () => {
     // Frame corner: untouched.
     expect(m.map[0]).toBeCloseTo(0.5, 3);
     expect(m.map[1]).toBeCloseTo(0.5, 3);
+  });
+
+  it('keeps the anchor ring outside the face when a turn hides the far outline behind the cheek', () => {
+    const mesh = buildWarpMesh(face, size, size);
+    // A turn to the image left: the outline on the right goes behind the cheek (pulled in by a third, farther
+    // away), while the face's own points there still form the visible edge.
+    const target = Float32Array.from(face);
+    for (const i of FACE_OVAL) {
+      const dx = target[3 * i] - 128;
+      if (dx > 5) {
+        target[3 * i] = 128 + dx * 0.67;
+        target[3 * i + 2] += 20;
+      }
+    }
+    const m = createBackwardMap(size, size);
+    const t = targetMeshPoints(mesh, target);
+    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+    // Every pixel well inside the face's outline shows a face triangle, none of the ring's.
+    const hull = convexHull(t.xy, 468);
+    const cx = 128;
+    const cy = 128;
+    const inner = hull.map((v, k) => (k % 2 === 0 ? cx + 0.97 * (v - cx) : cy + 0.97 * (v - cy)));
+    let inside = 0;
+    let ring = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        if (!insidePolygon(inner, x + 0.5, y + 0.5)) continue;
+        inside++;
+        const tri = m.tri[y * size + x];
+        if ([0, 1, 2].some((k) => mesh.tris[3 * tri + k] >= 468)) ring++;
+      }
+    expect(inside).toBeGreaterThan(10000);
+    expect(ring).toBe(0);
+    // The rim points of a head in the source's pose stay where they are (first test); here the pulled-in ones
+    // were moved back out, near the outline.
+    const moved = FACE_OVAL.filter((i) => Math.abs(t.xy[2 * i] - target[3 * i]) > 1);
+    expect(moved.length).toBeGreaterThan(5);
   });
 
   it('lets the nearer surface win where triangles overlap', () => {

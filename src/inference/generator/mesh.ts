@@ -2,6 +2,7 @@
 // triangulated once per source (Delaunay on the source's own landmarks, mouth and eyes opened so no
 // triangle bridges the lips or the eyelids).
 import { delaunay } from './delaunay.ts';
+import { convexHull, rayToConvexBoundary } from './polygon.ts';
 import { EYES, FACE_OVAL, INNER_LIPS, INNER_LIPS_UPPER } from './regions.ts';
 import { applySimilarity, blendSimilarity, fitSimilarity, type Similarity } from './similarity.ts';
 
@@ -25,6 +26,10 @@ export interface WarpMesh {
   srcZ: Float32Array;
   /** Source landmarks (478 x 3). */
   source: Float32Array;
+  /** Face points that share a triangle with an anchor (the face's outer rim in this triangulation). */
+  rim: Uint32Array;
+  /** Per rim point, its ray ratio to the source face's convex outline (1 = on it, > 1 inside). */
+  rimRatio: Float32Array;
 }
 
 /** Landmarks used to fit the head's 2D transform: the outline and rigid points, not the mouth or eyelids. */
@@ -92,7 +97,15 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
   open(INNER_LIPS, INNER_LIPS_UPPER, 0.02 * faceH);
   for (const e of EYES) open(e.ring, e.upper, 0.01 * faceH);
   const tris = delaunay(topo);
-  return { width, height, tris, anchorXY, anchorKind: kinds, srcXY, srcZ, source };
+  const rimSet = new Set<number>();
+  for (let t = 0; t < tris.length; t += 3) {
+    const v = [tris[t], tris[t + 1], tris[t + 2]];
+    if (v.some((i) => i >= FACE_POINTS)) for (const i of v) if (i < FACE_POINTS) rimSet.add(i);
+  }
+  const rim = Uint32Array.from([...rimSet].sort((a, b) => a - b));
+  const rimRatio = new Float32Array(rim.length);
+  rimRatios(srcXY, rim, rimRatio);
+  return { width, height, tris, anchorXY, anchorKind: kinds, srcXY, srcZ, source, rim, rimRatio };
 }
 
 /** Head transform from the source to the target landmarks (rigid points only). */
@@ -114,6 +127,7 @@ export function targetMeshPoints(
     xy[2 * i + 1] = target[3 * i + 1];
     z[i] = target[3 * i + 2];
   }
+  pushRimOut(mesh, xy, new Float32Array(mesh.rim.length));
   const head = headTransform(mesh.source, target);
   const half = blendSimilarity(head, 0.5);
   for (let k = 0; k < mesh.anchorKind.length; k++) {
@@ -127,4 +141,37 @@ export function targetMeshPoints(
     z[FACE_POINTS + k] = ANCHOR_Z;
   }
   return { xy, z, head };
+}
+
+/** Centroid of the rim points and, per rim point, the ratio of the ray to the convex outline (1 = on it). */
+function rimRatios(xy: Float32Array, rim: Uint32Array, out: Float32Array): [number, number] {
+  const hull = convexHull(xy, FACE_POINTS);
+  let cx = 0;
+  let cy = 0;
+  for (const i of rim) {
+    cx += xy[2 * i];
+    cy += xy[2 * i + 1];
+  }
+  cx /= rim.length;
+  cy /= rim.length;
+  rim.forEach((i, k) => {
+    out[k] = rayToConvexBoundary(hull, cx, cy, xy[2 * i], xy[2 * i + 1]);
+  });
+  return [cx, cy];
+}
+
+/**
+ * On a turned head the far side's rim (the face points the anchor ring is attached to) lies behind the cheek,
+ * inside the face's outline. Left there, the ring's triangles reach into the face as wedges of stretched cheek
+ * edge and background. A rim point that sits deeper inside the outline than it did in the source is moved out
+ * along the ray from the rim's centre to its source depth; rim points of a head in the source's pose stay.
+ */
+function pushRimOut(mesh: WarpMesh, xy: Float32Array, scratch: Float32Array): void {
+  const [cx, cy] = rimRatios(xy, mesh.rim, scratch);
+  mesh.rim.forEach((i, k) => {
+    const grow = scratch[k] / mesh.rimRatio[k];
+    if (!(grow > 1)) return;
+    xy[2 * i] = cx + grow * (xy[2 * i] - cx);
+    xy[2 * i + 1] = cy + grow * (xy[2 * i + 1] - cy);
+  });
 }
