@@ -87,7 +87,13 @@ export function warpBlend(
 
 /** One source, no blend: a plain bilinear GridSample, 2-3x faster than the blend loop (the live avatar's case).
  * Bilinear weights are convex, so values in [0, 1] stay there and need no clamp. */
-function warpOne(h: number, w: number, images: Float32Array, grid: Float32Array, out: Float32Array): Float32Array {
+function warpOne(
+  h: number,
+  w: number,
+  images: Float32Array,
+  grid: Float32Array,
+  out: Float32Array,
+): Float32Array {
   const n = h * w;
   const n2 = 2 * n;
   const hx = w / 2;

@@ -97,7 +97,13 @@ export function convexHull(xy: ArrayLike<number>, count: number, stride = 2): Fl
  * How far along the ray from (cx, cy) through (px, py) the convex polygon's boundary lies, in units of that
  * segment: 1 when the point is on it, > 1 inside. (cx, cy) must be inside the polygon.
  */
-export function rayToConvexBoundary(poly: Float32Array, cx: number, cy: number, px: number, py: number): number {
+export function rayToConvexBoundary(
+  poly: Float32Array,
+  cx: number,
+  cy: number,
+  px: number,
+  py: number,
+): number {
   const dx = px - cx;
   const dy = py - cy;
   const n = poly.length / 2;
