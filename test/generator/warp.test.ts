@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { delaunay } from '../../src/inference/generator/delaunay.ts';
-import { closeLids, renderEyes } from '../../src/inference/generator/eyes.ts';
+import { closeLids, openUpperLids, renderEyes } from '../../src/inference/generator/eyes.ts';
 import { buildWarpMesh, targetMeshPoints } from '../../src/inference/generator/mesh.ts';
 import { mouthOpening, renderMouth } from '../../src/inference/generator/mouth.ts';
 import { convexHull, insidePolygon, ringXY } from '../../src/inference/generator/polygon.ts';
 import { createBackwardMap, rasterizeBackward } from '../../src/inference/generator/raster.ts';
-import { FACE_OVAL, INNER_LIPS, RIGHT_EYE } from '../../src/inference/generator/regions.ts';
+import { EYES, FACE_OVAL, INNER_LIPS, RIGHT_EYE } from '../../src/inference/generator/regions.ts';
 import { syntheticFace } from './synthetic-face.ts';
 
 describe('delaunay', () => {
@@ -168,6 +168,30 @@ describe('eye rendering', () => {
         ).toBe(true);
       }
     expect(inside).toBeGreaterThan(20);
+  });
+
+  it("covers the source's lash line once the lid comes down even a little", () => {
+    // The upper lid lowered by ~0.05 eye lengths: the mesh keeps the open lid, and the band just above its
+    // margin (the source's lash line, which the peer reads as the lid) is redrawn as lid skin.
+    const source = syntheticFace();
+    const target = syntheticFace({ eyeOpen: 0.43 });
+    const meshTarget = openUpperLids(source, target, new Float32Array(478 * 3));
+    const mesh = buildWarpMesh(source, size, size);
+    const m = createBackwardMap(size, size);
+    const t = targetMeshPoints(mesh, meshTarget);
+    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+    const before = Float32Array.from(m.map);
+    renderEyes(m, source, target, meshTarget);
+    // Pixels outside the open aperture (above its upper margin) that the eye renderer redrew.
+    const open = EYES.map((e) => ringXY(meshTarget, e.ring));
+    let redrawn = 0;
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const j = 2 * (y * size + x);
+        if (open.some((poly) => insidePolygon(poly, x + 0.5, y + 0.5))) continue;
+        if (m.map[j] !== before[j] || m.map[j + 1] !== before[j + 1]) redrawn++;
+      }
+    expect(redrawn).toBeGreaterThan(10);
   });
 
   it('a closed target eye shows no eyeball at all', () => {

@@ -259,10 +259,12 @@ function renderEye(
       const i = 2 * (py * width + px);
       const uf = u / t.length;
       if (!insidePolygon(oPoly, x, y)) {
-        // Just above the open margin of a closing lid: skin instead of the source's lash line.
+        // Just above the open margin of a closing lid: skin instead of the source's lash line, as soon as the lid
+        // is down by half the band (Human read half-closed lids as open while that lash line stayed: peer
+        // blink r on d6 0.28-0.43 -> 0.39-0.59 against waiting for two bands).
         if (uf <= 0.05 || uf >= 0.95) continue;
         const o = sampleCurve(lidO, uf) * t.length;
-        if (v > o || v < o - band || sampleCurve(lidT, uf) * t.length - o < 2 * band) continue;
+        if (v > o || v < o - band || sampleCurve(lidT, uf) * t.length - o < 0.5 * band) continue;
       }
       const above = sampleCurve(lidT, uf) - v / t.length;
       if (above > 0 || !insidePolygon(tPoly, x, y)) {
