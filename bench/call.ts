@@ -9,15 +9,15 @@
 // Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
 //   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE
 //   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID,
-//   --agent-niceness N (default 0), --client-niceness N (default 0; 19 leaves the server and agents the CPU a
-//   deployment gives them, but starves the viewer's audio playout, so A/V figures suffer), --no-audio-sink.
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg, setPriority } from 'node:os';
+//   --agent-niceness N (default 0), --publisher-niceness N (default 0), --no-audio-sink.
+// Each publisher runs in its own process (bench/call-publisher.ts): its VP8 encode belongs to a user's machine,
+// so --publisher-niceness 19 gives the server the CPU a deployment would, while the viewer, whose playout
+// buffers are measured, keeps its priority.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { I420Frame } from '../src/inference/frame.ts';
-import { HeadlessCamera, loadClip } from '../src/media/probe/camera.ts';
 import { BurstDetector, FrameCollector } from '../src/media/probe/receiver.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus, Mode } from '../src/signaling/protocol.ts';
@@ -55,17 +55,6 @@ function processTree(pid: number): number[] {
   return [pid, ...childPids(pid).flatMap(processTree)];
 }
 
-/** Sets the niceness of every thread of this process (Linux niceness is per thread; new threads inherit it). */
-function reniceSelf(niceness: number): void {
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      setPriority(Number(tid), niceness);
-    } catch {
-      // A thread that ended since the listing.
-    }
-  }
-}
-
 /** Starts bench/call-server.ts in its own process; resolves with its URL once its warm agents are ready. */
 async function startServer(poolSize: number, processor: string | undefined, niceness: number) {
   const child = spawn(
@@ -89,6 +78,69 @@ async function startServer(poolSize: number, processor: string | undefined, nice
     await new Promise((r) => child.once('exit', r));
   };
   return { url, pid, stop };
+}
+
+interface PublisherProcess {
+  id: string;
+  child: ChildProcess;
+  settings(settings: { mode: Mode; identityId: string | null }): Promise<void>;
+  /** Send times (this process's performance.now() clock) of each stamped frame and each tone burst. */
+  report(): Promise<{ sentAt: Map<number, number>; burstsAt: number[] }>;
+  close(): Promise<void>;
+}
+
+/** Starts one stand-in user (bench/call-publisher.ts) at the given niceness; resolves once it publishes. */
+async function startPublisher(
+  url: string,
+  name: string,
+  clip: string | undefined,
+  niceness: number,
+): Promise<PublisherProcess> {
+  const cfg = { url, name, clip: clip ?? null, fps: FPS, markEvery: MARK_EVERY, niceness };
+  const child = fork(resolve(import.meta.dirname, 'call-publisher.ts'), [JSON.stringify(cfg)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(t: string) =>
+    new Promise<T>((res, rej) => {
+      const onMessage = (m: { t: string; message?: string }) => {
+        if (m.t !== t && m.t !== 'error') return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (m.t === 'error') rej(new Error(`${name}: ${m.message}`));
+        else res(m as T);
+      };
+      const onExit = (code: number | null) => {
+        child.off('message', onMessage);
+        rej(new Error(`${name} exited (${code})`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const { id } = await next<{ id: string }>('ready');
+  // Its clock, converted to this process's performance.now() timebase through the shared epoch.
+  const local = (epochMs: number) => epochMs - performance.timeOrigin;
+  return {
+    id,
+    child,
+    async settings(settings) {
+      const ok = next('settings');
+      child.send({ t: 'settings', settings });
+      await ok;
+    },
+    async report() {
+      const got = next<{ sentAt: [number, number][]; burstsAt: number[] }>('report');
+      child.send({ t: 'report' });
+      const r = await got;
+      return { sentAt: new Map(r.sentAt.map(([n, t]) => [n, local(t)])), burstsAt: r.burstsAt.map(local) };
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ t: 'close' });
+      await exited;
+    },
+  };
 }
 
 /** CPU seconds (user+system) of a child process, from /proc. */
@@ -126,11 +178,13 @@ function receiverStats(stats: Array<Record<string, unknown>>) {
 const perFrame = (seconds: number, count: number) => (count > 0 ? (seconds / count) * 1000 : Number.NaN);
 
 interface Publisher {
-  client: HeadlessClient;
+  proc: PublisherProcess;
   id: string;
-  cam: HeadlessCamera;
   frames: FrameCollector;
   bursts: BurstDetector | null;
+  /** Filled from the publisher's report once the run is over. */
+  sentAt: Map<number, number>;
+  burstsAt: number[];
 }
 
 interface Window {
@@ -145,13 +199,13 @@ function measure(p: Publisher, w: Window) {
   for (const f of frames) {
     if (f.stamp === null) continue;
     seen.add(f.stamp);
-    const sent = p.cam.sentAt.get(f.stamp);
+    const sent = p.sentAt.get(f.stamp);
     if (sent !== undefined) latencies.push(f.at - sent);
   }
   // Frames sent in the window (shifted by the median latency) that never arrived.
   const lag = pct(latencies, 50) || 0;
   let sentInWindow = 0;
-  for (const [n, t] of p.cam.sentAt) {
+  for (const [n, t] of p.sentAt) {
     if (t + lag >= w.t0 && t + lag < w.t1) {
       sentInWindow++;
       if (!seen.has(n)) seen.add(-1 - n);
@@ -164,9 +218,9 @@ function measure(p: Publisher, w: Window) {
   if (p.bursts) {
     for (const f of frames) {
       if (f.stamp === null || f.stamp % MARK_EVERY !== 0) continue;
-      const sent = p.cam.sentAt.get(f.stamp);
+      const sent = p.sentAt.get(f.stamp);
       if (sent === undefined) continue;
-      const burstSent = p.cam.burstsAt.find((b) => Math.abs(b - sent) < 20);
+      const burstSent = p.burstsAt.find((b) => Math.abs(b - sent) < 20);
       if (burstSent === undefined) continue;
       const onset = p.bursts.onsets.find((o) => o >= burstSent && o - burstSent < 800);
       if (onset === undefined) continue;
@@ -187,43 +241,37 @@ async function runCount(
   n: number,
   seconds: number,
   mode: Mode,
-  clip: I420Frame[] | undefined,
+  clip: string | undefined,
   processor?: string,
   identityId: string | null = null,
   noAudioSink = false,
   niceness = 0,
-  clientNiceness = 0,
+  publisherNiceness = 0,
 ) {
-  // One warm agent per participant, as a server sized for N avatars would keep (AGENT_POOL_SIZE). The server
-  // starts at priority 0 (an earlier count may have niced this process); the clients drop theirs after.
-  reniceSelf(0);
+  // One warm agent per participant, as a server sized for N avatars would keep (AGENT_POOL_SIZE).
   const app = await startServer(n, processor, niceness);
-  reniceSelf(clientNiceness);
   const viewer = await HeadlessClient.connect(app.url);
   await viewer.join({ room: 'bench', displayName: 'viewer' });
   const pubs: Publisher[] = [];
+  const procs: PublisherProcess[] = [];
   const statuses = new Map<string, AgentStatus>();
   viewer.on('agentstatus', (s) => statuses.set(s.participantId, s));
   try {
     for (let i = 0; i < n; i++) {
-      const client = await HeadlessClient.connect(app.url);
-      const { participantId: id, participants } = await client.join({ room: 'bench', displayName: `P${i}` });
-      // Publishers receive nothing: in a real call they decode the others on their own machines, not here.
-      await client.unsubscribe(participants.map((p) => p.id).filter((pid) => pid !== id));
-      const cam = new HeadlessCamera({ clip, fps: FPS, stamp: true, audio: true, markEvery: MARK_EVERY });
-      cam.start();
-      await client.publish(cam.tracks());
+      const proc = await startPublisher(app.url, `P${i}`, clip, publisherNiceness);
+      procs.push(proc);
+      const { id } = proc;
       const frames = new FrameCollector(await viewer.waitForTrack(id, 'video'), true);
       // --no-audio-sink: the viewer plays no audio, so libwebrtc does no A/V sync (isolates video latency).
       const bursts = noAudioSink ? null : new BurstDetector(await viewer.waitForTrack(id, 'audio'));
-      pubs.push({ client, id, cam, frames, bursts });
+      pubs.push({ proc, id, frames, bursts, sentAt: new Map(), burstsAt: [] });
     }
     // Phase 1: raw path (baseline).
     await sleep(3000);
     const rawWin = { t0: performance.now(), t1: performance.now() + seconds * 500 };
     await sleep(seconds * 500);
     // Phase 2: mode on, wait for every processed track, settle, measure.
-    await Promise.all(pubs.map((p) => p.client.settings({ mode, identityId })));
+    await Promise.all(pubs.map((p) => p.proc.settings({ mode, identityId })));
     const t0 = Date.now();
     while (pubs.some((p) => viewer.participants.get(p.id)?.video !== 'processed')) {
       if (Date.now() - t0 > 60_000) throw new Error('processed tracks did not arrive in 60 s');
@@ -234,6 +282,8 @@ async function runCount(
     // Agents are the server's grandchildren (through the spawner); warm spares are counted with them.
     const agentPids = processTree(app.pid).filter((pid) => pid !== app.pid);
     const agentCpuStart = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0);
+    const pubCpu = () => procs.reduce((s, p) => s + procCpuSeconds(p.child.pid), 0);
+    const pubCpuStart = pubCpu();
     const serverCpuStart = procCpuSeconds(app.pid);
     const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
     const rx0 = receiverStats(await viewer.getStats('subscribe'));
@@ -242,10 +292,12 @@ async function runCount(
     const rx1 = receiverStats(await viewer.getStats('subscribe'));
     const serverStats = (await (await fetch(`${app.url}/stats`)).json()) as { eventLoopLagMs?: unknown };
     const cpu = process.cpuUsage(cpuStart);
+    const publishersCpu = pubCpu() - pubCpuStart;
     const agentCpu = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
     const serverCpu = procCpuSeconds(app.pid) - serverCpuStart;
     const dropsEnd = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
 
+    for (const p of pubs) Object.assign(p, await p.proc.report());
     const raw = pubs.map((p) => measure(p, rawWin));
     const on = pubs.map((p) => measure(p, win));
     const rawLat = raw.flatMap((m) => m.latencies);
@@ -309,8 +361,9 @@ async function runCount(
       cpu: {
         server_pct: round((serverCpu / seconds) * 100),
         agents_pct: round((agentCpu / seconds) * 100),
-        clients_pct: round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
-        note: 'percent of one core; server = HTTP + signaling + SFU (werift); clients = headless publishers and viewer (encode/decode), which a deployment runs on the users machines',
+        viewer_pct: round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
+        publishers_pct: round((publishersCpu / seconds) * 100),
+        note: 'percent of one core; server = HTTP + signaling + SFU (werift); publishers (VP8 encode) and viewer (decode, playout) are headless stand-ins for browsers, which a deployment runs on the users machines',
         cores: cpus().length,
         loadavg_1m: round(loadavg()[0], 2),
       },
@@ -319,9 +372,8 @@ async function runCount(
     for (const p of pubs) {
       p.frames.stop();
       p.bursts?.stop();
-      p.cam.stop();
-      p.client.close();
     }
+    await Promise.all(procs.map((p) => p.close()));
     viewer.close();
     await app.stop();
   }
@@ -333,20 +385,17 @@ export async function run(args: string[]): Promise<void> {
   const mode = (arg(args, 'mode') ?? 'avatar') as Mode;
   const clipPath =
     arg(args, 'clip') ?? (fixturesAvailable() ? resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg') : undefined);
-  const clip = clipPath ? await loadClip(clipPath, 125) : undefined;
   for (const n of counts) {
     const line = await runCount(
       n,
       seconds,
       mode,
-      clip,
+      clipPath,
       arg(args, 'processor'),
       arg(args, 'identity') ?? null,
       args.includes('--no-audio-sink'),
-      // The headless clients stand in for browsers on other machines: agents niced below them would lose CPU
-      // to work a deployment does not have (the server default, 10, puts them below the SFU only).
       Number(arg(args, 'agent-niceness') ?? 0),
-      Number(arg(args, 'client-niceness') ?? 0),
+      Number(arg(args, 'publisher-niceness') ?? 0),
     );
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

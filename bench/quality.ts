@@ -6,6 +6,11 @@
 //   {"bench":"quality","kind":"cross",...}  identity x driver: identity cosine, driver-identity leak, Pearson r of
 //                                            yaw/pitch/roll/mouth/eye opening vs the driver, face found %, jitter ratio.
 //   {"bench":"quality","kind":"eyes",...}   eye contact on the live frame: the peer's iris offset before/after.
+//   {"bench":"quality","kind":"peer-repeat",...}  per driver, the peer's own repeatability: r between its
+//                                            readings of the frames and of the same frames zoomed 6%. No output
+//                                            can correlate with the peer's driver readings better than that, so
+//                                            the cross-mean also averages each r over the drivers where it is
+//                                            >= 0.9 (the drivers that move enough for the peer to follow).
 // Options: --self / --cross / --eyes (default: all), --ids s0,s3 --drivers d0,d3 --frames N --size 256|512
 //          --sheet DIR (contact sheets driver | output)
 import { readdirSync } from 'node:fs';
@@ -39,6 +44,51 @@ const mean = (x: readonly number[]) => {
 };
 const emit = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ bench: 'quality', ...o })}\n`);
+
+/** The frames zoomed 6% about their centre: the same head and face, other pixels for the peer to read. */
+async function reframed(frames: readonly RgbaFrame[]): Promise<RgbaFrame[]> {
+  const out: RgbaFrame[] = [];
+  for (const f of frames) {
+    const m = Math.round(Math.min(f.width, f.height) * 0.03);
+    const data = await sharp(f.data, { raw: { width: f.width, height: f.height, channels: 4 } })
+      .extract({ left: m, top: m, width: f.width - 2 * m, height: f.height - 2 * m })
+      .resize(f.width, f.height)
+      .raw()
+      .toBuffer();
+    out.push({ format: 'rgba', width: f.width, height: f.height, data: new Uint8Array(data) });
+  }
+  return out;
+}
+
+const MEASURES = ['yaw', 'pitch', 'roll', 'mouth', 'eyes'] as const;
+type Measure = (typeof MEASURES)[number];
+
+function readings(f: PeerFace): Record<Measure, number> {
+  return {
+    yaw: f.angles.yaw,
+    pitch: f.angles.pitch,
+    roll: f.angles.roll,
+    mouth: mouthOpen(f.mesh),
+    eyes: eyeOpen(f.mesh),
+  };
+}
+
+/** Pearson r of each measure between two peer readings of the same frames (frames found in both). */
+function repeatability(a: (PeerFace | null)[], b: (PeerFace | null)[]): Record<Measure, number> {
+  const xs = Object.fromEntries(MEASURES.map((k) => [k, [] as number[]])) as Record<Measure, number[]>;
+  const ys = Object.fromEntries(MEASURES.map((k) => [k, [] as number[]])) as Record<Measure, number[]>;
+  a.forEach((fa, i) => {
+    const fb = b[i];
+    if (!fa || !fb) return;
+    const ra = readings(fa);
+    const rb = readings(fb);
+    for (const k of MEASURES) {
+      xs[k].push(ra[k]);
+      ys[k].push(rb[k]);
+    }
+  });
+  return Object.fromEntries(MEASURES.map((k) => [k, r3(pearson(xs[k], ys[k]))])) as Record<Measure, number>;
+}
 
 async function peerAll(peer: HumanPeer, frames: readonly RgbaFrame[]): Promise<(PeerFace | null)[]> {
   const out: (PeerFace | null)[] = [];
@@ -315,6 +365,7 @@ export async function run(args: string[]): Promise<void> {
   const peer = await createHumanPeer({ embedding: true, detectEveryFrame: true });
   const selfRes: Awaited<ReturnType<typeof selfReenactment>>[] = [];
   const crossRes: Awaited<ReturnType<typeof crossIdentity>>[] = [];
+  const repeats = new Map<string, Record<Measure, number>>();
   try {
     for (const d of driverNames) {
       const jpegs = readMjpeg(join(FIXTURES_DIR, 'drivers', `${d}.mjpeg`)).slice(0, maxFrames);
@@ -323,6 +374,11 @@ export async function run(args: string[]): Promise<void> {
       if (all || values.self) selfRes.push(await selfReenactment(d, frames, peer, values.sheet));
       if (all || values.cross || values.eyes) {
         const truth = { faces: await peerAll(peer, frames) };
+        if (all || values.cross) {
+          const repeat = repeatability(truth.faces, await peerAll(peer, await reframed(frames)));
+          repeats.set(d, repeat);
+          emit({ kind: 'peer-repeat', driver: d, ...repeat });
+        }
         if (all || values.eyes) await eyeContact(d, frames, truth, peer);
         if (all || values.cross)
           for (const id of idNames)
@@ -364,9 +420,21 @@ export async function run(args: string[]): Promise<void> {
       'rEyes',
       'jitterRatio',
     ] as const;
+    const rKey = { yaw: 'rYaw', pitch: 'rPitch', roll: 'rRoll', mouth: 'rMouth', eyes: 'rEyes' } as const;
+    const followed = (k: Measure) => crossRes.filter((r) => (repeats.get(r.driver)?.[k] ?? 0) >= 0.9);
     emit({
       kind: 'cross-mean',
       ...Object.fromEntries(keys.map((k) => [k, r3(mean(crossRes.map((r) => r[k])))])),
+      // Means over the drivers the peer follows in that measure (its repeatability >= 0.9), and which those are.
+      followed: Object.fromEntries(
+        MEASURES.map((k) => [
+          k,
+          {
+            r: r3(mean(followed(k).map((r) => r[rKey[k]]))),
+            drivers: [...new Set(followed(k).map((r) => r.driver))],
+          },
+        ]),
+      ),
     });
   }
 }
