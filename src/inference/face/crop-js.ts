@@ -118,6 +118,84 @@ function cropI420(
   h: number,
   m: Affine,
   size: number,
+  norm: Normalisation,
+  out: Float32Array,
+  offset: number,
+): void {
+  // The common case, a crop wholly inside the frame, runs a loop without per-pixel edge handling.
+  const corners = [
+    [0, 0],
+    [size, 0],
+    [0, size],
+    [size, size],
+  ].map(([u, v]) => [m[0] * u + m[1] * v + m[2], m[3] * u + m[4] * v + m[5]]);
+  const inside = corners.every(([x, y]) => x >= 2 && y >= 2 && x <= w - 3 && y <= h - 3);
+  if (inside) cropI420Inside(data, w, h, m, size, norm, out, offset);
+  else cropI420Edge(data, w, h, m, size, norm, out, offset);
+}
+
+/** cropI420 for a crop whose samples all have their 2x2 luma and chroma neighbourhoods inside the frame. */
+function cropI420Inside(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  m: Affine,
+  size: number,
+  { scale, bias }: Normalisation,
+  out: Float32Array,
+  offset: number,
+): void {
+  const cw = (w + 1) >> 1;
+  const ch = (h + 1) >> 1;
+  const uOff = w * h;
+  const vOff = uOff + cw * ch;
+  let o = offset;
+  for (let v = 0; v < size; v++) {
+    const vc = v + 0.5;
+    let x = m[0] * 0.5 + m[1] * vc + m[2];
+    let y = m[3] * 0.5 + m[4] * vc + m[5];
+    for (let u = 0; u < size; u++, x += m[0], y += m[3]) {
+      const lx = x - 0.5;
+      const ly = y - 0.5;
+      const lx0 = lx | 0;
+      const ly0 = ly | 0;
+      const fx = lx - lx0;
+      const fy = ly - ly0;
+      const i = ly0 * w + lx0;
+      const yy =
+        (data[i] * (1 - fx) + data[i + 1] * fx) * (1 - fy) +
+        (data[i + w] * (1 - fx) + data[i + w + 1] * fx) * fy;
+      const cx = x * 0.5 - 0.5;
+      const cy = y * 0.5 - 0.5;
+      const cx0 = cx | 0;
+      const cy0 = cy | 0;
+      const gx = cx - cx0;
+      const gy = cy - cy0;
+      const w00 = (1 - gx) * (1 - gy);
+      const w10 = gx * (1 - gy);
+      const w01 = (1 - gx) * gy;
+      const w11 = gx * gy;
+      const ju = uOff + cy0 * cw + cx0;
+      const jv = ju + (vOff - uOff);
+      const uu = data[ju] * w00 + data[ju + 1] * w10 + data[ju + cw] * w01 + data[ju + cw + 1] * w11 - 128;
+      const vv = data[jv] * w00 + data[jv + 1] * w10 + data[jv + cw] * w01 + data[jv + cw + 1] * w11 - 128;
+      const c = 1.164 * (yy - 16);
+      const r = c + 1.596 * vv;
+      const g = c - 0.391 * uu - 0.813 * vv;
+      const b = c + 2.018 * uu;
+      out[o++] = (r < 0 ? 0 : r > 255 ? 255 : r) * scale + bias;
+      out[o++] = (g < 0 ? 0 : g > 255 ? 255 : g) * scale + bias;
+      out[o++] = (b < 0 ? 0 : b > 255 ? 255 : b) * scale + bias;
+    }
+  }
+}
+
+function cropI420Edge(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  m: Affine,
+  size: number,
   { scale, bias }: Normalisation,
   out: Float32Array,
   offset: number,
