@@ -13,7 +13,7 @@
 //                                            >= 0.9 (the drivers that move enough for the peer to follow).
 // Options: --self / --cross / --eyes (default: all), --ids s0,s3 --drivers d0,d3 --frames N --size 256|512
 //          --sheet DIR (contact sheets driver | output)
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -361,6 +361,7 @@ export async function run(args: string[]): Promise<void> {
       .map((f) => f.replace(/\.jpg$/, ''))
       .sort();
   const maxFrames = values.frames ? Number(values.frames) : Infinity;
+  if (values.sheet) mkdirSync(values.sheet, { recursive: true });
   const size = Number(values.size);
   const peer = await createHumanPeer({ embedding: true, detectEveryFrame: true });
   const selfRes: Awaited<ReturnType<typeof selfReenactment>>[] = [];
