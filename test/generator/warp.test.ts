@@ -121,6 +121,15 @@ describe('mesh warp', () => {
     // were moved back out, near the outline.
     const moved = FACE_OVAL.filter((i) => Math.abs(t.xy[2 * i] - target[3 * i]) > 1);
     expect(moved.length).toBeGreaterThan(5);
+    // There the face's side samples the source further in; the ring's copies of those points keep the edge.
+    const base = 468 + mesh.anchorKind.length;
+    for (const i of moved) {
+      const k = mesh.rim.indexOf(i);
+      expect(k).toBeGreaterThanOrEqual(0);
+      expect(Math.abs(t.src[2 * i] - 128)).toBeLessThan(Math.abs(mesh.srcXY[2 * i] - 128));
+      expect(t.src[2 * (base + k)]).toBe(mesh.srcXY[2 * i]);
+      expect(t.xy[2 * (base + k)]).toBe(t.xy[2 * i]);
+    }
   });
 
   it('lets the nearer surface win where triangles overlap', () => {

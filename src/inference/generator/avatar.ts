@@ -51,7 +51,7 @@ export class AvatarRenderer {
   readonly #flow: Float32Array;
   readonly #logits: Float32Array;
   readonly #map: BackwardMap;
-  readonly #pts: { xy: Float32Array; z: Float32Array };
+  readonly #pts: { xy: Float32Array; z: Float32Array; src: Float32Array };
   readonly #meshTarget = new Float32Array(478 * 3);
   readonly #eyeTarget = new Float32Array(478 * 3);
 
@@ -79,8 +79,9 @@ export class AvatarRenderer {
     this.#flow = new Float32Array(m * plane * 2);
     this.#logits = new Float32Array(m * plane);
     this.#map = createBackwardMap(width, height);
-    const nPts = this.#sources[0].mesh.srcZ.length;
-    this.#pts = { xy: new Float32Array(nPts * 2), z: new Float32Array(nPts) };
+    // Sources differ in their rim's size: room for the largest.
+    const nPts = Math.max(...this.#sources.map((s) => s.mesh.srcZ.length));
+    this.#pts = { xy: new Float32Array(nPts * 2), z: new Float32Array(nPts), src: new Float32Array(nPts * 2) };
   }
 
   get sourceCount(): number {
@@ -113,7 +114,7 @@ export class AvatarRenderer {
       const eyeTarget = closeLids(s.landmarks, target, this.#eyeTarget);
       const meshTarget = openUpperLids(s.landmarks, eyeTarget, this.#meshTarget);
       const m = targetMeshPoints(s.mesh, meshTarget, this.#pts);
-      rasterizeBackward(s.mesh.tris, m.xy, m.z, s.mesh.srcXY, this.#map);
+      rasterizeBackward(s.mesh.tris, m.xy, m.z, m.src, this.#map);
       renderEyes(this.#map, s.landmarks, eyeTarget, meshTarget);
       toFlowGrid(this.#map, w, h, this.#flow.subarray(j * plane * 2, (j + 1) * plane * 2));
       // N-shot logit m_j: the nearer the source's pose, and the closer its mouth opening to the target's, the

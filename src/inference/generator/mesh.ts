@@ -26,7 +26,10 @@ export interface WarpMesh {
   srcZ: Float32Array;
   /** Source landmarks (478 x 3). */
   source: Float32Array;
-  /** Face points that share a triangle with an anchor (the face's outer rim in this triangulation). */
+  /**
+   * Face points that share a triangle with an anchor (the face's outer rim in this triangulation). The anchor
+   * triangles use copies of them, which follow the anchors in srcXY/srcZ: rim k is point 468 + anchors + k.
+   */
   rim: Uint32Array;
   /** Per rim point, its ray ratio to the source face's convex outline (1 = on it, > 1 inside). */
   rimRatio: Float32Array;
@@ -105,7 +108,37 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
   const rim = Uint32Array.from([...rimSet].sort((a, b) => a - b));
   const rimRatio = new Float32Array(rim.length);
   rimRatios(srcXY, rim, rimRatio);
-  return { width, height, tris, anchorXY, anchorKind: kinds, srcXY, srcZ, source, rim, rimRatio };
+  // The anchor triangles get their own copies of the rim points: where a turn pushes the rim out, the face's
+  // side samples the cheek further in while the ring's side keeps sampling the source's edge and background.
+  const base = FACE_POINTS + nA;
+  const dup = new Map<number, number>();
+  rim.forEach((i, k) => dup.set(i, base + k));
+  for (let t = 0; t < tris.length; t += 3) {
+    const v = [tris[t], tris[t + 1], tris[t + 2]];
+    if (!v.some((i) => i >= FACE_POINTS)) continue;
+    for (let c = 0; c < 3; c++) if (v[c] < FACE_POINTS) tris[t + c] = dup.get(v[c]) as number;
+  }
+  const allXY = new Float32Array((base + rim.length) * 2);
+  const allZ = new Float32Array(base + rim.length);
+  allXY.set(srcXY);
+  allZ.set(srcZ);
+  rim.forEach((i, k) => {
+    allXY[2 * (base + k)] = srcXY[2 * i];
+    allXY[2 * (base + k) + 1] = srcXY[2 * i + 1];
+    allZ[base + k] = srcZ[i];
+  });
+  return {
+    width,
+    height,
+    tris,
+    anchorXY,
+    anchorKind: kinds,
+    srcXY: allXY,
+    srcZ: allZ,
+    source,
+    rim,
+    rimRatio,
+  };
 }
 
 /** Head transform from the source to the target landmarks (rigid points only). */
@@ -117,17 +150,19 @@ export function headTransform(source: ArrayLike<number>, target: ArrayLike<numbe
 export function targetMeshPoints(
   mesh: WarpMesh,
   target: Float32Array,
-  out?: { xy: Float32Array; z: Float32Array },
-): { xy: Float32Array; z: Float32Array; head: Similarity } {
+  out?: { xy: Float32Array; z: Float32Array; src: Float32Array },
+): { xy: Float32Array; z: Float32Array; src: Float32Array; head: Similarity } {
   const n = mesh.srcZ.length;
   const xy = out?.xy ?? new Float32Array(n * 2);
   const z = out?.z ?? new Float32Array(n);
+  const src = out?.src ?? new Float32Array(n * 2);
+  src.set(mesh.srcXY);
   for (let i = 0; i < FACE_POINTS; i++) {
     xy[2 * i] = target[3 * i];
     xy[2 * i + 1] = target[3 * i + 1];
     z[i] = target[3 * i + 2];
   }
-  pushRimOut(mesh, xy, new Float32Array(mesh.rim.length));
+  pushRimOut(mesh, xy, src, new Float32Array(mesh.rim.length));
   const head = headTransform(mesh.source, target);
   const half = blendSimilarity(head, 0.5);
   for (let k = 0; k < mesh.anchorKind.length; k++) {
@@ -140,7 +175,13 @@ export function targetMeshPoints(
     xy[2 * (FACE_POINTS + k) + 1] = ty;
     z[FACE_POINTS + k] = ANCHOR_Z;
   }
-  return { xy, z, head };
+  const base = FACE_POINTS + mesh.anchorKind.length;
+  mesh.rim.forEach((i, k) => {
+    xy[2 * (base + k)] = xy[2 * i];
+    xy[2 * (base + k) + 1] = xy[2 * i + 1];
+    z[base + k] = z[i];
+  });
+  return { xy, z, src, head };
 }
 
 /** Centroid of the rim points and, per rim point, the ratio of the ray to the convex outline (1 = on it). */
@@ -166,12 +207,27 @@ function rimRatios(xy: Float32Array, rim: Uint32Array, out: Float32Array): [numb
  * edge and background. A rim point that sits deeper inside the outline than it did in the source is moved out
  * along the ray from the rim's centre to its source depth; rim points of a head in the source's pose stay.
  */
-function pushRimOut(mesh: WarpMesh, xy: Float32Array, scratch: Float32Array): void {
+function pushRimOut(mesh: WarpMesh, xy: Float32Array, src: Float32Array, scratch: Float32Array): void {
   const [cx, cy] = rimRatios(xy, mesh.rim, scratch);
+  let sx = 0;
+  let sy = 0;
+  for (const i of mesh.rim) {
+    sx += mesh.srcXY[2 * i];
+    sy += mesh.srcXY[2 * i + 1];
+  }
+  sx /= mesh.rim.length;
+  sy /= mesh.rim.length;
   mesh.rim.forEach((i, k) => {
     const grow = scratch[k] / mesh.rimRatio[k];
     if (!(grow > 1)) return;
     xy[2 * i] = cx + grow * (xy[2 * i] - cx);
     xy[2 * i + 1] = cy + grow * (xy[2 * i + 1] - cy);
+    // The face's side of the pushed rim samples the source further in, by RIM_INSET of what the push added:
+    // the band up to the outline shows compressed cheek, not the source's edge and hair drawn out in streaks.
+    const f = 1 - RIM_INSET * (1 - 1 / grow);
+    src[2 * i] = sx + f * (mesh.srcXY[2 * i] - sx);
+    src[2 * i + 1] = sy + f * (mesh.srcXY[2 * i + 1] - sy);
   });
 }
+
+const RIM_INSET = 0.5;
