@@ -81,7 +81,11 @@ export class AvatarRenderer {
     this.#map = createBackwardMap(width, height);
     // Sources differ in their rim's size: room for the largest.
     const nPts = Math.max(...this.#sources.map((s) => s.mesh.srcZ.length));
-    this.#pts = { xy: new Float32Array(nPts * 2), z: new Float32Array(nPts), src: new Float32Array(nPts * 2) };
+    this.#pts = {
+      xy: new Float32Array(nPts * 2),
+      z: new Float32Array(nPts),
+      src: new Float32Array(nPts * 2),
+    };
   }
 
   get sourceCount(): number {
