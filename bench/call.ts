@@ -9,10 +9,11 @@
 // Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
 //   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE
 //   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID,
-//   --agent-niceness N (default 0), --publisher-niceness N (default 0), --no-audio-sink.
-// Each publisher runs in its own process (bench/call-publisher.ts): its VP8 encode belongs to a user's machine,
-// so --publisher-niceness 19 gives the server the CPU a deployment would, while the viewer, whose playout
-// buffers are measured, keeps its priority.
+//   --agent-niceness N (default 0), --publisher-niceness N (default 19), --no-audio-sink.
+// Each publisher runs in its own process (bench/call-publisher.ts) at the lowest priority: its VP8 encode
+// belongs to a user's machine, so on this one it must not take CPU the server and agents would have in a
+// deployment. The viewer, whose playout buffers are measured, keeps its priority (and, with it, its share).
+// --publisher-niceness 0 shows the harness's own load instead.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -395,7 +396,7 @@ export async function run(args: string[]): Promise<void> {
       arg(args, 'identity') ?? null,
       args.includes('--no-audio-sink'),
       Number(arg(args, 'agent-niceness') ?? 0),
-      Number(arg(args, 'publisher-niceness') ?? 0),
+      Number(arg(args, 'publisher-niceness') ?? 19),
     );
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
