@@ -112,7 +112,9 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
   // side samples the cheek further in while the ring's side keeps sampling the source's edge and background.
   const base = FACE_POINTS + nA;
   const dup = new Map<number, number>();
-  rim.forEach((i, k) => dup.set(i, base + k));
+  rim.forEach((i, k) => {
+    dup.set(i, base + k);
+  });
   for (let t = 0; t < tris.length; t += 3) {
     const v = [tris[t], tris[t + 1], tris[t + 2]];
     if (!v.some((i) => i >= FACE_POINTS)) continue;
