@@ -134,7 +134,11 @@ function cropI420(
   else cropI420Edge(data, w, h, m, size, norm, out, offset);
 }
 
-/** cropI420 for a crop whose samples all have their 2x2 luma and chroma neighbourhoods inside the frame. */
+/**
+ * cropI420 for a crop whose samples all have their 2x2 luma and chroma neighbourhoods inside the frame. It
+ * repeats cropI420Edge's inside case and colour conversion on purpose: shared as helpers, the crops took 1.1 ms
+ * a frame instead of 0.73 (V8 did not inline them into the loop).
+ */
 function cropI420Inside(
   data: Uint8Array,
   w: number,
