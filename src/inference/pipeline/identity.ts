@@ -8,7 +8,8 @@ import { rgbaToPlanar } from '../generator/planar.ts';
 import { decodeImage } from '../image.ts';
 
 export interface Landmarker {
-  track(frame: Frame): Promise<FaceResult | null>;
+  /** `timeMs` drives the landmark smoothing (default: now). */
+  track(frame: Frame, timeMs?: number): Promise<FaceResult | null>;
   reset(): void;
 }
 

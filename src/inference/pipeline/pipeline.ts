@@ -182,7 +182,8 @@ export class FramePipeline {
     if (mode === 'none') return result;
     const avatar = mode === 'avatar' || mode === 'both';
     if (avatar && !this.#identity) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
-    const face = await this.#tracker.track(frame);
+    // The caller's clock drives the tracker's smoothing too, so an offline render is the same on every run.
+    const face = await this.#tracker.track(frame, tMs);
     const t1 = performance.now();
     timings.track = t1 - t0;
     result.face = face;
