@@ -33,6 +33,8 @@ export interface WarpMesh {
   rim: Uint32Array;
   /** Per rim point, its ray ratio to the source face's convex outline (1 = on it, > 1 inside). */
   rimRatio: Float32Array;
+  /** Centroid of the rim points in the source. */
+  rimCentre: [number, number];
 }
 
 /** Landmarks used to fit the head's 2D transform: the outline and rigid points, not the mouth or eyelids. */
@@ -100,26 +102,23 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
   open(INNER_LIPS, INNER_LIPS_UPPER, 0.02 * faceH);
   for (const e of EYES) open(e.ring, e.upper, 0.01 * faceH);
   const tris = delaunay(topo);
-  const rimSet = new Set<number>();
-  for (let t = 0; t < tris.length; t += 3) {
-    const v = [tris[t], tris[t + 1], tris[t + 2]];
-    if (v.some((i) => i >= FACE_POINTS)) for (const i of v) if (i < FACE_POINTS) rimSet.add(i);
-  }
-  const rim = Uint32Array.from([...rimSet].sort((a, b) => a - b));
-  const rimRatio = new Float32Array(rim.length);
-  rimRatios(srcXY, rim, rimRatio);
-  // The anchor triangles get their own copies of the rim points: where a turn pushes the rim out, the face's
-  // side samples the cheek further in while the ring's side keeps sampling the source's edge and background.
+  // The anchor triangles get their own copies of the face points they touch (the rim): where a turn pushes the
+  // rim out, the face's side samples the cheek further in while the ring's side keeps sampling the source's
+  // edge and background. Rim k (in order of first use) is point base + k.
   const base = FACE_POINTS + nA;
   const dup = new Map<number, number>();
-  rim.forEach((i, k) => {
-    dup.set(i, base + k);
-  });
   for (let t = 0; t < tris.length; t += 3) {
-    const v = [tris[t], tris[t + 1], tris[t + 2]];
-    if (!v.some((i) => i >= FACE_POINTS)) continue;
-    for (let c = 0; c < 3; c++) if (v[c] < FACE_POINTS) tris[t + c] = dup.get(v[c]) as number;
+    if (tris[t] < FACE_POINTS && tris[t + 1] < FACE_POINTS && tris[t + 2] < FACE_POINTS) continue;
+    for (let c = t; c < t + 3; c++) {
+      const i = tris[c];
+      if (i >= FACE_POINTS) continue;
+      if (!dup.has(i)) dup.set(i, base + dup.size);
+      tris[c] = dup.get(i) as number;
+    }
   }
+  const rim = Uint32Array.from(dup.keys());
+  const rimRatio = new Float32Array(rim.length);
+  const rimCentre = rimRatios(srcXY, rim, rimRatio);
   const allXY = new Float32Array((base + rim.length) * 2);
   const allZ = new Float32Array(base + rim.length);
   allXY.set(srcXY);
@@ -140,6 +139,7 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
     source,
     rim,
     rimRatio,
+    rimCentre,
   };
 }
 
@@ -211,14 +211,7 @@ function rimRatios(xy: Float32Array, rim: Uint32Array, out: Float32Array): [numb
  */
 function pushRimOut(mesh: WarpMesh, xy: Float32Array, src: Float32Array, scratch: Float32Array): void {
   const [cx, cy] = rimRatios(xy, mesh.rim, scratch);
-  let sx = 0;
-  let sy = 0;
-  for (const i of mesh.rim) {
-    sx += mesh.srcXY[2 * i];
-    sy += mesh.srcXY[2 * i + 1];
-  }
-  sx /= mesh.rim.length;
-  sy /= mesh.rim.length;
+  const [sx, sy] = mesh.rimCentre;
   mesh.rim.forEach((i, k) => {
     const grow = scratch[k] / mesh.rimRatio[k];
     if (!(grow > 1)) return;
