@@ -73,21 +73,31 @@ function readings(f: PeerFace): Record<Measure, number> {
   };
 }
 
-/** Pearson r of each measure between two peer readings of the same frames (frames found in both). */
-function repeatability(a: (PeerFace | null)[], b: (PeerFace | null)[]): Record<Measure, number> {
-  const xs = Object.fromEntries(MEASURES.map((k) => [k, [] as number[]])) as Record<Measure, number[]>;
-  const ys = Object.fromEntries(MEASURES.map((k) => [k, [] as number[]])) as Record<Measure, number[]>;
+/** Each measure's series from two peer readings of the same frames, over the frames found in both. */
+function pairedReadings(
+  a: (PeerFace | null)[],
+  b: (PeerFace | null)[],
+): { a: Record<Measure, number[]>; b: Record<Measure, number[]> } {
+  const series = () =>
+    Object.fromEntries(MEASURES.map((k) => [k, [] as number[]])) as Record<Measure, number[]>;
+  const out = { a: series(), b: series() };
   a.forEach((fa, i) => {
     const fb = b[i];
     if (!fa || !fb) return;
     const ra = readings(fa);
     const rb = readings(fb);
     for (const k of MEASURES) {
-      xs[k].push(ra[k]);
-      ys[k].push(rb[k]);
+      out.a[k].push(ra[k]);
+      out.b[k].push(rb[k]);
     }
   });
-  return Object.fromEntries(MEASURES.map((k) => [k, r3(pearson(xs[k], ys[k]))])) as Record<Measure, number>;
+  return out;
+}
+
+/** Pearson r of each measure between two peer readings of the same frames (frames found in both). */
+function repeatability(a: (PeerFace | null)[], b: (PeerFace | null)[]): Record<Measure, number> {
+  const s = pairedReadings(a, b);
+  return Object.fromEntries(MEASURES.map((k) => [k, r3(pearson(s.a[k], s.b[k]))])) as Record<Measure, number>;
 }
 
 async function peerAll(peer: HumanPeer, frames: readonly RgbaFrame[]): Promise<(PeerFace | null)[]> {
@@ -205,18 +215,7 @@ async function crossIdentity(
     for (let i = 0; i < frames.length; i++)
       outs.push((await pipeline.process(frames[i], 'avatar', (i * 1000) / 25)).frame as RgbaFrame);
     const got = await peerAll(peer, outs);
-    const s: Record<string, number[]> = {
-      yawO: [],
-      yawD: [],
-      pitchO: [],
-      pitchD: [],
-      rollO: [],
-      rollD: [],
-      mO: [],
-      mD: [],
-      eO: [],
-      eD: [],
-    };
+    const s = pairedReadings(got, truth.faces);
     const idCos: number[] = [];
     const leak: number[] = [];
     const diff: number[] = [];
@@ -224,16 +223,6 @@ async function crossIdentity(
       const o = got[i];
       const d = truth.faces[i];
       if (!o || !d) continue;
-      s.yawO.push(o.angles.yaw);
-      s.yawD.push(d.angles.yaw);
-      s.pitchO.push(o.angles.pitch);
-      s.pitchD.push(d.angles.pitch);
-      s.rollO.push(o.angles.roll);
-      s.rollD.push(d.angles.roll);
-      s.mO.push(mouthOpen(o.mesh));
-      s.mD.push(mouthOpen(d.mesh));
-      s.eO.push(eyeOpen(o.mesh));
-      s.eD.push(eyeOpen(d.mesh));
       if (o.embedding && idFace?.embedding) idCos.push(cosine(o.embedding, idFace.embedding));
       if (o.embedding && d.embedding) leak.push(cosine(o.embedding, d.embedding));
       if (idFace?.embedding && d.embedding) diff.push(cosine(idFace.embedding, d.embedding));
@@ -256,12 +245,12 @@ async function crossIdentity(
       identityCos: r3(mean(idCos)),
       driverCos: r3(mean(leak)),
       differentPeopleCos: r3(mean(diff)),
-      rYaw: r3(pearson(s.yawO, s.yawD)),
-      rPitch: r3(pearson(s.pitchO, s.pitchD)),
-      rRoll: r3(pearson(s.rollO, s.rollD)),
-      rMouth: r3(pearson(s.mO, s.mD)),
-      rEyes: r3(pearson(s.eO, s.eD)),
-      driverStd: { yaw: r3(std(s.yawD)), pitch: r3(std(s.pitchD)), roll: r3(std(s.rollD)) },
+      rYaw: r3(pearson(s.a.yaw, s.b.yaw)),
+      rPitch: r3(pearson(s.a.pitch, s.b.pitch)),
+      rRoll: r3(pearson(s.a.roll, s.b.roll)),
+      rMouth: r3(pearson(s.a.mouth, s.b.mouth)),
+      rEyes: r3(pearson(s.a.eyes, s.b.eyes)),
+      driverStd: { yaw: r3(std(s.b.yaw)), pitch: r3(std(s.b.pitch)), roll: r3(std(s.b.roll)) },
       jitterRatio: r3(jO / jD),
     };
     emit(res);
