@@ -179,6 +179,35 @@ describe('eye rendering', () => {
     expect(inside).toBeGreaterThan(20);
   });
 
+  it('leaves the eyeball where it is when the target eye is the source eye', () => {
+    // Gaze and lids unchanged: iris and sclera must sample their own pixels (up to the inset that keeps samples
+    // off the lash line), or every frame would smear the eyes even with a still driver.
+    const source = syntheticFace({ gaze: 0.2 });
+    const mesh = buildWarpMesh(source, size, size);
+    const m = createBackwardMap(size, size);
+    const t = targetMeshPoints(mesh, source);
+    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+    renderEyes(m, source, source);
+    let n = 0;
+    let sum = 0;
+    let max = 0;
+    for (const eye of EYES) {
+      const poly = ringXY(source, eye.ring);
+      for (let y = 0; y < size; y++)
+        for (let x = 0; x < size; x++) {
+          if (!insidePolygon(poly, x + 0.5, y + 0.5)) continue;
+          const j = 2 * (y * size + x);
+          const d = Math.hypot(m.map[j] - x - 0.5, m.map[j + 1] - y - 0.5);
+          sum += d;
+          max = Math.max(max, d);
+          n++;
+        }
+    }
+    expect(n).toBeGreaterThan(40);
+    expect(sum / n).toBeLessThan(0.35);
+    expect(max).toBeLessThan(1.5);
+  });
+
   it("covers the source's lash line once the lid comes down even a little", () => {
     // The upper lid lowered by ~0.05 eye lengths: the mesh keeps the open lid, and the band just above its
     // margin (the source's lash line, which the peer reads as the lid) is redrawn as lid skin.
