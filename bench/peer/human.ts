@@ -11,7 +11,7 @@
 // Known peer error: Human 3.3.6 mirrors both eye crops before the iris model but un-mirrors only the 263/362
 // eye's output, so the subject's right iris (468-472) and that eye's refined contour come out mirrored about the
 // eye crop's centre (on d0 frame 20: Human's 468 at x 198.5, the visible pupil and ours at 220.6, eye centre
-// 209.5). It is left as is: the NME against Human includes it.
+// 209.5). It is left as is in `mesh` (the NME against Human includes it); judges of gaze use unmirroredIris().
 //
 // Fair configuration: WASM backend with SIMD (multi-threading is only used where the runtime offers
 // SharedArrayBuffer workers; Node does not give tfjs-backend-wasm its worker pool, so it runs single-threaded,
@@ -232,4 +232,30 @@ export async function createHumanPeer(opts: HumanPeerOptions = {}): Promise<Huma
       closed = true;
     },
   };
+}
+
+/**
+ * A copy of a peer mesh with the subject's right iris (468-472) reflected back across the perpendicular
+ * bisector of its eye corners (33, 133): Human's eye crop is centred there and turned with the face's roll, so
+ * this undoes its mirroring (the refined lid contour of that eye is left mirrored: nearly symmetric, and
+ * openness reads the same).
+ */
+export function unmirroredIris(mesh: Float32Array): Float32Array {
+  const out = Float32Array.from(mesh);
+  const ax = mesh[33 * 3];
+  const ay = mesh[33 * 3 + 1];
+  const bx = mesh[133 * 3];
+  const by = mesh[133 * 3 + 1];
+  const len = Math.hypot(bx - ax, by - ay);
+  if (!(len > 0)) return out;
+  const ux = (bx - ax) / len;
+  const uy = (by - ay) / len;
+  const cx = (ax + bx) / 2;
+  const cy = (ay + by) / 2;
+  for (let i = 468; i < 473; i++) {
+    const d = (mesh[i * 3] - cx) * ux + (mesh[i * 3 + 1] - cy) * uy;
+    out[i * 3] = mesh[i * 3] - 2 * d * ux;
+    out[i * 3 + 1] = mesh[i * 3 + 1] - 2 * d * uy;
+  }
+  return out;
 }

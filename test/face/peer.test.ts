@@ -2,7 +2,7 @@
 // MediaPipe convention the tracker and the NME comparison rely on.
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHumanPeer, type HumanPeer } from '../../bench/peer/human.ts';
+import { createHumanPeer, type HumanPeer, unmirroredIris } from '../../bench/peer/human.ts';
 import { decodeImage } from '../../src/inference/image.ts';
 import { readMjpeg } from '../../src/util/mjpeg.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
@@ -37,6 +37,23 @@ describe.skipIf(!fixturesAvailable())(`Human peer (fixtures in ${FIXTURES_DIR}; 
     // Non-mirrored frame: the subject's right eye is on the image left.
     expect(right[0]).toBeLessThan(left[0]);
     expect(Math.abs(face.angles.yaw)).toBeLessThan(90);
+  }, 60_000);
+
+  it("un-mirrors Human's right iris: both irises follow a glance to the side together", async () => {
+    // d0 frame 0 looks into the camera, frame 24 far to the side (checked by eye): both eyes turn the same way.
+    const clip = readMjpeg(resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg'));
+    const a = await peer.detect(await decodeImage(clip[0]));
+    const b = await peer.detect(await decodeImage(clip[24]));
+    expect(a && b).toBeTruthy();
+    if (!a || !b) return;
+    // Iris x relative to its eye's corner midpoint.
+    const rel = (m: Float32Array, iris: number, c0: number, c1: number) => m[iris * 3] - mid(m, c0, c1)[0];
+    const leftMove = rel(b.mesh, 473, 263, 362) - rel(a.mesh, 473, 263, 362);
+    const rawRightMove = rel(b.mesh, 468, 33, 133) - rel(a.mesh, 468, 33, 133);
+    const rightMove = rel(unmirroredIris(b.mesh), 468, 33, 133) - rel(unmirroredIris(a.mesh), 468, 33, 133);
+    expect(Math.abs(leftMove)).toBeGreaterThan(3);
+    expect(Math.sign(rightMove)).toBe(Math.sign(leftMove));
+    expect(Math.sign(rawRightMove)).toBe(-Math.sign(leftMove));
   }, 60_000);
 
   it('returns null on a blank frame', async () => {
