@@ -7,7 +7,7 @@ import type { FaceResult, Frame } from '../frame.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import { planarToI420, planarToRgba } from '../generator/planar.ts';
-import type { FaceGeometry } from '../geometry/index.ts';
+import type { EyeContactOptions, FaceGeometry } from '../geometry/index.ts';
 import {
   DEFAULT_FRAMING,
   type Framing,
@@ -42,7 +42,7 @@ export interface PipelineResult {
   timings: StageTimings;
   /** The driver's face this frame (null when none was found). */
   face: FaceResult | null;
-  /** Target landmarks the avatar was rendered at (avatar modes). */
+  /** Target landmarks the output was rendered at: the avatar's (avatar modes), the redirected eyes' (eyes). */
   target: Float32Array | null;
   /** Eye-contact redirect applied this frame (eyes / both). */
   redirect: GazeRedirect | null;
@@ -63,6 +63,8 @@ export interface FramePipelineOptions {
   tracker?: Landmarker & { close(): Promise<void> | void };
   /** Crop framing of identity photos. */
   framing?: Framing | 'full';
+  /** The eye-contact policy's band and time constants (defaults: full within 10 deg, none from 35). */
+  eyeContact?: EyeContactOptions;
 }
 
 export interface Identity {
@@ -90,7 +92,7 @@ export class FramePipeline {
   readonly #framing: Framing | 'full';
   #identity: Identity | null = null;
   #lastTarget: Float32Array | null = null;
-  readonly #driver = new DriverGeometry();
+  readonly #driver: DriverGeometry;
   #closed = false;
 
   private constructor(
@@ -100,8 +102,10 @@ export class FramePipeline {
     generator: Generator,
     eyeGenerator: Generator,
     framing: Framing | 'full',
+    eyeContact: EyeContactOptions | undefined,
   ) {
     this.size = size;
+    this.#driver = new DriverGeometry(eyeContact);
     this.#tracker = tracker;
     this.#ownsTracker = ownsTracker;
     this.#generator = generator;
@@ -125,7 +129,15 @@ export class FramePipeline {
       generator = await Generator.create({ modelPath: opts.generatorPath });
       // Eye contact always uses the built-in generator: it redraws eyes on the live frame, not a whole head.
       const eyeGenerator = opts.generatorPath ? await Generator.create() : generator;
-      return new FramePipeline(size, tracker, owns, generator, eyeGenerator, opts.framing ?? DEFAULT_FRAMING);
+      return new FramePipeline(
+        size,
+        tracker,
+        owns,
+        generator,
+        eyeGenerator,
+        opts.framing ?? DEFAULT_FRAMING,
+        opts.eyeContact,
+      );
     } catch (e) {
       await generator?.close();
       if (owns) await tracker.close();
@@ -196,6 +208,7 @@ export class FramePipeline {
         const target = Float32Array.from(face.landmarks);
         const redirect = this.#driver.redirectOwnEyes(target, tMs);
         result.redirect = redirect;
+        result.target = target;
         result.sketchEyes = this.#driver.sketchEyes(redirect);
         const t2 = performance.now();
         timings.geometry = t2 - t1;

@@ -3,6 +3,7 @@
 // policy's gaze turned into iris positions (the avatar's eyes, or the user's own on the live frame).
 import {
   EYEBALL_RADIUS_MM,
+  type EyeContactOptions,
   EyeContactPolicy,
   type EyeContactTarget,
   type EyePlacement,
@@ -77,9 +78,13 @@ function redirectOf(t: EyeContactTarget, cameraAngle: number): GazeRedirect {
 /** The driving camera's face over time: one per pipeline (reset when the person changes). */
 export class DriverGeometry {
   readonly analyzer = new FaceAnalyzer();
-  readonly policy = new EyeContactPolicy();
+  readonly policy: EyeContactPolicy;
   readonly geo: FaceGeometry = newFaceGeometry();
   readonly #target = newEyeContactTarget();
+
+  constructor(eyeContact: EyeContactOptions = {}) {
+    this.policy = new EyeContactPolicy(eyeContact);
+  }
 
   analyze(points: ArrayLike<number>, width: number, height: number, tMs: number): FaceGeometry {
     return this.analyzer.analyze(points, width, height, tMs, this.geo);
