@@ -179,33 +179,87 @@ describe('eye rendering', () => {
     expect(inside).toBeGreaterThan(20);
   });
 
-  it('leaves the eyeball where it is when the target eye is the source eye', () => {
-    // Gaze and lids unchanged: iris and sclera must sample their own pixels (up to the inset that keeps samples
-    // off the lash line), or every frame would smear the eyes even with a still driver.
-    const source = syntheticFace({ gaze: 0.2 });
-    const mesh = buildWarpMesh(source, size, size);
-    const m = createBackwardMap(size, size);
-    const t = targetMeshPoints(mesh, source);
-    rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
-    renderEyes(m, source, source);
-    let n = 0;
-    let sum = 0;
-    let max = 0;
-    for (const eye of EYES) {
-      const poly = ringXY(source, eye.ring);
-      for (let y = 0; y < size; y++)
-        for (let x = 0; x < size; x++) {
-          if (!insidePolygon(poly, x + 0.5, y + 0.5)) continue;
-          const j = 2 * (y * size + x);
-          const d = Math.hypot(m.map[j] - x - 0.5, m.map[j + 1] - y - 0.5);
-          sum += d;
-          max = Math.max(max, d);
-          n++;
-        }
+  it.each(['stretch', 'mirror'] as const)(
+    'leaves the eyeball where it is when the target eye is the source eye (%s)',
+    (fill) => {
+      // Gaze and lids unchanged: iris and sclera must sample their own pixels (up to the inset that keeps samples
+      // off the lash line), or every frame would smear the eyes even with a still driver.
+      const source = syntheticFace({ gaze: 0.2 });
+      const mesh = buildWarpMesh(source, size, size);
+      const m = createBackwardMap(size, size);
+      const t = targetMeshPoints(mesh, source);
+      rasterizeBackward(mesh.tris, t.xy, t.z, mesh.srcXY, m);
+      renderEyes(m, source, source, source, fill);
+      let n = 0;
+      let sum = 0;
+      let max = 0;
+      for (const eye of EYES) {
+        const poly = ringXY(source, eye.ring);
+        for (let y = 0; y < size; y++)
+          for (let x = 0; x < size; x++) {
+            if (!insidePolygon(poly, x + 0.5, y + 0.5)) continue;
+            const j = 2 * (y * size + x);
+            const d = Math.hypot(m.map[j] - x - 0.5, m.map[j + 1] - y - 0.5);
+            sum += d;
+            max = Math.max(max, d);
+            n++;
+          }
+      }
+      expect(n).toBeGreaterThan(40);
+      expect(sum / n).toBeLessThan(0.35);
+      expect(max).toBeLessThan(1.5);
+    },
+  );
+
+  it('mirror fill: the sclera an iris uncovers comes from the open side, not stretched from the corner', () => {
+    // The iris leaves a corner (as eye contact does for a user looking aside): the strip between it and that
+    // corner is narrow in the source (shadow, lashes). 'stretch' spreads that strip over the uncovered sclera;
+    // 'mirror' keeps it at the corner and fills the rest from the source's open side of the iris.
+    const source = syntheticFace({ gaze: 0.7 });
+    const target = syntheticFace({ gaze: -0.3 });
+    const along = (kp: Float32Array, eye: (typeof EYES)[number], x: number, y: number) => {
+      const ax = kp[3 * eye.outerCorner];
+      const ay = kp[3 * eye.outerCorner + 1];
+      const dx = kp[3 * eye.innerCorner] - ax;
+      const dy = kp[3 * eye.innerCorner + 1] - ay;
+      const len = Math.hypot(dx, dy);
+      return { u: ((x - ax) * dx + (y - ay) * dy) / len, len };
+    };
+    const radius = (kp: Float32Array, c: number) =>
+      [1, 2, 3, 4].reduce(
+        (a, k) => a + Math.hypot(kp[3 * (c + k)] - kp[3 * c], kp[3 * (c + k) + 1] - kp[3 * c + 1]),
+        0,
+      ) / 4;
+    for (const fill of ['stretch', 'mirror'] as const) {
+      const m = createBackwardMap(size, size);
+      renderEyes(m, source, target, target, fill);
+      for (const eye of EYES) {
+        const sc = along(source, eye, source[3 * eye.iris], source[3 * eye.iris + 1]);
+        const tc = along(target, eye, target[3 * eye.iris], target[3 * eye.iris + 1]);
+        const r = radius(source, eye.iris);
+        // The side the iris left, and how long its strip was in the source.
+        const leftward = tc.u < sc.u;
+        const strip = leftward ? sc.len - (sc.u + r) : sc.u - r;
+        expect(strip).toBeLessThan(0.5 * r);
+        const poly = ringXY(target, eye.ring);
+        let uncovered = 0;
+        let fromOpenSide = 0;
+        for (let y = 0; y < size; y++)
+          for (let x = 0; x < size; x++) {
+            if (!insidePolygon(poly, x + 0.5, y + 0.5)) continue;
+            const tu = along(target, eye, x + 0.5, y + 0.5).u;
+            const fromCorner = leftward ? tc.len - tu : tu;
+            const pastIris = leftward ? tu - (tc.u + r) : tc.u - r - tu;
+            if (fromCorner < strip + 2 || pastIris < 1) continue;
+            uncovered++;
+            const j = 2 * (y * size + x);
+            const su = along(source, eye, m.map[j], m.map[j + 1]).u;
+            if (leftward ? su < sc.u - r : su > sc.u + r) fromOpenSide++;
+          }
+        expect(uncovered).toBeGreaterThan(10);
+        expect(fromOpenSide).toBe(fill === 'mirror' ? uncovered : 0);
+      }
     }
-    expect(n).toBeGreaterThan(40);
-    expect(sum / n).toBeLessThan(0.35);
-    expect(max).toBeLessThan(1.5);
   });
 
   it("covers the source's lash line once the lid comes down even a little", () => {

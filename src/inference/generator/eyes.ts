@@ -129,8 +129,9 @@ export function renderEyes(
   source: ArrayLike<number>,
   target: ArrayLike<number>,
   meshTarget: ArrayLike<number> = target,
+  fill: ScleraFill = 'stretch',
 ): void {
-  for (const eye of EYES) renderEye(map, source, target, meshTarget, eye);
+  for (const eye of EYES) renderEye(map, source, target, meshTarget, eye, fill);
 }
 
 /** Inside the source's lid margins by this many pixels, eyeball samples stay clear of the lashes. */
@@ -223,12 +224,64 @@ export function openUpperLids(
   });
 }
 
+/** The corners' shadow reaches this far into the eye (in eye lengths): iris seen there is darkened. */
+const CORNER_SHADE = 0.13;
+
+/**
+ * Whether an iris sample at (u, v) (eye pixels) is seen clearly: between the lid curves `upper` and `lower` of
+ * an eye `length` long, out of its corners' shadow.
+ */
+function clearIris(upper: Float32Array, lower: Float32Array, length: number, u: number, v: number): boolean {
+  if (u < CORNER_SHADE * length || u > (1 - CORNER_SHADE) * length) return false;
+  const uf = u / length;
+  return v > sampleCurve(upper, uf) * length && v < sampleCurve(lower, uf) * length;
+}
+
+/**
+ * How the sclera a moving iris uncovers is drawn. 'stretch': each side's strip between iris edge and corner is
+ * stretched to its new length (the avatar: measured better for blinks, peer blink r on s0 x d12 0.39 vs 0.24).
+ * 'mirror': the part next to the corner keeps the source's scale and the uncovered part comes from the
+ * opposite side's sclera, mirrored about the iris (eye contact on the live frame: stretching the narrow strip
+ * beside an iris in the corner smeared the corner's shadow across the eye; the peer's judged gaze-to-camera
+ * angle on d0 with the policy forced, 25.7 deg in: 13.4 -> 12.4 out).
+ */
+export type ScleraFill = 'stretch' | 'mirror';
+
+/**
+ * Source position (along the eye axis) of a sclera pixel `e` target pixels from its side's corner, the side
+ * running `t` target pixels from that corner to the iris edge. `corner` and `dir` place the side in the source
+ * (0, +1 for the outer side; the eye length, -1 for the inner one); `own` and `other` are the source's sclera
+ * lengths on this side and the opposite one, `irisU` and `irisR` the source iris, `inv` source per target pixel.
+ * Both fills are the identity when the target eye is the source eye.
+ */
+function scleraU(
+  fill: ScleraFill,
+  e: number,
+  t: number,
+  own: number,
+  other: number,
+  inv: number,
+  corner: number,
+  dir: 1 | -1,
+  irisU: number,
+  irisR: number,
+): number {
+  if (fill === 'stretch') return corner + dir * Math.min(e / t, 1) * own;
+  const ownT = own / inv;
+  // Stop the corner part short of the source's limbus (by at most 1.5 px) as far as the side has grown.
+  const cornerPart = t <= ownT ? t : ownT - Math.min(t - ownT, 1.5);
+  if (e <= cornerPart) return corner + dir * e * inv;
+  const fromIris = Math.min((t - e) * inv, other);
+  return irisU + dir * (irisR + fromIris);
+}
+
 function renderEye(
   m: BackwardMap,
   source: ArrayLike<number>,
   target: ArrayLike<number>,
   meshTarget: ArrayLike<number>,
   eye: EyeRegion,
+  fill: ScleraFill,
 ): void {
   const s = eyeFrame(source, eye);
   const scale = eyeFrame(target, eye).length / s.length;
@@ -287,14 +340,22 @@ function renderEye(
       let su: number;
       let sv: number;
       if (du * du + dv * dv <= t.r * t.r) {
-        // Iris: the same disc in the source, scaled to the eye size.
+        // Iris: the same disc in the source, scaled to the eye size. Where the source's lids or corner hide or
+        // shade that part of its iris, the other half of the disc (mirrored) shows, if clear there, instead of
+        // skin and the corner's shadow.
         su = s.cu + du * inv;
+        const mu = s.cu - du * inv;
+        const svi = s.cv + dv * inv;
+        if (!clearIris(lidS, lowS, s.length, su, svi) && clearIris(lidS, lowS, s.length, mu, svi)) su = mu;
+      } else if (du > -t.r && du < t.r) {
+        // Above or below the iris: the same place next to the source's iris.
+        su = s.cu + du * inv;
+      } else if (du < 0) {
+        su = scleraU(fill, Math.max(u, 0), tLeft, sLeft, sRight, inv, 0, 1, s.cu, s.r);
       } else {
-        // Sclera: the stretch between iris edge and corner on the same side.
-        if (du < 0) su = (Math.max(u, 0) / tLeft) * sLeft;
-        else su = s.cu + s.r + Math.min((u - t.cu - t.r) / tRight, 1) * sRight;
-        su = Math.min(Math.max(su, 0), s.length);
+        su = scleraU(fill, Math.max(t.length - u, 0), tRight, sRight, sLeft, inv, s.length, -1, s.cu, s.r);
       }
+      su = Math.min(Math.max(su, 0), s.length);
       // Vertically both keep their height against the iris centre (the eyeball turns as one; nothing moves when
       // the target is the source). Where that leaves the source's aperture (its lids cover that part), the
       // sample is reflected back across the lid margin: continuous, so no seam. (Squeezing the sclera toward the

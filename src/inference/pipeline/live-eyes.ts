@@ -1,6 +1,6 @@
 // Eye contact on the live frame: only the pixels inside the eyelid apertures change (iris moved to the target
-// position, sclera re-stretched around it); everything else keeps its exact bytes. Works on a crop around the
-// eyes, in the frame's own format (RGBA or I420).
+// position, the sclera it uncovers filled from the other side); everything else keeps its exact bytes. Works on
+// a crop around the eyes, in the frame's own format (RGBA or I420).
 import type { Frame } from '../frame.ts';
 import { renderEyes } from '../generator/eyes.ts';
 import type { Generator } from '../generator/generator.ts';
@@ -172,7 +172,7 @@ export class LiveEyes {
         m.map[2 * (y * c.width + x) + 1] = y + 0.5;
       }
     const before = Float32Array.from(m.map);
-    renderEyes(m, this.#src, this.#tgt);
+    renderEyes(m, this.#src, this.#tgt, this.#tgt, 'mirror');
     const changed = this.#changed.subarray(0, n);
     let any = false;
     for (let p = 0; p < n; p++) {
