@@ -2,10 +2,13 @@
 // frames matched by index. Prints JSON lines:
 //   {"bench":"quality","kind":"self",...}   self-reenactment (identity = the clip's first frame): SSIM of face box,
 //                                            mouth and eyes, whole-frame SSIM/PSNR, and the same for simply repeating
-//                                            the first frame (the floor).
+//                                            the first frame (the floor) and for the generator driven by the
+//                                            driver's own tracked key-points (no re-enactment: the warp's ceiling).
 //   {"bench":"quality","kind":"cross",...}  identity x driver: identity cosine, driver-identity leak, Pearson r of
 //                                            yaw/pitch/roll/mouth/eye opening vs the driver, face found %, jitter ratio.
-//   {"bench":"quality","kind":"eyes",...}   eye contact on the live frame: the peer's iris offset before/after.
+//   {"bench":"quality","kind":"eyes",...}   eye contact on the live frame, with the default policy and forced to full
+//                                            strength: the gaze-to-camera angle judged on the peer's mesh before and
+//                                            after, and how much of our iris shift the peer sees.
 //   {"bench":"quality","kind":"peer-repeat",...}  per driver, the peer's own repeatability: r between its
 //                                            readings of the frames and of the same frames zoomed 6%. No output
 //                                            can correlate with the peer's driver readings better than that, so
@@ -18,12 +21,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { RgbaFrame } from '../src/inference/frame.ts';
+import { planarToRgba } from '../src/inference/generator/planar.ts';
 import { EYES, FACE_OVAL, OUTER_LIPS } from '../src/inference/generator/regions.ts';
+import { FaceAnalyzer } from '../src/inference/geometry/analyzer.ts';
 import { decodeImage } from '../src/inference/image.ts';
 import { FramePipeline } from '../src/inference/pipeline/pipeline.ts';
 import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR } from '../src/util/paths.ts';
-import { createHumanPeer, type HumanPeer, type PeerFace } from './peer/human.ts';
+import { createHumanPeer, type HumanPeer, type PeerFace, unmirroredIris } from './peer/human.ts';
 import {
   cosine,
   eyeOpen,
@@ -130,13 +135,21 @@ async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanP
   const size = frames[0].width;
   const pipeline = await FramePipeline.create({ size, framing: 'full' });
   try {
-    await pipeline.setIdentity([frames[0]]);
+    const identity = await pipeline.setIdentity([frames[0]]);
     const outs: RgbaFrame[] = [];
+    const tracked: (RgbaFrame | null)[] = [];
     // Frames on the clip's 25 fps clock (as the render CLI does), not the bench's own pace: smoothing and the
     // neutral-face sampling are time-based.
     for (let i = 0; i < frames.length; i++) {
       const r = await pipeline.process(frames[i], 'avatar', (i * 1000) / 25);
       outs.push(r.frame as RgbaFrame);
+      // The same generator with the frame's own key-points as the target: what is lost here is the warp's, not
+      // the re-enactment's (identity = frame 0, so the target needs no retargeting).
+      tracked.push(
+        r.face
+          ? planarToRgba(await identity.renderer.render(Float32Array.from(r.face.landmarks)), size, size)
+          : null,
+      );
     }
     const truth = await peerAll(peer, frames);
     const acc = {
@@ -147,6 +160,7 @@ async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanP
       psnr: [] as number[],
     };
     const rep = { face: [] as number[], mouth: [] as number[], eyes: [] as number[] };
+    const ceil = { face: [] as number[], mouth: [] as number[], eyes: [] as number[] };
     for (let i = 1; i < frames.length; i++) {
       const t = truth[i];
       if (!t) continue;
@@ -163,6 +177,12 @@ async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanP
       rep.face.push(ssim(frames[0], frames[i], regions.face));
       rep.mouth.push(ssim(frames[0], frames[i], regions.mouth));
       rep.eyes.push(mean(eyeBoxes.map((b) => ssim(frames[0], frames[i], b))));
+      const c = tracked[i];
+      if (c) {
+        ceil.face.push(ssim(c, frames[i], regions.face));
+        ceil.mouth.push(ssim(c, frames[i], regions.mouth));
+        ceil.eyes.push(mean(eyeBoxes.map((b) => ssim(c, frames[i], b))));
+      }
     }
     if (sheetDir) {
       const picks = [0.15, 0.35, 0.55, 0.75, 0.95].map((p) => Math.floor(p * (frames.length - 1)));
@@ -184,6 +204,11 @@ async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanP
         ssimFace: r3(mean(rep.face)),
         ssimMouth: r3(mean(rep.mouth)),
         ssimEyes: r3(mean(rep.eyes)),
+      },
+      trackedTarget: {
+        ssimFace: r3(mean(ceil.face)),
+        ssimMouth: r3(mean(ceil.mouth)),
+        ssimEyes: r3(mean(ceil.eyes)),
       },
     };
     emit(res);
@@ -260,36 +285,58 @@ async function crossIdentity(
   }
 }
 
-/** Eye contact: the peer's iris offset from the eye centre (in eye widths), in the input and the output. */
-async function eyeContact(driver: string, frames: RgbaFrame[], truth: DriverTruth, peer: HumanPeer) {
-  const pipeline = await FramePipeline.create();
+/**
+ * Eye contact, judged on the peer's mesh (its right iris un-mirrored): the angle between the gaze and the
+ * camera (the eyeball model run on the peer's landmarks, so the head's pose is accounted for) in the input and
+ * the output, split by the policy's strength, and how much of the iris shift we drew the peer sees (slope
+ * through zero of its iris displacement on ours, per eye and axis). `forced` widens the policy's band to 90 deg
+ * so every open-eyed frame is fully redirected: the fixture drivers mostly look into the camera or far away, so
+ * the default policy moves their irises by about a pixel.
+ */
+async function eyeContact(
+  driver: string,
+  frames: RgbaFrame[],
+  truth: DriverTruth,
+  peer: HumanPeer,
+  forced: boolean,
+) {
+  const pipeline = await FramePipeline.create(forced ? { eyeContact: { fullDeg: 90, noneDeg: 120 } } : {});
+  // One analyzer per stream: each keeps its own neutral face and iris size.
+  const judgeIn = new FaceAnalyzer();
+  const judgeOut = new FaceAnalyzer();
+  const cameraAngle = (judge: FaceAnalyzer, mesh: Float32Array, w: number, h: number, tMs: number) => {
+    const g = judge.analyze(mesh, w, h, tMs).gaze;
+    return mean([g.left, g.right].filter((e) => e.open).map((e) => e.cameraAngle));
+  };
   try {
-    const before: number[] = [];
-    const after: number[] = [];
+    const angle = {
+      full: { before: [] as number[], after: [] as number[] },
+      partial: { before: [] as number[], after: [] as number[] },
+    };
+    // Per eye (EYES order): [ours dx, ours dy, seen dx, seen dy] of every judged frame.
+    const shifts: number[][][] = EYES.map(() => []);
     let redirected = 0;
     let untouchedOutside = 0;
     let checked = 0;
-    const offset = (m: Float32Array) =>
-      mean(
-        EYES.map((e) => {
-          const cx = (m[3 * e.outerCorner] + m[3 * e.innerCorner]) / 2;
-          const cy = (m[3 * e.upperMid + 1] + m[3 * e.lowerMid + 1]) / 2;
-          const w = Math.hypot(
-            m[3 * e.innerCorner] - m[3 * e.outerCorner],
-            m[3 * e.innerCorner + 1] - m[3 * e.outerCorner + 1],
-          );
-          return Math.hypot(m[3 * e.iris] - cx, m[3 * e.iris + 1] - cy) / w;
-        }),
-      );
     for (let i = 0; i < frames.length; i++) {
-      const r = await pipeline.process(frames[i], 'eyes', (i * 1000) / 25);
-      if (!r.redirect || r.redirect.weight === 0) continue;
+      const t = (i * 1000) / 25;
+      const r = await pipeline.process(frames[i], 'eyes', t);
+      if (!r.redirect || r.redirect.weight === 0 || !r.face || !r.target) continue;
       redirected++;
       const d = truth.faces[i];
       const o = await peer.detect(r.frame as RgbaFrame);
       if (!d || !o) continue;
-      before.push(offset(d.mesh));
-      after.push(offset(o.mesh));
+      const dm = unmirroredIris(d.mesh);
+      const om = unmirroredIris(o.mesh);
+      const band = r.redirect.weight >= 0.99 ? angle.full : angle.partial;
+      band.before.push(cameraAngle(judgeIn, dm, frames[i].width, frames[i].height, t));
+      band.after.push(cameraAngle(judgeOut, om, frames[i].width, frames[i].height, t));
+      EYES.forEach((e, k) => {
+        const j = 3 * e.iris;
+        const lm = (r.face as { landmarks: Float32Array }).landmarks;
+        const tg = r.target as Float32Array;
+        shifts[k].push([tg[j] - lm[j], tg[j + 1] - lm[j + 1], om[j] - dm[j], om[j + 1] - dm[j + 1]]);
+      });
       // Pixels outside the eye crop must be byte-identical.
       const a = frames[i].data;
       const b = (r.frame as RgbaFrame).data;
@@ -307,13 +354,29 @@ async function eyeContact(driver: string, frames: RgbaFrame[], truth: DriverTrut
       }
       if (same) untouchedOutside++;
     }
+    const slope = (rows: number[][], ours: number, seen: number) => {
+      let xy = 0;
+      let xx = 0;
+      for (const r of rows) {
+        xy += r[ours] * r[seen];
+        xx += r[ours] * r[ours];
+      }
+      return xx > 0 ? r3(xy / xx) : null;
+    };
+    const band = (b: { before: number[]; after: number[] }) => ({
+      frames: b.before.length,
+      before: r3(mean(b.before)),
+      after: r3(mean(b.after)),
+    });
     const res = {
       kind: 'eyes',
+      policy: forced ? 'forced' : 'default',
       driver,
       frames: frames.length,
       redirectedFrames: redirected,
-      irisOffsetBefore: r3(mean(before)),
-      irisOffsetAfter: r3(mean(after)),
+      cameraAngleDeg: { full: band(angle.full), partial: band(angle.partial) },
+      irisShiftPx: EYES.map((_, k) => r3(mean(shifts[k].map((r) => Math.hypot(r[0], r[1]))))),
+      irisShiftSeen: EYES.map((_, k) => ({ x: slope(shifts[k], 0, 2), y: slope(shifts[k], 1, 3) })),
       untouchedOutsideEyes: checked ? r3(untouchedOutside / checked) : null,
     };
     emit(res);
@@ -369,7 +432,8 @@ export async function run(args: string[]): Promise<void> {
           repeats.set(d, repeat);
           emit({ kind: 'peer-repeat', driver: d, ...repeat });
         }
-        if (all || values.eyes) await eyeContact(d, frames, truth, peer);
+        if (all || values.eyes)
+          for (const forced of [false, true]) await eyeContact(d, frames, truth, peer, forced);
         if (all || values.cross)
           for (const id of idNames)
             crossRes.push(
@@ -396,6 +460,16 @@ export async function run(args: string[]): Promise<void> {
       ssimMouth: r3(mean(selfRes.map((r) => r.ssimMouth))),
       ssimEyes: r3(mean(selfRes.map((r) => r.ssimEyes))),
       ssimWhole: r3(mean(selfRes.map((r) => r.ssimWhole))),
+      repeatFirst: {
+        ssimFace: r3(mean(selfRes.map((r) => r.repeatFirst.ssimFace))),
+        ssimMouth: r3(mean(selfRes.map((r) => r.repeatFirst.ssimMouth))),
+        ssimEyes: r3(mean(selfRes.map((r) => r.repeatFirst.ssimEyes))),
+      },
+      trackedTarget: {
+        ssimFace: r3(mean(selfRes.map((r) => r.trackedTarget.ssimFace))),
+        ssimMouth: r3(mean(selfRes.map((r) => r.trackedTarget.ssimMouth))),
+        ssimEyes: r3(mean(selfRes.map((r) => r.trackedTarget.ssimEyes))),
+      },
     });
   if (crossRes.length) {
     const keys = [
