@@ -331,10 +331,10 @@ async function eyeContact(
       const band = r.redirect.weight >= 0.99 ? angle.full : angle.partial;
       band.before.push(cameraAngle(judgeIn, dm, frames[i].width, frames[i].height, t));
       band.after.push(cameraAngle(judgeOut, om, frames[i].width, frames[i].height, t));
+      const lm = r.face.landmarks;
+      const tg = r.target;
       EYES.forEach((e, k) => {
         const j = 3 * e.iris;
-        const lm = (r.face as { landmarks: Float32Array }).landmarks;
-        const tg = r.target as Float32Array;
         shifts[k].push([tg[j] - lm[j], tg[j + 1] - lm[j + 1], om[j] - dm[j], om[j + 1] - dm[j + 1]]);
       });
       // Pixels outside the eye crop must be byte-identical.
