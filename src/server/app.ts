@@ -8,8 +8,9 @@ import type { Sfu, SfuOptions } from '../media/types.ts';
 import type { AgentLauncher } from '../signaling/agents.ts';
 import { SignalingServer } from '../signaling/server.ts';
 import { createLogger } from '../util/logger.ts';
-import { PROJECT_ROOT } from '../util/paths.ts';
+import { FIXTURES_DIR, PROJECT_ROOT } from '../util/paths.ts';
 import { createIdentityRoutes } from './identities/routes.ts';
+import { isIdentityId } from './identities/store.ts';
 import { LoopLagMonitor } from './loop-lag.ts';
 import { serveStatic } from './static.ts';
 
@@ -67,7 +68,16 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: false, error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
   });
-  signaling = new SignalingServer(http, { sfu, launcher: opts.launcher, serverUrl: () => url });
+  signaling = new SignalingServer(http, {
+    sfu,
+    launcher: opts.launcher,
+    serverUrl: () => url,
+    // Only the owner wears an identity; the shared fixture portraits (tests, demos) are anyone's.
+    canUseIdentity: async (owner, id) =>
+      isIdentityId(id)
+        ? owner !== null && (await identities.store.list(owner)).some((r) => r.id === id)
+        : /^[A-Za-z0-9_-]+$/.test(id) && existsSync(resolve(FIXTURES_DIR, 'identities', `${id}.jpg`)),
+  });
   await new Promise<void>((res, rej) => {
     http.once('error', rej);
     http.listen(port, host, () => res());

@@ -23,6 +23,8 @@ export interface AgentHandle extends TypedEmitter<AgentHandleEvents> {
   readonly exited: boolean;
   /** Asks the agent to stop (it closes its tracks and connections, then exits); kills it if it does not. */
   close(): void;
+  /** Ends a hung agent at once (SIGKILL): a stopped or deadlocked process cannot honour close(). */
+  kill(): void;
 }
 
 export interface AgentLauncher {

@@ -8,7 +8,11 @@
 // - Pushes: the server emits `socket.emit(event, payload)` with no ack, except `subscribe:offer`, which the client
 //   answers through its ack with `{ ok: true, answer }` (the server offers on the subscribe connection).
 // - Unknown events get `UNKNOWN_EVENT`, invalid payloads `BAD_REQUEST`, payloads over MAX_PAYLOAD_BYTES
-//   `PAYLOAD_TOO_LARGE`, floods `RATE_LIMITED`, requests before `join` `NOT_JOINED`.
+//   `PAYLOAD_TOO_LARGE`, floods `RATE_LIMITED`, requests before `join` `NOT_JOINED`. Wrong passcodes are limited
+//   per client address and per room with exponential back-off: `RATE_LIMITED` with `retryAfterMs`.
+// - Turning a mode on beyond the server's agent cap answers `AGENT_LIMIT` (mode unchanged); without agents at
+//   all `AGENT_UNAVAILABLE`. Each participant has at most one agent.
+// - Handshake: browsers pass their identity owner token as socket.io `auth: { owner }`.
 //
 // Media shape (what the client does with it)
 // - One publish RTCPeerConnection: the client adds its camera/microphone (sendonly) and sends the offer with
@@ -35,7 +39,12 @@ export const RATE_LIMIT_PER_SEC = 20;
 // ---------- shared pieces ----------
 
 export const ErrorCodeSchema = z.string();
-export const ErrorBodySchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+export const ErrorBodySchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  /** With RATE_LIMITED: how long to wait before trying again, ms. */
+  retryAfterMs: z.number().optional(),
+});
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
@@ -72,7 +81,10 @@ export const AgentStateSchema = z.enum([
   'fallback-still', // avatar mode fallback: the identity's still photo with the last good pose
   'fallback-passthrough', // eye-contact fallback: the original frame
   'busy', // server overloaded: frames dropped heavily or the agent is starting
-  'error', // the agent failed; the raw camera is forwarded again
+  // The agent was lost (crashed, hung, or did not start) and is being restarted:
+  'fallback-held', // avatar mode: nothing of the camera is forwarded; viewers show a placeholder
+  'fallback-camera', // eye contact only: the raw camera is forwarded meanwhile
+  'error', // restarts gave up: avatar stays held (never the camera), eye contact shows the camera
 ]);
 export type AgentState = z.infer<typeof AgentStateSchema>;
 
@@ -82,16 +94,17 @@ export const ParticipantSchema = z.object({
   /** Kinds this participant currently publishes. */
   publishing: z.object({ audio: z.boolean(), video: z.boolean() }),
   mode: ModeSchema,
-  identityId: z.string().nullable(),
-  /** Which source subscribers receive for this participant's video. Audio is always the participant's own,
-   * held back by the SFU while the video is processed (lip sync). */
-  video: z.enum(['raw', 'processed']),
+  /** Which source subscribers receive for this participant's video: the camera, the agent's output, or (avatar
+   * mode while its agent is starting or lost) nothing: show a placeholder. Audio is always the participant's
+   * own, held back by the SFU while the video is processed (lip sync). Identity ids are never broadcast. */
+  video: z.enum(['raw', 'processed', 'held']),
 });
 export type Participant = z.infer<typeof ParticipantSchema>;
 
 export const SettingsSchema = z.object({
   mode: ModeSchema,
-  /** Identity photo set for avatar mode (ids from the identity API); null = none chosen. */
+  /** Identity photo set for avatar mode (ids from the identity API); null = none chosen. Only the identity's
+   * owner (the socket's handshake `auth.owner`, the x-gazecam-owner token) may use it: else IDENTITY_NOT_FOUND. */
   identityId: z.string().min(1).max(128).nullable().optional(),
   /** Debug view: the agent sends this user (only) its key-point sketch with gaze colours (`agent:sketch`). */
   debugSketch: z.boolean().optional(),
@@ -186,6 +199,8 @@ export type StatsPush = {
   participants: number;
   agents: Array<AgentStatus>;
 };
+/** `server:shutdown`: the server is stopping (restart or shutdown); sockets close right after. Reconnect later. */
+export type ServerShutdownPush = { reason: 'restarting'; message: string };
 /** `server:error`: an error without an ack to carry it (unknown event without ack, agent crash, ...). */
 export type ServerErrorPush = ErrorBody & { event?: string; participantId?: string };
 
@@ -215,6 +230,7 @@ export const SERVER_EVENTS = {
   agentSketch: 'agent:sketch',
   stats: 'stats',
   serverError: 'server:error',
+  serverShutdown: 'server:shutdown',
 } as const;
 
 /** Agent -> server, internal: `agent:report` with an AgentStatus (no ack needed). */

@@ -1,68 +1,36 @@
-// socket.io signaling: validates every request against protocol.ts, answers with coded acks, keeps the rooms'
-// participants and settings, drives the SFU (publish/subscribe/routes) and starts/stops inference agents.
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+// socket.io signaling, the socket side only: validates every request against protocol.ts, answers with coded
+// acks, and hands each typed request to its CallRoom. Rooms own their members; the AgentSupervisor owns agents.
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
-import type { Sfu, SfuPeer, SfuRoom } from '../media/types.ts';
+import type { z } from 'zod';
+import type { Sfu } from '../media/types.ts';
 import { AppError, toAppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
-import type { AgentHandle, AgentLauncher } from './agents.ts';
+import { AgentSupervisor, type AgentSupervisorOptions } from './agent-supervisor.ts';
+import type { AgentLauncher } from './agents.ts';
+import { CallRoom, type Member } from './call-room.ts';
+import { PasscodeGuard, type PasscodeGuardOptions } from './passcode-guard.ts';
 import {
   type Ack,
-  AGENT_REPORT_EVENT,
-  AGENT_SKETCH_EVENT,
-  type AgentSketch,
   type AgentStatus,
-  CLIENT_EVENTS,
-  type JoinRequest,
   MAX_PAYLOAD_BYTES,
-  type Mode,
   type Participant,
   RATE_LIMIT_BURST,
   RATE_LIMIT_PER_SEC,
   REQUEST_SCHEMAS,
   type RequestEvent,
+  type Sdp,
   SdpSchema,
   SERVER_EVENTS,
-  type Settings,
-  type StatsPush,
+  type ServerShutdownPush,
   type SubscribeOffer,
 } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 const log = createLogger('signaling:server');
 const OFFER_ACK_TIMEOUT_MS = 10_000;
-
-interface Member {
-  id: string;
-  displayName: string;
-  socket: Socket;
-  peer: SfuPeer;
-  role: 'user' | 'agent';
-  forParticipantId?: string;
-  mode: Mode;
-  identityId: string | null;
-  /** The user asked for the agent's debug sketch (`agent:sketch`, to this user only). */
-  debugSketch: boolean;
-  /** Subscribed to everyone (the default): new participants are added automatically. */
-  subscribeAll: boolean;
-}
-
-interface AgentRecord {
-  forId: string;
-  token: string;
-  handle: AgentHandle | null;
-  memberId: string | null;
-  status: AgentStatus;
-}
-
-interface CallRoom {
-  name: string;
-  passcode?: string;
-  sfuRoom: SfuRoom;
-  members: Map<string, Member>;
-  agents: Map<string, AgentRecord>;
-}
+/** How long close() gives the `server:shutdown` push to reach clients before the sockets close. */
+const SHUTDOWN_NOTICE_MS = 150;
 
 export interface SignalingOptions {
   sfu: Sfu;
@@ -71,6 +39,14 @@ export interface SignalingOptions {
   /** This server's own URL, for agents to connect back (known after listen). */
   serverUrl: () => string;
   statsIntervalMs?: number;
+  /** Agent caps and supervision (AGENT_MAX and friends). */
+  agents?: Omit<AgentSupervisorOptions, 'launcher' | 'serverUrl'>;
+  /** May the holder of this owner token (handshake `auth.owner`) use this identity? Without it: nobody may. */
+  canUseIdentity?: (owner: string | null, identityId: string) => boolean | Promise<boolean>;
+  /** Passcode back-off (tests shorten it). */
+  passcodes?: PasscodeGuardOptions;
+  /** Passed to socket.io: may this handshake connect at all (Host/Origin policy)? */
+  allowRequest?: (req: IncomingMessage) => boolean;
 }
 
 export interface ServerStats {
@@ -79,31 +55,46 @@ export interface ServerStats {
   agents: AgentStatus[];
 }
 
-function ackOk<T extends object>(ack: ((r: Ack<T>) => void) | undefined, body: T): void {
-  ack?.({ ok: true, ...body });
+type Payload<E extends RequestEvent> = z.infer<(typeof REQUEST_SCHEMAS)[E]>;
+interface Joined {
+  room: CallRoom;
+  member: Member;
+}
+type Handlers = {
+  [E in RequestEvent]: (socket: Socket, data: Payload<E>, joined: Joined | null) => Promise<object> | object;
+};
+
+function needJoined(joined: Joined | null, event: string): Joined {
+  if (!joined) throw new AppError('NOT_JOINED', `join a room before "${event}"`);
+  return joined;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+function ownerOf(socket: Socket): string | null {
+  const owner = (socket.handshake.auth as { owner?: unknown } | undefined)?.owner;
+  return typeof owner === 'string' && owner.length > 0 && owner.length <= 256 ? owner : null;
 }
 
 export class SignalingServer {
   readonly io: IoServer;
+  readonly agents: AgentSupervisor;
   #opts: SignalingOptions;
   #rooms = new Map<string, CallRoom>();
-  /** socket id -> (room, member id) */
-  #bySocket = new Map<string, { room: CallRoom; member: Member }>();
+  #bySocket = new Map<string, Joined>();
+  #passcodes: PasscodeGuard;
   #statsTimer: NodeJS.Timeout;
   #closed = false;
 
   constructor(http: HttpServer, opts: SignalingOptions) {
     this.#opts = opts;
+    this.agents = new AgentSupervisor({ ...opts.agents, launcher: opts.launcher, serverUrl: opts.serverUrl });
+    this.#passcodes = new PasscodeGuard(opts.passcodes);
     this.io = new IoServer(http, {
       maxHttpBufferSize: MAX_PAYLOAD_BYTES * 4,
       serveClient: true, // /socket.io/socket.io.min.js for the static client
       cors: { origin: false },
+      ...(opts.allowRequest
+        ? { allowRequest: (req, cb) => cb(null, (opts.allowRequest as (r: IncomingMessage) => boolean)(req)) }
+        : {}),
     });
     this.io.on('connection', (socket) => this.#onConnection(socket));
     this.#statsTimer = setInterval(() => this.#pushStats(), opts.statsIntervalMs ?? 2000);
@@ -115,8 +106,9 @@ export class SignalingServer {
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: Ack) => void) : undefined;
       const fail = (e: AppError) => {
-        if (ack) ack({ ok: false, error: e.toJSON() });
-        else socket.emit(SERVER_EVENTS.serverError, { ...e.toJSON(), event });
+        const body = { ...e.toJSON(), ...retryAfter(e) };
+        if (ack) ack({ ok: false, error: body });
+        else socket.emit(SERVER_EVENTS.serverError, { ...body, event });
       };
       if (!limiter.take()) return fail(new AppError('RATE_LIMITED', 'too many messages; slow down'));
       if (!Object.hasOwn(REQUEST_SCHEMAS, event))
@@ -133,348 +125,144 @@ export class SignalingServer {
           new AppError('PAYLOAD_TOO_LARGE', `payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`),
         );
       }
-      const schema = REQUEST_SCHEMAS[event as RequestEvent];
-      const parsed = schema.safeParse(payload);
-      if (!parsed.success) {
-        const first = parsed.error.issues[0];
-        const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-        return fail(new AppError('BAD_REQUEST', `${event}: ${where}${first?.message ?? 'invalid payload'}`));
-      }
-      this.#handle(socket, event as RequestEvent, parsed.data, ack).catch((e) => fail(toAppError(e)));
+      this.#dispatch(socket, event as RequestEvent, payload).then(
+        (body) => ack?.({ ok: true, ...body }),
+        (e) => fail(toAppError(e)),
+      );
     });
     socket.on('disconnect', () => this.#leave(socket, 'disconnected'));
   }
 
-  async #handle(socket: Socket, event: RequestEvent, data: unknown, ack?: (r: Ack) => void): Promise<void> {
-    if (event === CLIENT_EVENTS.join) return this.#join(socket, data as JoinRequest, ack);
-    const entry = this.#bySocket.get(socket.id);
-    if (!entry) throw new AppError('NOT_JOINED', `join a room before "${event}"`);
-    const { room, member } = entry;
-    switch (event) {
-      case CLIENT_EVENTS.leave:
-        this.#leave(socket, 'left');
-        return ackOk(ack, {});
-      case CLIENT_EVENTS.publishOffer: {
-        const { offer } = data as { offer: { type: 'offer' | 'answer'; sdp: string } };
-        const answer = await member.peer.publish(offer);
-        return ackOk(ack, { answer });
-      }
-      case CLIENT_EVENTS.ice: {
-        const d = data as { target: 'publish' | 'subscribe'; candidate: { candidate: string } | null };
-        await member.peer.addIceCandidate(d.target, d.candidate);
-        return ackOk(ack, {});
-      }
-      case CLIENT_EVENTS.subscribe: {
-        const { participantIds } = data as { participantIds: 'all' | string[] };
-        if (participantIds === 'all') {
-          member.subscribeAll = true;
-          for (const other of this.#users(room)) if (other.id !== member.id) member.peer.subscribe(other.id);
-        } else {
-          for (const id of participantIds) if (id !== member.id) member.peer.subscribe(id);
+  async #dispatch<E extends RequestEvent>(socket: Socket, event: E, payload: unknown): Promise<object> {
+    const parsed = REQUEST_SCHEMAS[event].safeParse(payload);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+      throw new AppError('BAD_REQUEST', `${event}: ${where}${first?.message ?? 'invalid payload'}`);
+    }
+    const handler = this.#handlers[event] as (
+      s: Socket,
+      d: unknown,
+      j: Joined | null,
+    ) => Promise<object> | object;
+    return handler(socket, parsed.data, this.#joined(socket));
+  }
+
+  #joined(socket: Socket): Joined | null {
+    const j = this.#bySocket.get(socket.id);
+    if (j && !j.room.has(j.member)) {
+      this.#bySocket.delete(socket.id);
+      return null;
+    }
+    return j ?? null;
+  }
+
+  #handlers: Handlers = {
+    join: (socket, req, joined) => {
+      if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
+      if (joined) throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
+      let room = this.#rooms.get(req.room);
+      let agent: ReturnType<AgentSupervisor['get']>;
+      if (req.agent) {
+        agent = room ? this.agents.get(room.name, req.agent.forParticipantId) : undefined;
+        if (!room || !agent?.accepts(req.agent.token))
+          throw new AppError('FORBIDDEN', 'invalid agent credentials');
+      } else if (room?.passcode !== undefined) {
+        const address = socket.handshake.address;
+        this.#passcodes.check(address, room.name);
+        if (req.passcode !== room.passcode) {
+          this.#passcodes.failed(address, room.name);
+          throw new AppError('FORBIDDEN', 'wrong or missing room passcode');
         }
-        return ackOk(ack, { subscriptions: member.peer.subscriptions() });
+        this.#passcodes.succeeded(address);
       }
-      case CLIENT_EVENTS.unsubscribe: {
-        const { participantIds } = data as { participantIds: string[] };
-        member.subscribeAll = false;
-        for (const id of participantIds) member.peer.unsubscribe(id);
-        return ackOk(ack, { subscriptions: member.peer.subscriptions() });
+      if (!room) {
+        const created: CallRoom = new CallRoom(req.room, req.passcode, {
+          sfuRoom: this.#opts.sfu.createRoom(req.room),
+          agents: this.agents,
+          askAnswer: (s, offer) => askAnswer(s, offer),
+          onClosed: (r) => {
+            if (this.#rooms.get(r.name) === r) this.#rooms.delete(r.name);
+          },
+        });
+        room = created;
+        this.#rooms.set(req.room, room);
       }
-      case CLIENT_EVENTS.renegotiate:
-        member.peer.renegotiate();
-        return ackOk(ack, {});
-      case CLIENT_EVENTS.settings: {
-        if (member.role !== 'user') throw new AppError('FORBIDDEN', 'agents have no settings');
-        const s = data as Settings;
-        member.mode = s.mode;
-        if (s.identityId !== undefined) member.identityId = s.identityId;
-        if (s.debugSketch !== undefined) member.debugSketch = s.debugSketch;
-        this.#applyMode(room, member);
-        this.#broadcast(room, SERVER_EVENTS.participantUpdated, { participant: this.#info(room, member) });
-        return ackOk(ack, { settings: this.#settingsOf(member) });
+      let member: Member;
+      try {
+        member = room.join(socket, req.displayName, agent);
+      } catch (e) {
+        if (room.users().length === 0) room.close();
+        throw e;
       }
-      case AGENT_REPORT_EVENT: {
-        if (member.role !== 'agent' || !member.forParticipantId)
-          throw new AppError('FORBIDDEN', 'agents only');
-        const rec = room.agents.get(member.forParticipantId);
-        if (!rec || rec.memberId !== member.id) throw new AppError('FORBIDDEN', 'not the current agent');
-        rec.status = { ...(data as AgentStatus), participantId: member.forParticipantId };
-        // Lip sync: the user's audio waits as long as the video takes through the agent.
-        room.sfuRoom.setAudioDelay(member.forParticipantId, rec.status.audioDelayMs ?? 0);
-        this.#broadcast(room, SERVER_EVENTS.agentStatus, rec.status);
-        return ackOk(ack, {});
+      this.#bySocket.set(socket.id, { room, member });
+      const r = room;
+      return { participantId: member.id, room: room.name, participants: room.users().map((m) => r.info(m)) };
+    },
+    leave: (socket, _d, joined) => {
+      needJoined(joined, 'leave');
+      this.#leave(socket, 'left');
+      return {};
+    },
+    'publish:offer': async (_s, { offer }, joined) => ({
+      answer: await needJoined(joined, 'publish:offer').member.peer.publish(offer),
+    }),
+    ice: async (_s, d, joined) => {
+      await needJoined(joined, 'ice').member.peer.addIceCandidate(d.target, d.candidate);
+      return {};
+    },
+    subscribe: (_s, d, joined) => {
+      const { room, member } = needJoined(joined, 'subscribe');
+      return { subscriptions: room.subscribe(member, d.participantIds) };
+    },
+    unsubscribe: (_s, d, joined) => {
+      const { room, member } = needJoined(joined, 'unsubscribe');
+      return { subscriptions: room.unsubscribe(member, d.participantIds) };
+    },
+    'subscribe:renegotiate': (_s, _d, joined) => {
+      needJoined(joined, 'subscribe:renegotiate').member.peer.renegotiate();
+      return {};
+    },
+    settings: async (socket, s, joined) => {
+      const { room, member } = needJoined(joined, 'settings');
+      if (member.role !== 'user') throw new AppError('FORBIDDEN', 'agents have no settings');
+      if (s.identityId && s.identityId !== member.identityId) {
+        // Only the owner may wear an identity; unknown and foreign ids answer alike (ids do not leak).
+        const allowed = (await this.#opts.canUseIdentity?.(ownerOf(socket), s.identityId)) ?? false;
+        if (!allowed) throw new AppError('IDENTITY_NOT_FOUND', 'no such identity among yours');
       }
-      case AGENT_SKETCH_EVENT: {
-        if (member.role !== 'agent' || !member.forParticipantId)
-          throw new AppError('FORBIDDEN', 'agents only');
-        const rec = room.agents.get(member.forParticipantId);
-        if (!rec || rec.memberId !== member.id) throw new AppError('FORBIDDEN', 'not the current agent');
-        const user = room.members.get(member.forParticipantId);
-        // Only the user the agent serves sees its sketch, and only while asking for it.
-        if (user?.debugSketch) {
-          user.socket.emit(SERVER_EVENTS.agentSketch, {
-            ...(data as AgentSketch),
-            participantId: member.forParticipantId,
-          });
-        }
-        return ackOk(ack, {});
-      }
-      default:
-        throw new AppError('UNKNOWN_EVENT', `unknown event "${event}"`);
-    }
-  }
-
-  async #join(socket: Socket, req: JoinRequest, ack?: (r: Ack) => void): Promise<void> {
-    if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
-    if (this.#bySocket.has(socket.id))
-      throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
-    let room = this.#rooms.get(req.room);
-    let agentRec: AgentRecord | undefined;
-    if (req.agent) {
-      agentRec = room?.agents.get(req.agent.forParticipantId);
-      if (!room || !agentRec || !sameSecret(agentRec.token, req.agent.token) || agentRec.memberId) {
-        throw new AppError('FORBIDDEN', 'invalid agent credentials');
-      }
-    } else if (room?.passcode !== undefined && req.passcode !== room.passcode) {
-      throw new AppError('FORBIDDEN', 'wrong or missing room passcode');
-    }
-    if (!room) {
-      room = {
-        name: req.room,
-        passcode: req.passcode,
-        sfuRoom: this.#opts.sfu.createRoom(req.room),
-        members: new Map(),
-        agents: new Map(),
-      };
-      this.#watchRoom(room);
-      this.#rooms.set(req.room, room);
-    }
-    const id = agentRec ? `agent-${randomUUID().slice(0, 8)}` : randomUUID().slice(0, 12);
-    const peer = room.sfuRoom.createPeer(id);
-    const member: Member = {
-      id,
-      displayName: req.displayName,
-      socket,
-      peer,
-      role: agentRec ? 'agent' : 'user',
-      forParticipantId: agentRec?.forId,
-      mode: 'none',
-      identityId: null,
-      debugSketch: false,
-      subscribeAll: !agentRec,
-    };
-    room.members.set(id, member);
-    this.#bySocket.set(socket.id, { room, member });
-    peer.setSubscribeOfferHandler((offer) => this.#askAnswer(socket, offer));
-    const r = room;
-    peer.on('produce', () => {
-      if (member.role === 'agent' && member.forParticipantId) {
-        // Processed output is flowing: route the participant's subscribers to it (switch at its keyframe).
-        if (r.members.get(member.forParticipantId)?.mode !== 'none')
-          r.sfuRoom.setRoute(member.forParticipantId, id);
-        if (member.role === 'agent') this.#sendAgentSettings(r, member.forParticipantId);
-      } else {
-        this.#broadcast(
-          r,
-          SERVER_EVENTS.participantUpdated,
-          { participant: this.#info(r, member) },
-          member.id,
-        );
-      }
-    });
-    if (agentRec) {
-      agentRec.memberId = id;
-      peer.subscribe(agentRec.forId, { raw: true });
-      this.#sendAgentSettings(room, agentRec.forId);
-    } else {
-      for (const other of this.#users(room)) {
-        if (other.id === id) continue;
-        peer.subscribe(other.id);
-        if (other.subscribeAll) other.peer.subscribe(id);
-      }
-      this.#broadcast(room, SERVER_EVENTS.participantJoined, { participant: this.#info(room, member) }, id);
-    }
-    log.info(`${member.role} ${id} (${req.displayName}) joined ${room.name}`);
-    ackOk(ack, {
-      participantId: id,
-      room: room.name,
-      participants: this.#users(room).map((m) => this.#info(r, m)),
-    });
-  }
-
-  #watchRoom(room: CallRoom): void {
-    room.sfuRoom.on('sourcechange', (pid) => {
-      const m = room.members.get(pid);
-      if (m) this.#broadcast(room, SERVER_EVENTS.participantUpdated, { participant: this.#info(room, m) });
-    });
-  }
-
-  async #askAnswer(socket: Socket, offer: SubscribeOffer) {
-    const res = (await socket
-      .timeout(OFFER_ACK_TIMEOUT_MS)
-      .emitWithAck(SERVER_EVENTS.subscribeOffer, offer)) as Ack<{
-      answer: unknown;
-    }>;
-    if (!res?.ok)
-      throw new AppError('NEGOTIATION_FAILED', res?.ok === false ? res.error.message : 'no answer');
-    const answer = SdpSchema.safeParse(res.answer);
-    if (!answer.success) throw new AppError('BAD_REQUEST', 'subscribe:offer ack: invalid answer');
-    return answer.data;
-  }
-
-  #users(room: CallRoom): Member[] {
-    return [...room.members.values()].filter((m) => m.role === 'user');
-  }
-
-  #info(room: CallRoom, m: Member): Participant {
-    return {
-      id: m.id,
-      displayName: m.displayName,
-      publishing: m.peer.closed ? { audio: false, video: false } : m.peer.publishing(),
-      mode: m.mode,
-      identityId: m.identityId,
-      video: room.sfuRoom.closed || room.sfuRoom.currentSource(m.id) === m.id ? 'raw' : 'processed',
-    };
-  }
-
-  #broadcast(room: CallRoom, event: string, payload: unknown, exceptId?: string): void {
-    for (const m of room.members.values()) {
-      if (m.id !== exceptId && m.role === 'user') m.socket.emit(event, payload);
-    }
-  }
-
-  // ---------- agents ----------
-
-  #applyMode(room: CallRoom, user: Member): void {
-    const rec = room.agents.get(user.id);
-    if (user.mode === 'none') {
-      if (rec) this.#stopAgent(room, rec);
-      return;
-    }
-    if (rec) {
-      this.#sendAgentSettings(room, user.id);
-      return;
-    }
-    const launcher = this.#opts.launcher;
-    if (!launcher) {
-      user.mode = 'none';
-      throw new AppError('AGENT_UNAVAILABLE', 'this server runs no inference agents');
-    }
-    const record: AgentRecord = {
-      forId: user.id,
-      token: randomBytes(24).toString('hex'),
-      handle: null,
-      memberId: null,
-      status: { participantId: user.id, state: 'busy', fps: 0, drops: 0, ms: 0, message: 'starting' },
-    };
-    room.agents.set(user.id, record);
-    record.handle = launcher.launch({
-      serverUrl: this.#opts.serverUrl(),
-      room: room.name,
-      passcode: room.passcode,
-      forParticipantId: user.id,
-      token: record.token,
-      settings: this.#settingsOf(user),
-    });
-    record.handle.on('exit', (code, signal) => this.#onAgentExit(room, record, code, signal));
-    this.#broadcast(room, SERVER_EVENTS.agentStatus, record.status);
-  }
-
-  #sendAgentSettings(room: CallRoom, forId: string): void {
-    const rec = room.agents.get(forId);
-    const user = room.members.get(forId);
-    if (!rec?.memberId || !user) return;
-    room.members.get(rec.memberId)?.socket.emit(SERVER_EVENTS.agentSettings, this.#settingsOf(user));
-  }
-
-  #settingsOf(m: Member): Required<Settings> {
-    return { mode: m.mode, identityId: m.identityId, debugSketch: m.debugSketch };
-  }
-
-  #stopAgent(room: CallRoom, rec: AgentRecord): void {
-    if (room.agents.get(rec.forId) === rec) room.agents.delete(rec.forId);
-    if (!room.sfuRoom.closed) room.sfuRoom.setRoute(rec.forId, null);
-    const agentMember = rec.memberId ? room.members.get(rec.memberId) : undefined;
-    if (agentMember) this.#removeMember(room, agentMember, 'left');
-    rec.handle?.close();
-  }
-
-  #onAgentExit(room: CallRoom, rec: AgentRecord, code: number | null, signal: string | null): void {
-    if (room.agents.get(rec.forId) !== rec) return; // stopped on purpose
-    log.warn(`agent for ${rec.forId} exited unexpectedly`, { code, signal });
-    this.#stopAgent(room, rec);
-    const status: AgentStatus = {
-      participantId: rec.forId,
-      state: 'error',
-      fps: 0,
-      drops: rec.status.drops,
-      ms: 0,
-      message: `agent exited (${signal ?? code}); sending the plain camera`,
-    };
-    this.#broadcast(room, SERVER_EVENTS.agentStatus, status);
-    room.members.get(rec.forId)?.socket.emit(SERVER_EVENTS.serverError, {
-      code: 'AGENT_UNAVAILABLE',
-      message: status.message,
-      participantId: rec.forId,
-    });
-    const user = room.members.get(rec.forId);
-    if (user)
-      this.#broadcast(room, SERVER_EVENTS.participantUpdated, { participant: this.#info(room, user) });
-  }
-
-  // ---------- leaving ----------
+      if (room.closed || this.#bySocket.get(socket.id)?.member !== member)
+        throw new AppError('NOT_JOINED', 'left the room');
+      return { settings: room.applySettings(member, s) };
+    },
+    'agent:report': (_s, status, joined) => {
+      const { room, member } = needJoined(joined, 'agent:report');
+      room.agentReport(member, status);
+      return {};
+    },
+    'agent:sketch': (_s, sketch, joined) => {
+      const { room, member } = needJoined(joined, 'agent:sketch');
+      room.agentSketch(member, sketch);
+      return {};
+    },
+  };
 
   #leave(socket: Socket, reason: 'left' | 'disconnected'): void {
     const entry = this.#bySocket.get(socket.id);
     if (!entry) return;
-    this.#removeMember(entry.room, entry.member, reason);
+    this.#bySocket.delete(socket.id);
+    entry.room.remove(entry.member, reason);
   }
-
-  #removeMember(room: CallRoom, member: Member, reason: 'left' | 'disconnected' | 'kicked'): void {
-    if (room.members.get(member.id) !== member) return;
-    room.members.delete(member.id);
-    this.#bySocket.delete(member.socket.id);
-    member.peer.close();
-    if (member.role === 'agent') {
-      if (member.socket.connected) member.socket.disconnect(true);
-      const rec = member.forParticipantId ? room.agents.get(member.forParticipantId) : undefined;
-      if (rec?.memberId === member.id) rec.memberId = null;
-    } else {
-      const rec = room.agents.get(member.id);
-      if (rec) this.#stopAgent(room, rec);
-      for (const other of room.members.values()) other.peer.unsubscribe(member.id);
-      this.#broadcast(room, SERVER_EVENTS.participantLeft, { participantId: member.id, reason });
-      log.info(`${member.id} ${reason} ${room.name}`);
-    }
-    if (this.#users(room).length === 0) this.#closeRoom(room);
-  }
-
-  #closeRoom(room: CallRoom): void {
-    if (this.#rooms.get(room.name) !== room) return;
-    this.#rooms.delete(room.name);
-    for (const rec of [...room.agents.values()]) this.#stopAgent(room, rec);
-    for (const m of [...room.members.values()]) this.#removeMember(room, m, 'kicked');
-    room.sfuRoom.close();
-  }
-
-  // ---------- stats ----------
 
   #pushStats(): void {
-    for (const room of this.#rooms.values()) {
-      const push: StatsPush = {
-        room: room.name,
-        participants: this.#users(room).length,
-        agents: [...room.agents.values()].map((a) => a.status),
-      };
-      this.#broadcast(room, SERVER_EVENTS.stats, push);
-    }
+    for (const room of this.#rooms.values()) room.broadcast(SERVER_EVENTS.stats, room.statsPush());
   }
 
   stats(): ServerStats {
     const rooms = [...this.#rooms.values()].map((r) => ({
       name: r.name,
-      participants: this.#users(r).map((m) => this.#info(r, m)),
-      agents: [...r.agents.values()].map((a) => a.status),
+      participants: r.users().map((m) => r.info(m)),
+      agents: r.agentStatuses(),
       peers: r.sfuRoom.peers().length,
     }));
     return {
@@ -484,11 +272,35 @@ export class SignalingServer {
     };
   }
 
+  /** Tells every client the server is restarting, then closes rooms, agents and sockets (idempotent). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#statsTimer);
-    for (const room of [...this.#rooms.values()]) this.#closeRoom(room);
+    const notice: ServerShutdownPush = {
+      reason: 'restarting',
+      message: 'server restarting; reconnecting soon',
+    };
+    this.io.emit(SERVER_EVENTS.serverShutdown, notice);
+    log.info(`shutting down: told ${this.io.engine.clientsCount} clients`);
+    await new Promise((r) => setTimeout(r, SHUTDOWN_NOTICE_MS));
+    for (const room of [...this.#rooms.values()]) room.close();
+    this.agents.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
+}
+
+function retryAfter(e: AppError): { retryAfterMs?: number } {
+  const ms = e.details?.retryAfterMs;
+  return typeof ms === 'number' ? { retryAfterMs: Math.ceil(ms) } : {};
+}
+
+async function askAnswer(socket: Socket, offer: SubscribeOffer): Promise<Sdp> {
+  const res = (await socket
+    .timeout(OFFER_ACK_TIMEOUT_MS)
+    .emitWithAck(SERVER_EVENTS.subscribeOffer, offer)) as Ack<{ answer: unknown }>;
+  if (!res?.ok) throw new AppError('NEGOTIATION_FAILED', res?.ok === false ? res.error.message : 'no answer');
+  const answer = SdpSchema.safeParse(res.answer);
+  if (!answer.success) throw new AppError('BAD_REQUEST', 'subscribe:offer ack: invalid answer');
+  return answer.data;
 }

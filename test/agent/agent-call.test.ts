@@ -1,5 +1,6 @@
 // The inference agent in a real call: a child process joins as a server-side participant, and the other
-// participants receive its processed track instead of the raw camera; a crash falls back to the raw camera.
+// participants receive its processed track instead of the raw camera; in eye-contact mode a crash falls back to
+// the raw camera until a new agent serves (avatar mode: agent-failover.test.ts).
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { I420Frame } from '../../src/inference/frame.ts';
@@ -104,7 +105,7 @@ describe('inference agent in the call (synthetic camera)', () => {
 
     // Settings change live, without a new agent.
     const pids = [...rig.launcher.handles].map((h) => h.pid);
-    await a.client.settings({ mode: 'both', identityId: 'id-1' });
+    await a.client.settings({ mode: 'both' });
     expect([...rig.launcher.handles].map((h) => h.pid)).toEqual(pids);
 
     // Mode off: back to the raw camera, the agent process exits.
@@ -116,7 +117,8 @@ describe('inference agent in the call (synthetic camera)', () => {
     await frames.waitFrames(15);
     expect(frames.frames.at(-1)?.stamp).not.toBeNull();
 
-    // Mode on again, then the agent process dies: raw camera again, A and B are told, the room survives.
+    // Mode on again, then the agent process dies: eye contact falls back to the raw camera, A and B are told,
+    // the room survives and a new agent serves again by itself.
     const processed2 = videoOf(b.client, a.id, 'processed');
     await a.client.settings({ mode: 'eyes' });
     await processed2;
@@ -125,7 +127,7 @@ describe('inference agent in the call (synthetic camera)', () => {
     const errorState = nextEvent<AgentStatus>(
       b.client,
       'agentstatus',
-      (s) => s.state === 'error',
+      (s) => s.state === 'fallback-camera',
       AGENT_WAIT_MS,
     );
     const told = nextEvent<ServerErrorPush>(
@@ -134,6 +136,7 @@ describe('inference agent in the call (synthetic camera)', () => {
       (e) => e.code === 'AGENT_UNAVAILABLE',
       AGENT_WAIT_MS,
     );
+    const restarted = videoOf(b.client, a.id, 'processed');
     process.kill(handle.pid as number, 'SIGKILL');
     await rawAgain;
     await errorState;
@@ -143,7 +146,11 @@ describe('inference agent in the call (synthetic camera)', () => {
     expect(frames.frames.slice(afterKill).filter((f) => f.stamp !== null).length).toBeGreaterThan(15);
     const room = rig.app.signaling.stats().rooms.find((r) => r.name === 'agent-synth');
     expect(room?.participants).toHaveLength(2);
-    expect(room?.peers).toBe(2);
+    await restarted;
+    expect([...rig.launcher.handles].map((h) => h.pid)).not.toContain(handle.pid);
+    await a.client.settings({ mode: 'none' });
+    await until(() => rig.launcher.handles.size === 0, 'the agent to exit', AGENT_WAIT_MS);
+    expect(rig.app.signaling.stats().rooms.find((r) => r.name === 'agent-synth')?.peers).toBe(2);
   }, 240_000);
 });
 

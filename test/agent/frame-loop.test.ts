@@ -122,6 +122,43 @@ describe('FrameLoop', () => {
     expect(out.some((f) => sent.includes(f))).toBe(true);
   });
 
+  it('in avatar mode a stalled processor never lets the camera through (grey until a first avatar frame)', async () => {
+    const out: I420Frame[] = [];
+    const loop = new FrameLoop({
+      processor: new SlowInvert(600),
+      settings: { mode: 'avatar', identityId: 'x' },
+      output: (f) => out.push(f),
+      stallMs: 100,
+    });
+    const sent = await pushAt(loop, 20, 20);
+    loop.stop();
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.some((f) => sent.includes(f))).toBe(false);
+    expect(out.every((f) => f.data.every((v) => v === 128))).toBe(true);
+  });
+
+  it('in avatar mode a passthrough fallback from the processor becomes a private one', async () => {
+    const out: I420Frame[] = [];
+    const processor: FrameProcessor = {
+      name: 'no-identity',
+      async process(frame) {
+        return { frame, state: 'fallback-passthrough', message: 'avatar off: no identity chosen' };
+      },
+      close() {},
+    };
+    const loop = new FrameLoop({
+      processor,
+      settings: { mode: 'both', identityId: null },
+      output: (f) => out.push(f),
+    });
+    const f = syntheticFrame(32, 32, 0);
+    loop.push(f);
+    await until(() => out.length === 1, 'an output');
+    loop.stop();
+    expect(out[0]).not.toBe(f);
+    expect(loop.stats().state).toBe('fallback-still');
+  });
+
   it('applies settings changes to the next frame', async () => {
     const seen: string[] = [];
     const processor: FrameProcessor = {

@@ -38,6 +38,8 @@ export interface FrameLoopStats {
 
 const WINDOW_MS = 2000;
 
+const isAvatar = (s: AgentSettings) => s.mode === 'avatar' || s.mode === 'both';
+
 export class FrameLoop {
   settings: AgentSettings;
   #opts: FrameLoopOptions;
@@ -60,13 +62,17 @@ export class FrameLoop {
     this.settings = opts.settings;
     const stallMs = opts.stallMs ?? 400;
     this.#watchdog = setInterval(() => {
-      // A stuck model must not freeze the picture: forward the newest raw frame instead.
+      // A stuck model must not freeze the picture: forward the newest raw frame instead (eye contact), or the
+      // last avatar picture (avatar mode never shows the camera).
       if (this.#busy && this.#slot && performance.now() - this.#busySince > stallMs) {
         const { frame, at } = this.#slot;
         this.#slot = null;
         this.#state = 'busy';
-        this.#message = 'processing stalled; showing the camera';
-        this.#emit(frame, frame, at, 0);
+        const avatar = isAvatar(this.settings);
+        this.#message = avatar
+          ? 'processing stalled; holding the avatar'
+          : 'processing stalled; showing the camera';
+        this.#emit(frame, avatar ? this.#privateFallback(frame) : frame, at, 0);
       }
     }, 50);
     this.#watchdog.unref();
@@ -93,16 +99,18 @@ export class FrameLoop {
       let out: I420Frame;
       try {
         const res = await this.#opts.processor.process(frame, settings);
-        out = res.frame;
-        this.#state = res.state;
+        // A processor passing the camera through as a fallback must not do so in avatar mode.
+        const leak = isAvatar(settings) && res.state === 'fallback-passthrough';
+        out = leak ? this.#privateFallback(frame) : res.frame;
+        this.#state = leak ? 'fallback-still' : res.state;
         this.#message = res.message;
-        if (res.state === 'ok') this.#lastGood = out;
+        if (res.state === 'ok' && isAvatar(settings) && !leak) this.#lastGood = out;
         if (res.sketch) this.#opts.onSketch?.(res.sketch);
       } catch (e) {
         log.warn('processor failed', (e as Error).message);
-        // Eye contact falls back to the camera; avatar to the last good picture (or the camera at first).
-        const avatar = settings.mode === 'avatar' || settings.mode === 'both';
-        out = avatar && this.#lastGood ? this.#lastGood : frame;
+        // Eye contact falls back to the camera; avatar to the last good picture (or grey at first).
+        const avatar = isAvatar(settings);
+        out = avatar ? this.#privateFallback(frame) : frame;
         this.#state = avatar ? 'fallback-still' : 'fallback-passthrough';
         this.#message = `processing failed: ${(e as Error).message}`;
       }
@@ -110,6 +118,13 @@ export class FrameLoop {
       this.#emit(frame, out, at, performance.now() - this.#busySince);
     }
     this.#busy = false;
+  }
+
+  /** Avatar mode's stand-in for a frame it cannot render: the last avatar picture, else mid-grey. */
+  #privateFallback(input: I420Frame): I420Frame {
+    if (this.#lastGood) return this.#lastGood;
+    const grey = new Uint8Array(input.data.length).fill(128);
+    return { format: 'i420', width: input.width, height: input.height, data: grey };
   }
 
   #emit(input: I420Frame, out: I420Frame, arrivedAt: number, ms: number): void {

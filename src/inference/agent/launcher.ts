@@ -71,18 +71,21 @@ class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements Agen
     if (this.#closing || this.#exited) return;
     this.#closing = true;
     this.#kill('SIGTERM');
-    const t = setTimeout(() => {
-      if (this.#exited) return;
-      // A kill(2) straight from here: no fork involved, and it works even if the spawner is stuck.
-      if (this.pid) {
-        try {
-          process.kill(this.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      } else this.#kill('SIGKILL');
-    }, KILL_AFTER_MS);
+    const t = setTimeout(() => this.kill(), KILL_AFTER_MS);
     t.unref();
+  }
+
+  kill(): void {
+    if (this.#exited) return;
+    this.#closing = true;
+    // A kill(2) straight from here: no fork involved, and it works even if the spawner is stuck.
+    if (this.pid) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    } else this.#kill('SIGKILL');
   }
 }
 

@@ -1,0 +1,283 @@
+// One call: its members (users and their agents), their SFU peers and subscriptions, and their settings. It
+// closes its children (members' peers, agents, the SFU room) when it closes; agents themselves belong to the
+// server's AgentSupervisor (the cap is per server).
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'socket.io';
+import type { SfuPeer, SfuRoom } from '../media/types.ts';
+import { AppError } from '../util/errors.ts';
+import { createLogger } from '../util/logger.ts';
+import type { AgentSupervisor } from './agent-supervisor.ts';
+import {
+  type AgentSketch,
+  type AgentStatus,
+  type Mode,
+  type Participant,
+  type Sdp,
+  SERVER_EVENTS,
+  type Settings,
+  type StatsPush,
+  type SubscribeOffer,
+} from './protocol.ts';
+import type { AgentSubject, SupervisedAgent } from './supervised-agent.ts';
+import { videoState } from './video-route.ts';
+
+const log = createLogger('signaling:room');
+
+export interface Member {
+  readonly id: string;
+  readonly displayName: string;
+  readonly socket: Socket;
+  readonly peer: SfuPeer;
+  readonly role: 'user' | 'agent';
+  /** Agents: the participant served. */
+  readonly forParticipantId?: string;
+  mode: Mode;
+  identityId: string | null;
+  /** The user asked for the agent's debug sketch (`agent:sketch`, to this user only). */
+  debugSketch: boolean;
+  /** Subscribed to everyone (the default): new participants are added automatically. */
+  subscribeAll: boolean;
+}
+
+export type LeaveReason = 'left' | 'disconnected' | 'kicked';
+
+export interface CallRoomDeps {
+  sfuRoom: SfuRoom;
+  agents: AgentSupervisor;
+  /** Asks a member's client to answer a subscribe offer. */
+  askAnswer: (socket: Socket, offer: SubscribeOffer) => Promise<Sdp>;
+  /** The room emptied and closed itself. */
+  onClosed: (room: CallRoom) => void;
+}
+
+export class CallRoom {
+  readonly name: string;
+  readonly passcode?: string;
+  readonly sfuRoom: SfuRoom;
+  #deps: CallRoomDeps;
+  #members = new Map<string, Member>();
+  #closed = false;
+
+  constructor(name: string, passcode: string | undefined, deps: CallRoomDeps) {
+    this.name = name;
+    this.passcode = passcode;
+    this.sfuRoom = deps.sfuRoom;
+    this.#deps = deps;
+    this.sfuRoom.on('sourcechange', (pid) => this.#announce(pid));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Adds a user, or the agent `agent` launched (its credentials already checked). */
+  join(socket: Socket, displayName: string, agent?: SupervisedAgent): Member {
+    if (this.#closed) throw new AppError('CLOSED', `room ${this.name} is closed`);
+    const id = agent ? `agent-${randomUUID().slice(0, 8)}` : randomUUID().slice(0, 12);
+    const peer = this.sfuRoom.createPeer(id); // SFU AppErrors (ROOM_FULL, ...) reach the ack as they are
+    const member: Member = {
+      id,
+      displayName,
+      socket,
+      peer,
+      role: agent ? 'agent' : 'user',
+      forParticipantId: agent?.participantId,
+      mode: 'none',
+      identityId: null,
+      debugSketch: false,
+      subscribeAll: !agent,
+    };
+    this.#members.set(id, member);
+    peer.setSubscribeOfferHandler((offer) => this.#deps.askAnswer(socket, offer));
+    if (agent) {
+      agent.attach(peer);
+      peer.on('produce', () => this.#sendAgentSettings(agent.participantId));
+      peer.subscribe(agent.participantId, { raw: true });
+      this.#sendAgentSettings(agent.participantId);
+    } else {
+      peer.on('produce', () => this.#announce(id, id));
+      for (const other of this.users()) {
+        if (other.id === id) continue;
+        peer.subscribe(other.id);
+        if (other.subscribeAll) other.peer.subscribe(id);
+      }
+      this.broadcast(SERVER_EVENTS.participantJoined, { participant: this.info(member) }, id);
+    }
+    log.info(`${member.role} ${id} (${displayName}) joined ${this.name}`);
+    return member;
+  }
+
+  has(member: Member): boolean {
+    return this.#members.get(member.id) === member;
+  }
+
+  users(): Member[] {
+    return [...this.#members.values()].filter((m) => m.role === 'user');
+  }
+
+  /** What the room may know about a participant: never the identity id. */
+  info(m: Member): Participant {
+    return {
+      id: m.id,
+      displayName: m.displayName,
+      publishing: m.peer.closed ? { audio: false, video: false } : m.peer.publishing(),
+      mode: m.mode,
+      video: videoState(this.sfuRoom, m.id),
+    };
+  }
+
+  broadcast(event: string, payload: unknown, exceptId?: string): void {
+    for (const m of this.#members.values()) {
+      if (m.id !== exceptId && m.role === 'user') m.socket.emit(event, payload);
+    }
+  }
+
+  #announce(pid: string, exceptId?: string): void {
+    const m = this.#members.get(pid);
+    if (m?.role === 'user')
+      this.broadcast(SERVER_EVENTS.participantUpdated, { participant: this.info(m) }, exceptId);
+  }
+
+  subscribe(member: Member, ids: 'all' | string[]): string[] {
+    if (ids === 'all') {
+      member.subscribeAll = true;
+      for (const other of this.users()) if (other.id !== member.id) member.peer.subscribe(other.id);
+    } else {
+      for (const id of ids) if (id !== member.id) member.peer.subscribe(id);
+    }
+    return member.peer.subscriptions();
+  }
+
+  unsubscribe(member: Member, ids: string[]): string[] {
+    member.subscribeAll = false;
+    for (const id of ids) member.peer.unsubscribe(id);
+    return member.peer.subscriptions();
+  }
+
+  // ---------- settings and agents ----------
+
+  /** Applies a user's settings (the identity already checked): starts, updates or stops the agent. */
+  applySettings(member: Member, s: Settings): Required<Settings> {
+    if (member.role !== 'user') throw new AppError('FORBIDDEN', 'agents have no settings');
+    const before = { mode: member.mode, identityId: member.identityId, debugSketch: member.debugSketch };
+    member.mode = s.mode;
+    if (s.identityId !== undefined) member.identityId = s.identityId;
+    if (s.debugSketch !== undefined) member.debugSketch = s.debugSketch;
+    try {
+      if (member.mode === 'none') this.#deps.agents.release(this.name, member.id);
+      else this.#deps.agents.ensure(this.#subjectOf(member));
+    } catch (e) {
+      // Refused (AGENT_LIMIT, AGENT_UNAVAILABLE): the settings stay as they were.
+      Object.assign(member, before);
+      throw e;
+    }
+    this.#sendAgentSettings(member.id);
+    this.#announce(member.id);
+    return settingsOf(member);
+  }
+
+  #subjectOf(user: Member): AgentSubject {
+    return {
+      sfuRoom: this.sfuRoom,
+      roomName: this.name,
+      passcode: this.passcode,
+      participantId: user.id,
+      settings: () => settingsOf(user),
+      onStatus: (status) => {
+        this.broadcast(SERVER_EVENTS.agentStatus, status);
+        this.#announce(user.id);
+        if (
+          status.state === 'fallback-held' ||
+          status.state === 'fallback-camera' ||
+          status.state === 'error'
+        ) {
+          user.socket.emit(SERVER_EVENTS.serverError, {
+            code: 'AGENT_UNAVAILABLE',
+            message: status.message ?? 'agent lost',
+            participantId: user.id,
+          });
+        }
+      },
+      removeAgentPeer: (peerId) => {
+        const m = this.#members.get(peerId);
+        if (m) this.remove(m, 'kicked');
+      },
+    };
+  }
+
+  #sendAgentSettings(forId: string): void {
+    const user = this.#members.get(forId);
+    if (!user) return;
+    for (const m of this.#members.values()) {
+      if (
+        m.role === 'agent' &&
+        m.forParticipantId === forId &&
+        this.#deps.agents.get(this.name, forId)?.isCurrentPeer(m.id)
+      )
+        m.socket.emit(SERVER_EVENTS.agentSettings, settingsOf(user));
+    }
+  }
+
+  agentReport(member: Member, status: AgentStatus): void {
+    const agent = this.#currentAgentOf(member);
+    agent.report(member.id, status);
+  }
+
+  agentSketch(member: Member, sketch: AgentSketch): void {
+    const agent = this.#currentAgentOf(member);
+    const user = this.#members.get(agent.participantId);
+    // Only the user the agent serves sees its sketch, and only while asking for it.
+    if (user?.debugSketch) {
+      user.socket.emit(SERVER_EVENTS.agentSketch, { ...sketch, participantId: agent.participantId });
+    }
+  }
+
+  #currentAgentOf(member: Member): SupervisedAgent {
+    if (member.role !== 'agent' || !member.forParticipantId) throw new AppError('FORBIDDEN', 'agents only');
+    const agent = this.#deps.agents.get(this.name, member.forParticipantId);
+    if (!agent?.isCurrentPeer(member.id)) throw new AppError('FORBIDDEN', 'not the current agent');
+    return agent;
+  }
+
+  agentStatuses(): AgentStatus[] {
+    return this.#deps.agents.statuses(this.name);
+  }
+
+  statsPush(): StatsPush {
+    return { room: this.name, participants: this.users().length, agents: this.agentStatuses() };
+  }
+
+  // ---------- leaving ----------
+
+  remove(member: Member, reason: LeaveReason): void {
+    if (this.#members.get(member.id) !== member) return;
+    this.#members.delete(member.id);
+    if (member.role === 'agent') {
+      member.peer.close();
+      if (member.socket.connected) member.socket.disconnect(true);
+    } else {
+      // The agent first: its route must not fall back to a peer that is closing.
+      this.#deps.agents.release(this.name, member.id);
+      member.peer.close();
+      for (const other of this.#members.values()) other.peer.unsubscribe(member.id);
+      this.broadcast(SERVER_EVENTS.participantLeft, { participantId: member.id, reason });
+      log.info(`${member.id} ${reason} ${this.name}`);
+    }
+    if (this.users().length === 0) this.close();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const m of [...this.#members.values()]) {
+      if (m.role === 'user') this.#deps.agents.release(this.name, m.id);
+    }
+    for (const m of [...this.#members.values()]) this.remove(m, 'kicked');
+    this.sfuRoom.close();
+    this.#deps.onClosed(this);
+  }
+}
+
+export function settingsOf(m: Member): Required<Settings> {
+  return { mode: m.mode, identityId: m.identityId, debugSketch: m.debugSketch };
+}
