@@ -19,6 +19,7 @@ import {
   type Sdp,
   SERVER_EVENTS,
   type ServerErrorPush,
+  type ServerShutdownPush,
   type Settings,
   type StatsPush,
   type SubscribeOffer,
@@ -38,6 +39,7 @@ export type HeadlessClientEvents = {
   sketch: [AgentSketchPush];
   stats: [StatsPush];
   servererror: [ServerErrorPush];
+  shutdown: [ServerShutdownPush];
   settings: [Required<Settings>];
   disconnect: [string];
 };
@@ -91,12 +93,19 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
     socket.on(SERVER_EVENTS.agentSketch, (m: AgentSketchPush) => this.emit('sketch', m));
     socket.on(SERVER_EVENTS.stats, (m: StatsPush) => this.emit('stats', m));
     socket.on(SERVER_EVENTS.serverError, (m: ServerErrorPush) => this.emit('servererror', m));
+    socket.on(SERVER_EVENTS.serverShutdown, (m: ServerShutdownPush) => this.emit('shutdown', m));
     socket.on(SERVER_EVENTS.agentSettings, (m: Required<Settings>) => this.emit('settings', m));
     socket.on('disconnect', (reason: string) => this.emit('disconnect', reason));
   }
 
-  static async connect(url: string): Promise<HeadlessClient> {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  /** `owner`: the identity owner token (as a browser's x-gazecam-owner), needed to use one's identities. */
+  static async connect(url: string, opts: { owner?: string } = {}): Promise<HeadlessClient> {
+    const socket = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: opts.owner ? { owner: opts.owner } : undefined,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', (e) =>

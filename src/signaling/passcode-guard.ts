@@ -4,7 +4,7 @@
 import { AppError } from '../util/errors.ts';
 
 export interface PasscodeGuardOptions {
-  /** Failures from one address before back-off (default 5). */
+  /** Wrong passcodes from one address before the back-off starts (default 5). */
   addressFree?: number;
   /** Failures against one room, from anywhere, before back-off (default 20). */
   roomFree?: number;
@@ -80,8 +80,8 @@ export class PasscodeGuard {
     const r = this.#records.get(key) ?? { failures: 0, blockedUntil: 0, lastAt: now };
     r.failures++;
     r.lastAt = now;
-    if (r.failures > free)
-      r.blockedUntil = now + Math.min(maxMs, this.#opts.baseMs * 2 ** (r.failures - free - 1));
+    if (r.failures >= free)
+      r.blockedUntil = now + Math.min(maxMs, this.#opts.baseMs * 2 ** (r.failures - free));
     this.#records.delete(key);
     this.#records.set(key, r); // most recent last
     if (this.#records.size > MAX_ENTRIES) {

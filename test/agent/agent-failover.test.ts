@@ -15,7 +15,10 @@ import { useAgentRig } from './rig.ts';
 const { RTCVideoSink } = wrtc.nonstandard;
 const AGENT_WAIT_MS = 45_000;
 
-const rig = useAgentRig({ processorModule: resolve(import.meta.dirname, 'marker-processor.ts'), keepStamp: true });
+const rig = useAgentRig({
+  processorModule: resolve(import.meta.dirname, 'marker-processor.ts'),
+  keepStamp: true,
+});
 
 /** Spread of the luma below the stamp band, subsampled: ~0 for the marker's output, large for the camera. */
 function lumaSpread(f: I420Frame): number {
@@ -65,7 +68,12 @@ describe('avatar mode fails closed (real agent processes, marker processor)', ()
     const statuses: AgentStatus[] = [];
     b.client.on('agentstatus', (s) => statuses.push(s));
     const processed = () =>
-      nextEvent<Participant>(b.client, 'updated', (p) => p.id === a.id && p.video === 'processed', AGENT_WAIT_MS);
+      nextEvent<Participant>(
+        b.client,
+        'updated',
+        (p) => p.id === a.id && p.video === 'processed',
+        AGENT_WAIT_MS,
+      );
     const servedAgain = processed();
 
     // Avatar on: camera frames captured from now on must never reach B.
