@@ -124,6 +124,9 @@ export const AgentStatusSchema = z.object({
    * delays the participant's audio by this much while the processed video is forwarded. */
   audioDelayMs: z.number().optional(),
   message: z.string().optional(),
+  /** The mode the agent's latest output frame was made with (the server waits for 'avatar' before it routes an
+   * agent that was serving eye contact to viewers as an avatar). */
+  mode: ModeSchema.optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 

@@ -5,7 +5,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SfuPeer, SfuRoom } from '../media/types.ts';
 import { createLogger } from '../util/logger.ts';
 import type { AgentHandle, AgentLauncher } from './agents.ts';
-import type { AgentStatus, Settings } from './protocol.ts';
+import type { AgentStatus, Mode, Settings } from './protocol.ts';
 import { applyVideoRoute, wantsAvatar } from './video-route.ts';
 
 const log = createLogger('signaling:agent');
@@ -51,6 +51,8 @@ export class SupervisedAgent {
   #handle: AgentHandle | null = null;
   #peer: SfuPeer | null = null;
   #serving = false;
+  /** The mode of the agent's latest output, from its reports. */
+  #agentMode: Mode | undefined;
   #servingSince = 0;
   #failures = 0;
   /** Cancels everything that belongs to one launch (start timeout, watchdog). */
@@ -80,9 +82,15 @@ export class SupervisedAgent {
     return this.#handle?.pid;
   }
 
-  /** The serving agent's SFU peer id, if one serves now. */
+  /**
+   * The agent's SFU peer id if viewers may see its output now: it serves, and in avatar mode its output is an
+   * avatar (after a switch from eye contact, frames of the user's own face may still be on their way).
+   */
   get servingPeerId(): string | null {
-    return this.#serving && this.#peer ? this.#peer.id : null;
+    if (!this.#serving || !this.#peer) return null;
+    if (wantsAvatar(this.#subject.settings().mode) && !(this.#agentMode && wantsAvatar(this.#agentMode)))
+      return null;
+    return this.#peer.id;
   }
 
   start(): void {
@@ -119,6 +127,10 @@ export class SupervisedAgent {
     if (this.#peer?.id !== peerId) return false;
     if (this.#phase !== 'serving' && this.#phase !== 'starting') return true;
     this.status = { ...status, participantId: this.participantId };
+    if (status.mode !== this.#agentMode) {
+      this.#agentMode = status.mode;
+      this.#route();
+    }
     // Lip sync: the user's audio waits as long as the video takes through the agent.
     if (!this.#subject.sfuRoom.closed)
       this.#subject.sfuRoom.setAudioDelay(this.participantId, status.audioDelayMs ?? 0);
@@ -170,6 +182,7 @@ export class SupervisedAgent {
     const s = this.#subject;
     this.#phase = 'starting';
     this.#serving = false;
+    this.#agentMode = undefined;
     this.#peer = null;
     this.#token = randomBytes(24).toString('hex');
     const attempt = new AbortController();

@@ -42,7 +42,7 @@ function setup(opts: { max?: number; maxRestarts?: number; startTimeoutMs?: numb
     };
     return s;
   };
-  /** The launched agent "joins" and publishes video (its keyframe commits the switch). */
+  /** The launched agent "joins", publishes video and reports its mode (its keyframe commits the switch). */
   const joinAgent = (pid: string, n: number) => {
     const agent = sup.get('r', pid);
     const handle = launcher.launched[n];
@@ -50,10 +50,13 @@ function setup(opts: { max?: number; maxRestarts?: number; startTimeoutMs?: numb
     const peer = room.createPeer(`agent-${n}`);
     agent?.attach(peer);
     peer.produce('video');
+    report(pid, peer.id, handle.options.settings.mode);
     room.keyframe(peer.id);
     return { peer, handle };
   };
-  return { sup, launcher, room, statuses, subject, joinAgent };
+  const report = (pid: string, peerId: string, mode: Mode) =>
+    sup.get('r', pid)?.report(peerId, { participantId: pid, state: 'ok', fps: 25, drops: 0, ms: 5, mode });
+  return { sup, launcher, room, statuses, subject, joinAgent, report };
 }
 
 function codeOf(f: () => unknown): string | undefined {
@@ -133,6 +136,22 @@ describe('AgentSupervisor', () => {
     expect(room.currentSource('p1')).toBe('agent-1');
     // Every committed source for p1 after avatar mode went on: the hold or an agent, never p1 itself.
     expect(room.routeLog.every(([, src]) => src !== null)).toBe(true);
+  });
+
+  it('eye contact -> avatar: held until the agent reports avatar output (its own face may still be in flight)', () => {
+    const { sup, room, subject, joinAgent, report } = setup();
+    const s = subject('p1', 'eyes');
+    sup.ensure(s);
+    const { peer } = joinAgent('p1', 0);
+    expect(room.currentSource('p1')).toBe(peer.id);
+    s.settingsNow = { ...s.settingsNow, mode: 'both' };
+    sup.ensure(s);
+    expect(room.currentSource('p1')).toBe(holdSourceId('p1'));
+    report('p1', peer.id, 'eyes'); // a report from before the switch
+    expect(room.currentSource('p1')).toBe(holdSourceId('p1'));
+    report('p1', peer.id, 'both');
+    room.keyframe(peer.id);
+    expect(room.currentSource('p1')).toBe(peer.id);
   });
 
   it('eye contact falls back to the camera while its agent restarts', async () => {

@@ -49,6 +49,7 @@ export class Agent {
   #path: PathDelays = { videoMs: 0, audioLagMs: 0 };
   #settings: AgentSettings;
   #closed = false;
+  #abort = new AbortController();
   #sketchBusy = false;
   onClosed: (() => void) | null = null;
 
@@ -62,7 +63,13 @@ export class Agent {
   /** Joins first (so the user sees 'busy: loading'), builds the processor, then publishes its output. */
   async start(): Promise<void> {
     const cfg = this.#cfg;
+    // close() may come at any await below: each step checks, and closes what it just made.
+    const signal = this.#abort.signal;
     const client = await HeadlessClient.connect(cfg.serverUrl);
+    if (signal.aborted) {
+      client.close();
+      return;
+    }
     this.#client = client;
     client.on('disconnect', () => void this.close());
     client.on('settings', (s) => {
@@ -78,22 +85,30 @@ export class Agent {
       passcode: cfg.passcode,
       agent: { token: cfg.token, forParticipantId: cfg.forParticipantId },
     });
+    if (signal.aborted) return;
     this.#report = setInterval(() => void this.#sendReport(), cfg.reportIntervalMs ?? 1000);
-    this.#processor = await this.#factory(this.#settings);
-    if (this.#closed) return;
+    const processor = await this.#factory(this.#settings);
+    if (signal.aborted) {
+      await processor.close();
+      return;
+    }
+    this.#processor = processor;
     this.#loop = new FrameLoop({
       processor: this.#processor,
       settings: this.#settings,
       output: (frame) =>
         this.#videoSource.onFrame({ width: frame.width, height: frame.height, data: frame.data }),
       onSketch: (sketch) => this.#sendSketch(sketch),
+      // The server routes a switch to avatar only once the output is an avatar: say so at once.
+      onModeApplied: () => void this.#sendReport(),
       onOutput: cfg.keepStamp
         ? (input, output) => (output !== input ? copyStamp(input, output) : undefined)
         : undefined,
     });
     // Publishing makes the SFU switch the user's subscribers to this output (at its first keyframe).
     await client.publish([this.#videoOut], cfg.forParticipantId);
-    log.info(`agent for ${cfg.forParticipantId} running (${this.#processor.name})`);
+    if (signal.aborted) return;
+    log.info(`agent for ${cfg.forParticipantId} running (${processor.name})`);
   }
 
   #attachVideo(track: MediaStreamTrack): void {
@@ -128,6 +143,7 @@ export class Agent {
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
       audioDelayMs: Math.round(this.audioDelayMs()),
       message: s ? s.message : 'loading the pipeline',
+      mode: s?.mode,
     };
   }
 
@@ -172,6 +188,7 @@ export class Agent {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#abort.abort();
     if (this.#report) clearInterval(this.#report);
     this.#loop?.stop();
     this.#videoSink?.stop();

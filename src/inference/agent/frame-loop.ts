@@ -1,7 +1,7 @@
 // The agent's frame loop: a slot of one input frame (latest wins, drops counted), one frame in processing at a
 // time, so the output rate follows inference. The output never freezes or goes black: a processor error yields
 // the fallback for the mode, and a stalled processor is bridged by the raw frames (state 'busy').
-import type { AgentState } from '../../signaling/protocol.ts';
+import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { I420Frame, RgbaFrame } from '../frame.ts';
 import type { AgentSettings, FrameProcessor } from './processor.ts';
@@ -19,6 +19,8 @@ export interface FrameLoopOptions {
   onOutput?: (input: I420Frame, output: I420Frame) => void;
   /** A processor result carried a debug sketch. */
   onSketch?: (sketch: RgbaFrame) => void;
+  /** The first output frame made with a new mode has been emitted. */
+  onModeApplied?: (mode: Mode) => void;
 }
 
 export interface FrameLoopStats {
@@ -34,6 +36,8 @@ export interface FrameLoopStats {
   latencyMs: number;
   framesIn: number;
   framesOut: number;
+  /** Mode of the latest processed output (undefined before the first). */
+  mode?: Mode;
 }
 
 const WINDOW_MS = 2000;
@@ -53,6 +57,7 @@ export class FrameLoop {
   #state: AgentState = 'busy';
   #message: string | undefined = 'waiting for frames';
   #lastGood: I420Frame | null = null;
+  #mode: Mode | undefined;
   #window: Array<{ t: number; ms: number; latency: number }> = [];
   #inWindow: number[] = [];
   #watchdog: NodeJS.Timeout;
@@ -116,6 +121,10 @@ export class FrameLoop {
       }
       if (this.#stopped) break;
       this.#emit(frame, out, at, performance.now() - this.#busySince);
+      if (this.#mode !== settings.mode) {
+        this.#mode = settings.mode;
+        this.#opts.onModeApplied?.(settings.mode);
+      }
     }
     this.#busy = false;
   }
@@ -154,6 +163,7 @@ export class FrameLoop {
       latencyMs: mean((e) => e.latency),
       framesIn: this.#framesIn,
       framesOut: this.#framesOut,
+      mode: this.#mode,
     };
   }
 
