@@ -4,6 +4,7 @@ import type { AgentStatus, Mode, Participant } from '../../src/signaling/protoco
 import { Call } from './call.ts';
 import { $, h } from './dom.ts';
 import { deleteIdentity, type Identity, listIdentities, uploadIdentity } from './identities.ts';
+import type { RequestError } from './signaling.ts';
 import { Viewer } from './viewer.ts';
 
 const NAME_KEY = 'gazecam.name';
@@ -20,6 +21,7 @@ interface State {
   previewStream: MediaStream | null;
   previewOpening: boolean;
   statsTimer: number | null;
+  rejoining: boolean;
 }
 
 const state: State = {
@@ -33,6 +35,7 @@ const state: State = {
   previewStream: null,
   previewOpening: false,
   statsTimer: null,
+  rejoining: false,
 };
 
 export function startApp(roomFromUrl: string | null): void {
@@ -149,6 +152,10 @@ async function join(): Promise<void> {
         sketch: (s) => showSketch(s.jpeg),
         stats: () => undefined,
         error: (m) => showError('#call-error', m),
+        shutdown: (m) => {
+          showError('#call-error', m);
+          void rejoinWhenBack();
+        },
         closed: () => onClosed(),
       },
     );
@@ -172,6 +179,30 @@ async function join(): Promise<void> {
   $<HTMLInputElement>('#toggle-avatar').checked = false;
   $<HTMLInputElement>('#toggle-eyes').checked = false;
   state.statsTimer = window.setInterval(() => void renderStats(), 1000);
+}
+
+/** After a `server:shutdown`: wait for the server to answer again, then join the same room as before. */
+async function rejoinWhenBack(): Promise<void> {
+  if (state.rejoining) return;
+  state.rejoining = true;
+  try {
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const up = await fetch('/healthz', { cache: 'no-store' }).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up && !state.call) {
+        await join();
+        if (state.call) {
+          hideError('#call-error');
+          return;
+        }
+      }
+    }
+  } finally {
+    state.rejoining = false;
+  }
 }
 
 async function leave(): Promise<void> {
@@ -216,7 +247,17 @@ async function applyMode(): Promise<void> {
   } catch (e) {
     avatarBox.checked = state.avatar;
     eyesBox.checked = state.eyes;
-    showError('#settings-error', (e as Error).message);
+    const code = (e as RequestError).code;
+    const why = (e as Error).message;
+    showError(
+      '#settings-error',
+      code === 'AGENT_LIMIT'
+        ? `Server busy (${code}): ${why}`
+        : code === 'IDENTITY_NOT_FOUND'
+          ? `That identity is not yours or no longer exists (${code}); pick another`
+          : why,
+    );
+    document.querySelector<HTMLElement>('#settings-error')?.setAttribute('data-code', code ?? '');
   }
   syncPreview(mode);
 }
@@ -382,6 +423,8 @@ function renderTiles(list: Participant[]): void {
           self
             ? h('video.camera', { autoplay: true, playsInline: true, muted: true, srcObject: state.media })
             : h('video.remote', { autoplay: true, playsInline: true }),
+          // Avatar mode while its agent is (re)starting: nothing of the camera is sent; say so over the tile.
+          self ? null : h('div.held', { textContent: 'avatar paused - reconnecting' }),
           self
             ? h('video.processed', { autoplay: true, playsInline: true, muted: true, hidden: true })
             : null,
@@ -411,7 +454,9 @@ const STATE_BADGE: Partial<Record<AgentStatus['state'], [string, string]>> = {
   'fallback-still': ['face lost - showing still', 'warn'],
   'fallback-passthrough': ['face lost - showing camera', 'warn'],
   busy: ['server busy', 'warn'],
-  error: ['agent error', 'bad'],
+  'fallback-held': ['avatar paused - agent restarting', 'warn'],
+  'fallback-camera': ['agent restarting - showing camera', 'warn'],
+  error: ['agent failed', 'bad'],
 };
 
 function updateBadges(id: string): void {
@@ -431,6 +476,7 @@ function updateBadges(id: string): void {
         : STATE_BADGE[s.state];
     if (b) badges.push([b[0], s.state, b[1]]);
     else if (p.video === 'processed') badges.push(['processed', 'processed', 'ok']);
+    else if (p.video === 'held') badges.push(['avatar starting', 'held', 'warn']);
   }
   el.replaceChildren(
     ...badges.map(([text, key, kind]) =>

@@ -9,6 +9,7 @@ import type {
   ParticipantLeftPush,
   ParticipantUpdatedPush,
   ServerErrorPush,
+  ServerShutdownPush,
   StatsPush,
 } from '../../src/signaling/protocol.ts';
 import { FrameRate, gathered, Subscriber } from './rtc.ts';
@@ -23,6 +24,8 @@ export interface CallEvents {
   sketch(sketch: AgentSketchPush): void;
   stats(stats: StatsPush): void;
   error(message: string): void;
+  /** The server is restarting: the call ends; rejoin when it is back. */
+  shutdown(message: string): void;
   closed(): void;
 }
 
@@ -44,6 +47,8 @@ export class Call {
   readonly publisher = new RTCPeerConnection({ iceServers: [] });
   me = '';
   room = '';
+  /** The server said it is restarting (`server:shutdown`). */
+  shuttingDown = false;
   readonly #sendRate = new FrameRate();
   #closed = false;
 
@@ -78,8 +83,12 @@ export class Call {
     signaling.on<StatsPush>('stats', (s) => events.stats(s));
     signaling.on<AgentSketchPush>('agent:sketch', (s) => events.sketch(s));
     signaling.on<ServerErrorPush>('server:error', (e) => events.error(`${e.code}: ${e.message}`));
+    signaling.on<ServerShutdownPush>('server:shutdown', (m) => {
+      this.shuttingDown = true;
+      events.shutdown(m.message);
+    });
     signaling.socket.on('disconnect', () => {
-      if (!this.#closed) events.error('disconnected from the server');
+      if (!this.#closed && !this.shuttingDown) events.error('disconnected from the server');
       this.close();
     });
   }

@@ -2,11 +2,16 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, ErrorBody } from '../../src/signaling/protocol.ts';
 
+/** The identity owner token identities.ts keeps in localStorage: the server lets only its holder wear them. */
+const OWNER_KEY = 'gazecam.owner';
+
 export class RequestError extends Error {
   readonly code: string;
+  readonly retryAfterMs?: number;
   constructor(body: ErrorBody) {
     super(body.message);
     this.code = body.code;
+    this.retryAfterMs = body.retryAfterMs;
   }
 }
 
@@ -14,7 +19,8 @@ export class Signaling {
   readonly socket: Socket;
 
   constructor() {
-    this.socket = io({ transports: ['websocket'], reconnection: false });
+    const owner = localStorage.getItem(OWNER_KEY);
+    this.socket = io({ transports: ['websocket'], reconnection: false, auth: owner ? { owner } : {} });
   }
 
   request<T extends object>(event: string, payload?: unknown, timeoutMs = 20_000): Promise<T> {

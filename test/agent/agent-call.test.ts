@@ -63,7 +63,7 @@ describe('inference agent in the call (synthetic camera)', () => {
     const ok = nextEvent<AgentStatus>(
       b.client,
       'agentstatus',
-      (s) => s.participantId === a.id && s.state === 'ok',
+      (s) => s.participantId === a.id && s.state === 'ok' && s.fps > 0, // the first report comes with the first frame
       AGENT_WAIT_MS,
     );
     expect(await a.client.settings({ mode: 'eyes' })).toEqual({
