@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'INFERENCE_FAILED',
   'NEGOTIATION_FAILED',
   'AGENT_UNAVAILABLE',
+  'CONFIG_INVALID',
   'INTERNAL',
 ] as const;
 
