@@ -25,12 +25,13 @@ export interface Box {
   height: number;
 }
 
-/** Number of landmarks: 468 face-mesh points (MediaPipe indexing) + 2 x 5 iris points. */
-export const LANDMARK_COUNT = 478;
-/** Subject's right eye (image left in a non-mirrored frame): centre 468, contour 469-472. */
-export const RIGHT_IRIS = 468;
-/** Subject's left eye: centre 473, contour 474-477. */
-export const LEFT_IRIS = 473;
+export {
+  LANDMARK_COUNT,
+  /** Subject's left eye: centre 473, contour 474-477. */
+  LEFT_IRIS_CENTRE as LEFT_IRIS,
+  /** Subject's right eye (image left in a non-mirrored frame): centre 468, contour 469-472. */
+  RIGHT_IRIS_CENTRE as RIGHT_IRIS,
+} from './geometry/landmarks.ts';
 
 export interface FaceResult {
   /** Axis-aligned box around the face mesh, image pixels. */

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'AGENT_UNAVAILABLE',
   'AGENT_LIMIT',
   'IDENTITY_NOT_FOUND',
+  'CONFIG_INVALID',
   'INTERNAL',
 ] as const;
 

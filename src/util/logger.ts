@@ -1,21 +1,24 @@
 // One logger for the whole project, namespaced per module. Level from LOG_LEVEL (error|warn|info|debug|trace);
 // LOG_NAMESPACES (comma list, prefix match, e.g. "media,inference:tracker") narrows debug/trace output.
+import { setting } from '../config.ts';
+
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 
 function envLevel(): LogLevel {
-  const raw = (process.env.LOG_LEVEL ?? '').toLowerCase();
-  if (raw in ORDER) return raw as LogLevel;
+  let chosen: LogLevel | undefined;
+  try {
+    chosen = setting('LOG_LEVEL');
+  } catch {
+    // A bad LOG_LEVEL must not stop the logger that reports it; loadConfig() at start names it.
+  }
   // Tests stay quiet unless asked.
-  return process.env.VITEST ? 'warn' : 'info';
+  return chosen ?? (process.env.VITEST ? 'warn' : 'info');
 }
 
 const level = envLevel();
-const namespaces = (process.env.LOG_NAMESPACES ?? '')
-  .split(',')
-  .map((s) => s.trim())
-  .filter(Boolean);
+const namespaces = setting('LOG_NAMESPACES');
 
 export interface Logger {
   readonly namespace: string;

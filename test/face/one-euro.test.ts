@@ -59,4 +59,19 @@ describe('OneEuroFilter', () => {
     f.reset();
     expect(f.filter(Float32Array.of(5, 5), 2)[0]).toBe(5);
   });
+
+  it("with speed 'norm', one channel's motion opens the cut-off of the others (a saccade moves both angles)", () => {
+    const run = (speed: 'channel' | 'norm') => {
+      const f = new OneEuroFilter({ minCutoff: 1, beta: 0.5, speed });
+      f.filter(Float64Array.of(0, 0), 0);
+      let out = Float64Array.of(0, 0);
+      // Channel 0 jumps far, channel 1 steps a little: under 'norm' channel 1 shares channel 0's high cut-off.
+      for (let i = 1; i <= 3; i++) out = f.filter(Float64Array.of(40 * i, 1), i / 30);
+      return out;
+    };
+    const alone = run('channel');
+    const coupled = run('norm');
+    expect(Math.abs(1 - coupled[1])).toBeLessThan(0.5 * Math.abs(1 - alone[1]));
+    expect(coupled).toBeInstanceOf(Float64Array);
+  });
 });

@@ -100,7 +100,7 @@ describe.skipIf(!have)('geometry on the fixture drivers', () => {
 
   it('npm run analyze prints one JSON line per frame', { timeout: 120_000 }, () => {
     const driver = join(FIXTURES_DIR, 'drivers', 'd0.mjpeg');
-    const res = spawnSync('npx', ['tsx', 'src/cli/analyze.ts', '--driver', driver, '--json'], {
+    const res = spawnSync('npx', ['tsx', 'tools/analyze.ts', '--driver', driver, '--json'], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
     });

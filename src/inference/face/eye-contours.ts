@@ -4,6 +4,13 @@
 // The iris model sees the subject's right eye (corners 33 -> 133, image left) as is and the left eye (263 -> 362)
 // mirrored, so the same contour index means the same place on both eyes.
 
+import {
+  LEFT_EYE_CORNERS,
+  LEFT_LID_CENTRE,
+  RIGHT_EYE_CORNERS,
+  RIGHT_LID_CENTRE,
+} from '../geometry/landmarks.ts';
+
 /** Ranges of the 71 contour points, each with the mesh indices it refines (right eye, left eye). */
 const GROUPS: readonly {
   contour: number;
@@ -80,8 +87,5 @@ export function contourToMesh(eye: 'right' | 'left', lidOnly = false): [number, 
 }
 
 /** Eye corners (outer, inner) and the lid-centre points whose depth the iris takes. */
-export const EYE_CORNERS = { right: [33, 133], left: [263, 362] } as const;
-export const EYE_LID_CENTRE = {
-  right: { upper: 159, lower: 145 },
-  left: { upper: 386, lower: 374 },
-} as const;
+export const EYE_CORNERS = { right: RIGHT_EYE_CORNERS, left: LEFT_EYE_CORNERS } as const;
+export const EYE_LID_CENTRE = { right: RIGHT_LID_CENTRE, left: LEFT_LID_CENTRE } as const;

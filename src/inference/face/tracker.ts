@@ -52,7 +52,7 @@ export interface FaceTrackerOptions {
 }
 
 /** Smoothing defaults for live use: speeds are in face widths per second. */
-const SMOOTHING: Required<OneEuroOptions> = { minCutoff: 1, beta: 20, dCutoff: 1 };
+const SMOOTHING: OneEuroOptions = { minCutoff: 1, beta: 20, dCutoff: 1 };
 
 export class FaceTracker {
   readonly #group: SessionGroup;

@@ -8,6 +8,7 @@
 // the median of all sampled frames stands in, so a user who starts talking at once still gets a stable
 // estimate instead of their first frame's expression.
 import {
+  LANDMARK_COUNT,
   LEFT_EYE_CORNERS,
   LEFT_LID_PAIRS,
   MOUTH_PAIRS,
@@ -17,7 +18,7 @@ import {
 import type { FaceMeasures, HeadPose } from './types.ts';
 import { invertSimilarity } from './umeyama.ts';
 
-export const POINTS = 478;
+export const POINTS = LANDMARK_COUNT;
 
 /** q = (1/s) R^T (p - t): the frame's face in canonical space (identity + expression). */
 export function toCanonical(landmarks: ArrayLike<number>, pose: HeadPose, out: Float32Array): Float32Array {

@@ -10,7 +10,7 @@
 //
 // Works for the user's own eyes (target eyes = the user's) and for an avatar's (pass the avatar's eye
 // centres in camera space: the direction to the camera is taken from where the drawn eyes are).
-import { OneEuroVector } from './filter.ts';
+import { OneEuroFilter } from '../face/one-euro.ts';
 import { angleBetween, normalize3, RAD, slerp3 } from './math.ts';
 import type { EyeContactTarget, GazeResult } from './types.ts';
 
@@ -51,7 +51,7 @@ export class EyeContactPolicy {
   readonly noneDeg: number;
   private readonly riseMs: number;
   private readonly fallMs: number;
-  private readonly filters: Record<'left' | 'right', OneEuroVector>;
+  private readonly filters: Record<'left' | 'right', OneEuroFilter>;
   private readonly angles = new Float64Array(2);
   private readonly dir = { left: new Float64Array(3), right: new Float64Array(3) };
   private readonly toCam = new Float64Array(3);
@@ -66,8 +66,13 @@ export class EyeContactPolicy {
     if (!(this.noneDeg > this.fullDeg)) throw new RangeError('eye contact: noneDeg must exceed fullDeg');
     this.riseMs = opts.riseMs ?? 150;
     this.fallMs = opts.fallMs ?? 40;
-    const f = { minCutoff: opts.minCutoff ?? 1.5, beta: opts.beta ?? 0.05, dCutoff: opts.dCutoff ?? 2 };
-    this.filters = { left: new OneEuroVector(2, f), right: new OneEuroVector(2, f) };
+    const f = {
+      minCutoff: opts.minCutoff ?? 1.5,
+      beta: opts.beta ?? 0.05,
+      dCutoff: opts.dCutoff ?? 2,
+      speed: 'norm' as const,
+    };
+    this.filters = { left: new OneEuroFilter(f), right: new OneEuroFilter(f) };
   }
 
   /**
@@ -88,7 +93,7 @@ export class EyeContactPolicy {
       if (g.open) {
         this.angles[0] = g.yaw;
         this.angles[1] = g.pitch;
-        this.filters[eye].filter(this.angles, tMs);
+        this.filters[eye].filter(this.angles, tMs / 1000);
         // Back from (yaw, pitch) to a unit vector (yaw > 0 looks toward -x, pitch > 0 toward +y).
         d[0] = -Math.tan(this.angles[0] * RAD);
         d[1] = Math.tan(this.angles[1] * RAD);

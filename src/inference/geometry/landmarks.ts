@@ -2,6 +2,9 @@
 // sketch draws and the point sets the pose fit and the measures use. "Right"/"left" are the subject's: the
 // subject's right eye is on the image's left in a non-mirrored frame.
 
+/** Number of landmarks: 468 face-mesh points (MediaPipe indexing) + 2 x 5 iris points. */
+export const LANDMARK_COUNT = 478;
+
 /** Closed loop around the face, starting at the forehead top and going clockwise on screen. */
 export const FACE_OVAL = [
   10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149,
@@ -18,6 +21,10 @@ export const RIGHT_EYE_UPPER = [33, 246, 161, 160, 159, 158, 157, 173, 133] as c
 export const RIGHT_EYE_LOWER = [33, 7, 163, 144, 145, 153, 154, 155, 133] as const;
 export const LEFT_EYE_UPPER = [263, 466, 388, 387, 386, 385, 384, 398, 362] as const;
 export const LEFT_EYE_LOWER = [263, 249, 390, 373, 374, 380, 381, 382, 362] as const;
+
+/** Mid points of the upper and lower lid, per eye (the middle of the contours above). */
+export const RIGHT_LID_CENTRE = { upper: RIGHT_EYE_UPPER[4], lower: RIGHT_EYE_LOWER[4] } as const;
+export const LEFT_LID_CENTRE = { upper: LEFT_EYE_UPPER[4], lower: LEFT_EYE_LOWER[4] } as const;
 
 /** Lips, right mouth corner -> left mouth corner. */
 export const LIPS_OUTER_UPPER = [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291] as const;
@@ -144,7 +151,7 @@ export const RIGID_POINTS: ReadonlyArray<readonly [number, number]> = [
 /** The rigid point indices and a 478-long weight array (0 for points not in the fit). */
 export function rigidIndexAndWeights(): { indices: Uint16Array; weights: Float64Array } {
   const indices = new Uint16Array(RIGID_POINTS.length);
-  const weights = new Float64Array(478);
+  const weights = new Float64Array(LANDMARK_COUNT);
   RIGID_POINTS.forEach(([i, w], k) => {
     indices[k] = i;
     weights[i] = w;

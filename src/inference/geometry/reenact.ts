@@ -10,6 +10,7 @@
 //   reference frame (the first driver frame after reset, or one set explicitly) is applied on top:
 //   R = R_t R_ref^T R_src, s = s_src s_t / s_ref, t = t_src + (t_t - t_ref) s_src / s_ref.
 import {
+  LANDMARK_COUNT,
   LEFT_EYE_CORNERS,
   LEFT_LID_MARGIN,
   LEFT_LID_PAIRS,
@@ -21,7 +22,7 @@ import { mat3Mul, mat3Transpose } from './math.ts';
 import { newHeadPose, setAngles } from './pose.ts';
 import type { HeadPose, ReenactMode } from './types.ts';
 
-const N = 478;
+const N = LANDMARK_COUNT;
 const CHIN = 152;
 
 /** Per-axis ratio of the source's face proportions to the driver's (both canonical, neutral). */
@@ -65,7 +66,7 @@ export function lidScale(
   return { right: ratio(RIGHT_LID_PAIRS), left: ratio(LEFT_LID_PAIRS) };
 }
 
-const LID_EYE = new Int8Array(478); // 0: not a lid margin point, 1: right eye, 2: left eye
+const LID_EYE = new Int8Array(N); // 0: not a lid margin point, 1: right eye, 2: left eye
 for (const i of RIGHT_LID_MARGIN) LID_EYE[i] = 1;
 for (const i of LEFT_LID_MARGIN) LID_EYE[i] = 2;
 

@@ -19,8 +19,9 @@ import {
   Reenactor,
   type SketchEye,
 } from '../geometry/index.ts';
+import { LANDMARK_COUNT } from '../geometry/landmarks.ts';
 
-export const LANDMARK_VALUES = 478 * 3;
+export const LANDMARK_VALUES = LANDMARK_COUNT * 3;
 const SIDES = ['left', 'right'] as const;
 type Side = (typeof SIDES)[number];
 const IRIS_POINTS: Record<Side, readonly number[]> = {

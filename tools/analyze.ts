@@ -9,18 +9,18 @@
 // key-points on the source photo (avatar mode: the photo's face driven by the clip, its eyes aimed by the policy).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { FaceResult, RgbaFrame } from '../inference/frame.ts';
-import { FaceAnalyzer } from '../inference/geometry/analyzer.ts';
-import { PinholeCamera } from '../inference/geometry/camera.ts';
-import { EyeContactPolicy } from '../inference/geometry/eye-contact.ts';
-import { newEyePlacement } from '../inference/geometry/gaze.ts';
-import { newHeadPose } from '../inference/geometry/pose.ts';
-import { Reenactor } from '../inference/geometry/reenact.ts';
-import { fitView, SketchRenderer } from '../inference/geometry/sketch.ts';
-import { decodeImage, encodeJpeg } from '../inference/image.ts';
-import { AppError, isAppError } from '../util/errors.ts';
-import { createLogger } from '../util/logger.ts';
-import { joinMjpeg, readMjpeg } from '../util/mjpeg.ts';
+import type { FaceResult, RgbaFrame } from '../src/inference/frame.ts';
+import { FaceAnalyzer } from '../src/inference/geometry/analyzer.ts';
+import { PinholeCamera } from '../src/inference/geometry/camera.ts';
+import { EyeContactPolicy } from '../src/inference/geometry/eye-contact.ts';
+import { newEyePlacement } from '../src/inference/geometry/gaze.ts';
+import { newHeadPose } from '../src/inference/geometry/pose.ts';
+import { Reenactor } from '../src/inference/geometry/reenact.ts';
+import { fitView, SketchRenderer } from '../src/inference/geometry/sketch.ts';
+import { decodeImage, encodeJpeg } from '../src/inference/image.ts';
+import { AppError, isAppError } from '../src/util/errors.ts';
+import { createLogger } from '../src/util/logger.ts';
+import { joinMjpeg, readMjpeg } from '../src/util/mjpeg.ts';
 
 const log = createLogger('cli:analyze');
 
@@ -85,13 +85,13 @@ interface Tracker {
 
 async function createTracker(kind: 'onnx' | 'human'): Promise<Tracker> {
   if (kind === 'onnx') {
-    const { FaceTracker } = await import('../inference/face/tracker.ts');
+    const { FaceTracker } = await import('../src/inference/face/tracker.ts');
     const t = await FaceTracker.create();
     return { track: (f, tMs) => t.track(f, tMs), reset: () => t.reset(), close: () => t.close() };
   }
   // The Human peer (TF.js) as an independent tracker, for comparisons.
-  const { createHumanPeer } = await import('../../bench/peer/human.ts');
-  const { rescaleDepth } = await import('../../bench/geometry-peer-frames.ts');
+  const { createHumanPeer } = await import('../bench/peer/human.ts');
+  const { rescaleDepth } = await import('../bench/geometry-peer-frames.ts');
   const peer = await createHumanPeer();
   return {
     track: async (f) => {

@@ -1,0 +1,169 @@
+// Every setting of the server, the agents and the tools, read from the environment in one place and checked with
+// zod: a bad value stops `npm start` with the variable's name instead of surfacing later as NaN. Modules ask for
+// one setting with `setting(NAME)`; `loadConfig()` checks them all at start. The README's settings table is
+// `settingsTable()`, and a test keeps the two in step.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AppError } from './util/errors.ts';
+
+interface Setting<S extends z.ZodType> {
+  schema: S;
+  /** Environment form of the default (parsed by `schema`); undefined: unset means "none". */
+  def?: string | (() => string);
+  /** Default as the README shows it. */
+  shown?: string;
+  doc: string;
+}
+
+// Computed here rather than imported: util/paths.ts reads its settings from this module.
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const def = <T extends Setting<z.ZodType>>(s: T) => s;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean),
+);
+
+export const SETTINGS = {
+  PORT: def({ schema: int(0, 65535), def: '8080', doc: 'HTTP + socket.io port' }),
+  HOST: def({
+    schema: z.string().min(1),
+    def: '127.0.0.1',
+    doc: 'listen address (exposing the server is your choice)',
+  }),
+  ORT_PROVIDER: def({
+    schema: z.enum(['auto', 'cuda', 'cpu']),
+    def: 'auto',
+    doc: '`auto`, `cuda` or `cpu`: onnxruntime execution provider, CPU fallback',
+  }),
+  ORT_THREADS: def({ schema: int(1, 64), def: '1', doc: 'intra-op threads per onnxruntime session' }),
+  AVATAR_SIZE: def({
+    schema: z.enum(['256', '512']).transform(Number),
+    def: '256',
+    doc: 'avatar output size in the call, `256` or `512`',
+  }),
+  GENERATOR_MODEL: def({
+    schema: z.string().min(1),
+    shown: 'built-in',
+    doc: 'path of a replacement generator `.onnx` with the same named inputs/outputs',
+  }),
+  MODEL_CACHE_DIR: def({
+    schema: z.string().min(1),
+    def: () => resolve(PROJECT_ROOT, '.cache', 'models'),
+    shown: '`.cache/models`',
+    doc: 'converted and generated models',
+  }),
+  IDENTITY_DIR: def({
+    schema: z.string().min(1),
+    def: () => resolve(PROJECT_ROOT, '.cache', 'identities'),
+    shown: '`.cache/identities`',
+    doc: 'uploaded identity photos',
+  }),
+  SFU_REMB_BPS: def({
+    schema: int(100_000, 100_000_000),
+    def: '1800000',
+    doc: 'bandwidth the SFU grants each video publisher (REMB)',
+  }),
+  SFU_MAX_PLAYOUT_DELAY_MS: def({
+    schema: int(-1, 10_000),
+    def: '100',
+    doc: 'playout-delay cap sent to subscribers (`-1`: none)',
+  }),
+  SFU_ICE_HOSTS: def({
+    schema: list,
+    def: '',
+    shown: 'none',
+    doc: 'extra host candidates (comma list), e.g. a LAN address',
+  }),
+  AGENT_PROCESSOR_MODULE: def({
+    schema: z.string().min(1),
+    shown: 'the frame pipeline',
+    doc: 'module exporting `createFrameProcessor` for the agents',
+  }),
+  AGENT_POOL_SIZE: def({
+    schema: int(0, 8),
+    def: '1',
+    doc: 'warm agents kept ready with their models loaded (0-8); refilled when an agent ends',
+  }),
+  AGENT_NICENESS: def({
+    schema: int(0, 19),
+    def: '10',
+    doc: 'CPU niceness of agent processes (0-19): inference yields the CPU to the SFU',
+  }),
+  LOG_LEVEL: def({
+    schema: z.enum(['error', 'warn', 'info', 'debug', 'trace']),
+    shown: '`info`',
+    doc: '`error`, `warn`, `info`, `debug`, `trace` (tests: `warn`)',
+  }),
+  LOG_NAMESPACES: def({
+    schema: list,
+    def: '',
+    shown: 'all',
+    doc: 'comma list narrowing debug output, e.g. `media,inference:onnx`',
+  }),
+  FIXTURES_DIR: def({
+    schema: z.string().min(1),
+    def: () => resolve(PROJECT_ROOT, '..', 'shared', 'fixtures'),
+    shown: '`../shared/fixtures`',
+    doc: 'test material for tests and benchmarks',
+  }),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+type Value<K extends SettingName> = z.output<(typeof SETTINGS)[K]['schema']>;
+type HasDefault<K extends SettingName> = (typeof SETTINGS)[K] extends { def: unknown } ? true : false;
+export type SettingValue<K extends SettingName> =
+  HasDefault<K> extends true ? Value<K> : Value<K> | undefined;
+export type Config = { [K in SettingName]: SettingValue<K> };
+
+type Env = Record<string, string | undefined>;
+
+function parseOne<K extends SettingName>(name: K, env: Env): SettingValue<K> {
+  const s: Setting<z.ZodType> = SETTINGS[name];
+  const raw = env[name]?.trim() ? env[name] : typeof s.def === 'function' ? s.def() : s.def;
+  if (raw === undefined) return undefined as SettingValue<K>;
+  const r = s.schema.safeParse(raw);
+  if (!r.success) {
+    const why = r.error.issues.map((i) => i.message).join('; ');
+    throw new AppError('CONFIG_INVALID', `${name}=${JSON.stringify(raw)}: ${why}`, { setting: name });
+  }
+  return r.data as SettingValue<K>;
+}
+
+/** Every setting from `env`; throws CONFIG_INVALID naming each bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const out: Record<string, unknown> = {};
+  const bad: string[] = [];
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    try {
+      out[name] = parseOne(name, env);
+    } catch (e) {
+      bad.push((e as Error).message);
+    }
+  }
+  if (bad.length) throw new AppError('CONFIG_INVALID', `invalid settings: ${bad.join(', ')}`);
+  return out as Config;
+}
+
+const cache = new Map<SettingName, unknown>();
+
+/** One setting from this process's environment (parsed once). */
+export function setting<K extends SettingName>(name: K): SettingValue<K> {
+  if (!cache.has(name)) cache.set(name, parseOne(name, process.env));
+  return cache.get(name) as SettingValue<K>;
+}
+
+/** The README's settings table (markdown rows), from the list above. */
+export function settingsTable(): string {
+  const rows = (Object.keys(SETTINGS) as SettingName[]).map((name) => {
+    const s: Setting<z.ZodType> = SETTINGS[name];
+    const shown = s.shown ?? (typeof s.def === 'string' ? `\`${s.def}\`` : 'none');
+    return `| \`${name}\` | ${shown} | ${s.doc} |`;
+  });
+  return ['| variable | default | what |', '|---|---|---|', ...rows].join('\n');
+}
