@@ -95,6 +95,26 @@ export const SETTINGS = {
     def: '10',
     doc: 'CPU niceness of agent processes (0-19): inference yields the CPU to the SFU',
   }),
+  AGENT_MAX: def({
+    schema: int(0, 64),
+    def: '4',
+    doc: 'most agents on this server (one per participant); one more answers `AGENT_LIMIT`',
+  }),
+  AGENT_WATCHDOG_MS: def({
+    schema: int(100, 60_000),
+    def: '800',
+    doc: "an agent that sends no video this long while its user's camera does is hung: replaced (avatar held meanwhile)",
+  }),
+  AGENT_START_TIMEOUT_MS: def({
+    schema: int(1000, 600_000),
+    def: '30000',
+    doc: 'an agent whose video has not started this long after launch is replaced',
+  }),
+  AGENT_MAX_RESTARTS: def({
+    schema: int(0, 100),
+    def: '5',
+    doc: 'consecutive lost agents (back-off 0.25 s doubling to 8 s) before giving up until the mode is turned on again',
+  }),
   LOG_LEVEL: def({
     schema: z.enum(['error', 'warn', 'info', 'debug', 'trace']),
     shown: '`info`',

@@ -1,5 +1,6 @@
 // The server's agents: one SupervisedAgent per participant with a mode on, capped per server (each holds at most
 // one process, and keeps its place in the cap until that process has exited, so the cap bounds processes).
+import { setting } from '../config.ts';
 import { AppError } from '../util/errors.ts';
 import type { AgentLauncher } from './agents.ts';
 import type { AgentStatus } from './protocol.ts';
@@ -23,13 +24,6 @@ export interface AgentSupervisorOptions {
   stableMs?: number;
 }
 
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const v = Number(process.env[name]);
-  return process.env[name] !== undefined && Number.isFinite(v)
-    ? Math.max(min, Math.min(max, Math.round(v)))
-    : fallback;
-}
-
 const keyOf = (room: string, participantId: string) => `${room}\u0000${participantId}`;
 
 export class AgentSupervisor {
@@ -39,14 +33,14 @@ export class AgentSupervisor {
   #closed = false;
 
   constructor(opts: AgentSupervisorOptions) {
-    this.maxAgents = opts.maxAgents ?? envInt('AGENT_MAX', 4, 0, 64);
+    this.maxAgents = opts.maxAgents ?? setting('AGENT_MAX');
     this.#policy = opts.launcher
       ? {
           launcher: opts.launcher,
           serverUrl: opts.serverUrl,
-          startTimeoutMs: opts.startTimeoutMs ?? envInt('AGENT_START_TIMEOUT_MS', 30_000, 1000, 600_000),
-          watchdogMs: opts.watchdogMs ?? envInt('AGENT_WATCHDOG_MS', 800, 100, 60_000),
-          maxRestarts: opts.maxRestarts ?? envInt('AGENT_MAX_RESTARTS', 5, 0, 100),
+          startTimeoutMs: opts.startTimeoutMs ?? setting('AGENT_START_TIMEOUT_MS'),
+          watchdogMs: opts.watchdogMs ?? setting('AGENT_WATCHDOG_MS'),
+          maxRestarts: opts.maxRestarts ?? setting('AGENT_MAX_RESTARTS'),
           restartDelayMs: opts.restartDelayMs ?? 250,
           stableMs: opts.stableMs ?? 10_000,
         }
