@@ -118,7 +118,12 @@ export class SupervisedAgent {
       if (kind === 'video' && this.#peer === peer && this.#phase === 'starting') this.#serve();
     });
     peer.on('close', () => {
-      if (this.#peer === peer) this.#lose('left the call', true);
+      // Runs inside the SFU's close of the peer: a failure here must not stop that close.
+      try {
+        if (this.#peer === peer) this.#lose('left the call', true);
+      } catch (e) {
+        log.error(`agent for ${this.participantId}: handling its peer's close failed`, e);
+      }
     });
   }
 

@@ -30,6 +30,26 @@ export class TypedEmitter<E extends EventMap> {
     return this.#ee.emit(event, ...args);
   }
 
+  /**
+   * Calls every listener even when one throws (close and exit events must reach every party, or a child is
+   * left open); the errors are handed to `onError` after all listeners ran.
+   */
+  protected safeEmit<K extends keyof E & string>(
+    event: K,
+    onError: (e: unknown) => void,
+    ...args: E[K]
+  ): void {
+    const errors: unknown[] = [];
+    for (const fn of this.#ee.rawListeners(event)) {
+      try {
+        (fn as (...a: unknown[]) => void)(...args);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    for (const e of errors) onError(e);
+  }
+
   listenerCount<K extends keyof E & string>(event: K): number {
     return this.#ee.listenerCount(event);
   }

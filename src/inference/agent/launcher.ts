@@ -64,7 +64,8 @@ class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements Agen
   onExit(code: number | null, signal: string | null): void {
     if (this.#exited) return;
     this.#exited = true;
-    this.emit('exit', code, signal);
+    // The launcher's own bookkeeping and the supervisor both listen: one failing must not starve the other.
+    this.safeEmit('exit', (e) => log.error(`agent ${this.id} exit listener failed`, e), code, signal);
   }
 
   close(): void {
