@@ -23,8 +23,11 @@
 //   of one participant have separate msid streams: the SFU keeps lip sync (delayed audio), not the receiver.
 // - When a participant turns a mode on, the server swaps, for every subscriber, the RTP source of that
 //   participant's video from the raw camera to the agent's processed output, at the output's first keyframe;
-//   the mid map does not change (`participant:updated` says `video: 'processed' | 'raw'`). Nothing to
-//   renegotiate on the client. The participant's audio stays its own, delayed in the SFU by the video's
+//   the mid map does not change (`participant:updated` says `video: 'processed' | 'raw' | 'held'`). Nothing to
+//   renegotiate on the client. Avatar mode fails closed: while no agent serves it (starting, crashed, hung,
+//   restarting) the video is 'held' (nothing is forwarded; clients show a placeholder), never the camera; an
+//   agent's loss is pushed as `agent:status` 'fallback-held' (avatar) or 'fallback-camera' (eye contact only),
+//   and the server restarts it by itself (back-off, then 'error'). The participant's audio stays its own, delayed in the SFU by the video's
 //   measured delay through the agent (lip sync).
 // - ICE: the server runs without STUN/TURN (host candidates only, loopback or LAN). Its SDP carries all its
 //   candidates; clients may trickle theirs with `ice` (or wait for gathering to complete before offering).
@@ -204,7 +207,7 @@ export type StatsPush = {
 };
 /** `server:shutdown`: the server is stopping (restart or shutdown); sockets close right after. Reconnect later. */
 export type ServerShutdownPush = { reason: 'restarting'; message: string };
-/** `server:error`: an error without an ack to carry it (unknown event without ack, agent crash, ...). */
+/** `server:error`: an error without an ack to carry it (unknown event without ack, agent lost, ...). */
 export type ServerErrorPush = ErrorBody & { event?: string; participantId?: string };
 
 // ---------- event name table ----------
