@@ -66,7 +66,11 @@ async function startServer(poolSize: number, processor: string | undefined, nice
       resolve(import.meta.dirname, 'call-server.ts'),
       JSON.stringify({ poolSize, processor }),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AGENT_NICENESS: String(niceness) } },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      // The server caps agents (AGENT_MAX, default 4): allow one per bench participant.
+      env: { ...process.env, AGENT_NICENESS: String(niceness), AGENT_MAX: String(Math.max(4, poolSize)) },
+    },
   );
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolveLine, reject) => {
