@@ -92,11 +92,16 @@ describe('avatar mode fails closed (real agent processes, marker processor)', ()
     expect(pid1).toBeGreaterThan(0);
     const back1 = processed();
     const heldAfterKill = nextEvent<AgentStatus>(b.client, 'agentstatus', (s) => s.state === 'fallback-held');
+    const killedAt = performance.now();
     process.kill(pid1, 'SIGKILL');
     const killedStatus = await heldAfterKill;
+    const heldMs = performance.now() - killedAt;
     expect(killedStatus.message).toMatch(/exited|left/);
     expect(rig.app.signaling.stats().rooms[0].participants.find((p) => p.id === a.id)?.video).toBe('held');
     await back1;
+    console.log(
+      `SIGKILL: held after ${Math.round(heldMs)} ms, a new agent served after ${Math.round(performance.now() - killedAt)} ms`,
+    );
     expect(first?.pid).not.toBe(pid1);
     n = markerFrames();
     await until(() => markerFrames() >= n + 10, 'frames from the restarted agent', AGENT_WAIT_MS);
@@ -112,6 +117,7 @@ describe('avatar mode fails closed (real agent processes, marker processor)', ()
     expect(hungStatus.message).toMatch(/sent no video/);
     await until(() => !alive(pid2), 'the hung agent to be killed', AGENT_WAIT_MS);
     await back2;
+    console.log(`SIGSTOP: a new agent served after ${Math.round(performance.now() - stoppedAt)} ms`);
     n = markerFrames();
     await until(() => markerFrames() >= n + 10, 'frames from the agent after the hang', AGENT_WAIT_MS);
 
