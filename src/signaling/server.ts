@@ -1,7 +1,7 @@
 // socket.io signaling: validates every request against protocol.ts, answers with coded acks, keeps the rooms'
 // participants and settings, drives the SFU (publish/subscribe/routes) and starts/stops inference agents.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { Sfu, SfuPeer, SfuRoom } from '../media/types.ts';
 import { AppError, toAppError } from '../util/errors.ts';
@@ -71,6 +71,8 @@ export interface SignalingOptions {
   /** This server's own URL, for agents to connect back (known after listen). */
   serverUrl: () => string;
   statsIntervalMs?: number;
+  /** Admits a socket.io handshake (Host/Origin policy); refused ones get 403 before any session exists. */
+  allowRequest?: (req: IncomingMessage) => boolean;
 }
 
 export interface ServerStats {
@@ -104,6 +106,7 @@ export class SignalingServer {
       maxHttpBufferSize: MAX_PAYLOAD_BYTES * 4,
       serveClient: true, // /socket.io/socket.io.min.js for the static client
       cors: { origin: false },
+      allowRequest: (req, cb) => cb(null, opts.allowRequest?.(req) ?? true),
     });
     this.io.on('connection', (socket) => this.#onConnection(socket));
     this.#statsTimer = setInterval(() => this.#pushStats(), opts.statsIntervalMs ?? 2000);
