@@ -222,6 +222,21 @@ describe.skipIf(!fixturesAvailable())(
         headers: { [OWNER_HEADER]: bob, 'content-type': 'image/jpeg' },
       });
       expect(raw.status).toBe(201);
+      // Browsers' boundaries mix cases (----WebKitFormBoundary...): the boundary is read as sent.
+      const boundary = '----WebKitFormBoundaryQx7AbC';
+      const multipart = Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\ncontent-disposition: form-data; name="photo"; filename="s12.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`,
+        ),
+        photo('s12.jpg'),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const mixedCase = await fetch(base, {
+        method: 'POST',
+        body: multipart,
+        headers: { [OWNER_HEADER]: bob, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      });
+      expect(mixedCase.status).toBe(201);
       const noOwner = await fetch(base);
       expect(noOwner.status).toBe(400);
       expect((await noOwner.json()).error.code).toBe('BAD_REQUEST');

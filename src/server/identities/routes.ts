@@ -114,8 +114,9 @@ export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): Identity
   }
 
   async function upload(req: IncomingMessage, owner: string): Promise<IdentityRecord> {
-    const type = (req.headers['content-type'] ?? '').toLowerCase();
-    const multipart = type.startsWith('multipart/form-data');
+    const type = req.headers['content-type'] ?? '';
+    // The boundary is case-sensitive; only the media type is compared without case.
+    const multipart = type.toLowerCase().startsWith('multipart/form-data');
     // One raw photo may be one photo's bytes; a form, every photo's and a margin for the parts' headers.
     const max = multipart ? limits.maxBytes * MAX_PHOTOS + 64 * 1024 : limits.maxBytes;
     const body = await readBody(req, { max, code: 'IMAGE_TOO_LARGE', what: 'upload' });
