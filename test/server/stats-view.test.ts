@@ -34,7 +34,12 @@ describe('/stats of a running server', () => {
     await client.settings({ mode: 'none', identityId: IDENTITY });
     const full = await stats(app.url, { authorization: `Bearer ${TOKEN}` });
     expect(full).toContain(IDENTITY); // the setup did put an id in the stats
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-for-tests' }, { authorization: TOKEN }]) {
+    const tries: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong-token-for-tests' },
+      { authorization: TOKEN },
+    ];
+    for (const headers of tries) {
       const body = await stats(app.url, headers);
       expect(body).not.toContain(IDENTITY);
       expect(body).not.toMatch(/identityId|room-passcode-1/);
