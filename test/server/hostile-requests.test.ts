@@ -219,6 +219,13 @@ function cases(): Case[] {
       status: [0, 400],
       halfClose: true,
     },
+    {
+      what: 'WebSocket upgrade to /%',
+      bytes:
+        `GET /% HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      status: [0, 400],
+    },
     // socket.io's own routes.
     { what: 'socket.io bad EIO', bytes: get('/socket.io/?EIO=99&transport=polling'), status: [400] },
     {
