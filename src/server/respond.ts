@@ -52,7 +52,9 @@ export function sendError(req: IncomingMessage, res: ServerResponse, e: unknown)
   const retry = err.details?.retryAfterS;
   if (typeof retry === 'number') headers['retry-after'] = String(retry);
   // A body we will not read: close the connection after the answer rather than drain it.
-  if (!req.complete) headers.connection = 'close';
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.complete) headers.connection = 'close';
   // Unknown failures say nothing of the internals.
   const body = err.code === 'INTERNAL' ? { code: err.code, message: 'internal error' } : err.toJSON();
   sendJson(res, httpStatus(err.code), { ok: false, error: body }, headers);
