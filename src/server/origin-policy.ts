@@ -2,9 +2,10 @@
 // 127.0.0.1 reaches this server with its own name in Host (and Origin), so only configured names are served.
 // ALLOWED_HOSTS (comma list; an entry without a port matches any port; `*` allows every host) defaults to
 // localhost, 127.0.0.1 and [::1] on the served port, plus HOST when it names something else (and, when HOST is
-// a wildcard address, this machine's own addresses: an IP literal cannot be rebound). ALLOWED_ORIGINS (comma
-// list of `scheme://host[:port]`, `*` for any) defaults to those hosts over http and https. A request without
-// an Origin (same-origin GET, non-browser clients such as the agents) is judged by its Host alone.
+// a wildcard address, this machine's own addresses: an IP literal cannot be rebound). The listen address is
+// served in every case (the agents' way back). ALLOWED_ORIGINS (comma list of `scheme://host[:port]`, `*` for
+// any) defaults to the allowed hosts over http and https. A request without an Origin (same-origin GET,
+// non-browser clients such as the agents) is judged by its Host alone.
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
 
@@ -56,12 +57,13 @@ export function createOriginPolicy(opts: OriginPolicyOptions): OriginPolicy {
   const listen = bracket(opts.host.toLowerCase());
 
   // Entries with port null match any port; the defaults hold the served port (read at each request).
+  // The listen address is always served: the agents connect back to it (and an IP literal cannot be rebound).
   const hosts = (): Array<{ name: string; port: number | null }> => {
-    if (hostsEnv.length > 0) return hostsEnv.flatMap((h) => parseHost(h) ?? []);
+    const own = { name: listen, port: opts.port() };
+    if (hostsEnv.length > 0) return [own, ...hostsEnv.flatMap((h) => parseHost(h) ?? [])];
     const names = new Set(LOOPBACK);
-    names.add(listen);
     if (WILDCARD.has(listen)) for (const a of machineAddresses()) names.add(a.toLowerCase());
-    return [...names].map((name) => ({ name, port: opts.port() }));
+    return [own, ...[...names].map((name) => ({ name, port: opts.port() }))];
   };
 
   const hostOk = (value: string | undefined, defaultPort: number): boolean => {

@@ -123,12 +123,13 @@ describe('createOriginPolicy', () => {
     const p = createOriginPolicy({
       port: () => 8080,
       host: '127.0.0.1',
-      allowedHosts: 'call.example.org, 127.0.0.1:8080',
+      allowedHosts: 'call.example.org, 10.0.0.2:9000',
       allowedOrigins: 'https://call.example.org',
     });
     expect(p.hostAllowed(req('call.example.org'))).toBe(true);
     expect(p.hostAllowed(req('call.example.org:8443'))).toBe(true);
     expect(p.hostAllowed(req('localhost:8080'))).toBe(false);
+    expect(p.hostAllowed(req('127.0.0.1:8080'))).toBe(true); // the listen address: where agents connect
     expect(p.originAllowed(req('call.example.org', 'https://call.example.org'))).toBe(true);
     expect(p.originAllowed(req('call.example.org', 'http://call.example.org'))).toBe(false);
     const open = createOriginPolicy({
