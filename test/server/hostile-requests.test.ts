@@ -57,6 +57,26 @@ function cases(): Case[] {
       });
     }
   }
+  // Bodies no route expects, to every route.
+  for (const route of ROUTES) {
+    c.push(
+      {
+        what: `POST ${route} non-JSON`,
+        bytes: post(route, 'application/json', '{"a": [1, '),
+        status: [200, 400, 404, 422],
+      },
+      {
+        what: `POST ${route} truncated multipart`,
+        bytes: post(
+          route,
+          'multipart/form-data; boundary=q',
+          '--q\r\ncontent-disposition: form-data; name="photo"',
+        ),
+        status: [200, 400, 404],
+      },
+      { what: `POST ${route} bad type`, bytes: post(route, ';;;/', '\0\1\2'), status: [200, 400, 404, 422] },
+    );
+  }
   c.push(
     { what: 'GET /%', bytes: get('/%'), status: [400], code: 'BAD_REQUEST' },
     {
