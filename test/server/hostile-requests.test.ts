@@ -74,7 +74,11 @@ function cases(): Case[] {
         ),
         status: [200, 400, 404],
       },
-      { what: `POST ${route} bad type`, bytes: post(route, ';;;/', '\0\1\2'), status: [200, 400, 404, 422] },
+      {
+        what: `POST ${route} bad type`,
+        bytes: post(route, ';;;/', '\x00\x01\x02'),
+        status: [200, 400, 404, 422],
+      },
     );
   }
   c.push(
