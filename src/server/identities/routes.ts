@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream';
 import { AppError, toAppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { readBody } from '../body.ts';
+import { boundaryOf, parseMultipart } from '../multipart.ts';
 import { decodePath, rawPath } from '../request-path.ts';
 import { guard, sendJson as send } from '../respond.ts';
 import { UploadGate } from '../upload-gate.ts';
@@ -123,24 +124,14 @@ export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): Identity
     const files: Array<{ label: string; bytes: Uint8Array }> = [];
     let name = '';
     if (multipart) {
-      let form: FormData;
-      try {
-        form = await new Request('http://local/', {
-          method: 'POST',
-          headers: { 'content-type': type },
-          body,
-        }).formData();
-      } catch {
-        throw new AppError('BAD_REQUEST', 'malformed multipart body');
-      }
-      const n = form.get('name');
-      if (typeof n === 'string') name = n.trim().slice(0, 64);
-      for (const f of form.getAll('photo')) {
-        if (typeof f === 'string') throw new AppError('BAD_REQUEST', '"photo" must be a file');
-        files.push({
-          label: f.name || `photo ${files.length + 1}`,
-          bytes: new Uint8Array(await f.arrayBuffer()),
-        });
+      const parts = parseMultipart(body, boundaryOf(type), MAX_PHOTOS * 4);
+      for (const p of parts) {
+        if (p.name === 'name' && p.filename === undefined) {
+          name = new TextDecoder().decode(p.data).trim().slice(0, 64);
+        } else if (p.name === 'photo') {
+          if (p.filename === undefined) throw new AppError('BAD_REQUEST', '"photo" must be a file');
+          files.push({ label: p.filename || `photo ${files.length + 1}`, bytes: p.data });
+        }
       }
     } else if (body.length > 0) {
       files.push({ label: 'photo', bytes: body });
