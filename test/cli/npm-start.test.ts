@@ -51,9 +51,10 @@ describe.skipIf(process.platform !== 'linux')('npm start and signals', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startNpm(): Promise<{ port: number; tree: number[] }> {
+  /** `npm start`; withPrestart false skips the client build (`--ignore-scripts` still runs start itself). */
+  async function startNpm(withPrestart: boolean): Promise<{ port: number; tree: number[] }> {
     dir = mkdtempSync(join(tmpdir(), 'npm-start-'));
-    const proc = spawn('npm', ['start'], {
+    const proc = spawn('npm', withPrestart ? ['start'] : ['start', '--ignore-scripts'], {
       cwd: PROJECT_ROOT,
       // A warm agent that loads no models (passthrough), so the whole tree exists within seconds.
       env: { ...process.env, PORT: '0', AGENT_POOL_SIZE: '1', AGENT_PROCESSOR_MODULE: '', IDENTITY_DIR: dir },
@@ -86,7 +87,7 @@ describe.skipIf(process.platform !== 'linux')('npm start and signals', () => {
 
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
     it(`${signal} to npm ends the server, the spawner and the agent, and frees the port`, async () => {
-      const { port, tree } = await startNpm();
+      const { port, tree } = await startNpm(signal === 'SIGTERM');
       const proc = npm as ChildProcess;
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill(signal);
