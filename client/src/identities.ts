@@ -78,7 +78,8 @@ async function photoBlobUrl(url: string): Promise<string> {
 /** The identity with its photo URLs readable by an <img> (blob: URLs, fetched once per identity). */
 async function withPhotoUrls(identity: Identity): Promise<Identity> {
   let urls = photoUrls.get(identity.id);
-  if (!urls || urls.length !== identity.photos.length) {
+  // A photo that failed ('') is fetched again, with the others, on the next listing.
+  if (!urls || urls.length !== identity.photos.length || !urls.every(Boolean)) {
     forgetPhotos(identity.id);
     urls = await Promise.all(identity.photos.map((p) => photoBlobUrl(p.url)));
     photoUrls.set(identity.id, urls);
