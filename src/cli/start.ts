@@ -1,12 +1,18 @@
 // `npm start`: the call server (static client, signaling, SFU) with one inference agent process per user who
-// turns a mode on. PORT (default 8080) and HOST (default 127.0.0.1) come from the environment.
+// turns a mode on. PORT (default 8080) and HOST (default 127.0.0.1) come from the environment. npm runs this
+// file as its own child (`exec node --import tsx ...`, no tsx relay process between), so a signal npm passes
+// on reaches the server; SIGINT, SIGTERM and SIGHUP all close it, and its spawner and agents end with it (they
+// exit when their IPC channel to it closes).
 import { resolve } from 'node:path';
 import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
 import { startApp } from '../server/app.ts';
 import { createLogger } from '../util/logger.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
+import { watchParent } from './parent-watch.ts';
 
 const log = createLogger('cli:start');
+/** A close that hangs must not keep the port: exit regardless after this long. */
+const EXIT_DEADLINE_MS = 5000;
 
 // Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor module.
 const launcher = new ProcessAgentLauncher({
@@ -23,11 +29,20 @@ const stop = () => {
   if (stopping) return;
   stopping = true;
   log.info('shutting down');
+  setTimeout(() => {
+    log.error(`close did not finish within ${EXIT_DEADLINE_MS} ms; exiting`);
+    process.exit(1);
+  }, EXIT_DEADLINE_MS);
   launcher.close();
   app
     .close()
     .catch((e) => log.error('close failed', e))
     .finally(() => setTimeout(() => process.exit(0), 200));
 };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+// Started by npm (npm_lifecycle_event is set): npm's death is ours too, whatever signal ended it.
+if (process.env.npm_lifecycle_event)
+  watchParent(() => {
+    log.info('npm (the parent process) is gone');
+    stop();
+  });

@@ -7,12 +7,17 @@ import { createSfu } from '../media/index.ts';
 import type { Sfu, SfuOptions } from '../media/types.ts';
 import type { AgentLauncher } from '../signaling/agents.ts';
 import { SignalingServer } from '../signaling/server.ts';
+import { AppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { FIXTURES_DIR, PROJECT_ROOT } from '../util/paths.ts';
 import { createIdentityRoutes } from './identities/routes.ts';
 import { isIdentityId } from './identities/store.ts';
 import { LoopLagMonitor } from './loop-lag.ts';
+import { createOriginPolicy } from './origin-policy.ts';
+import { rawPath } from './request-path.ts';
+import { guard, sendJson } from './respond.ts';
 import { serveStatic } from './static.ts';
+import { createStatsView } from './stats-view.ts';
 
 const log = createLogger('server:app');
 
@@ -27,6 +32,12 @@ export interface AppOptions {
   sfu?: SfuOptions;
   /** Identity store folder (default: env IDENTITY_DIR or .cache/identities). */
   identityDir?: string;
+  /** Hosts served, comma list (default: env ALLOWED_HOSTS, else loopback names; see origin-policy.ts). */
+  allowedHosts?: string;
+  /** Origins allowed to open socket.io, comma list (default: env ALLOWED_ORIGINS, else the allowed hosts). */
+  allowedOrigins?: string;
+  /** Operator token that unredacts /stats (default: env STATS_TOKEN; none = always redacted). */
+  statsToken?: string;
 }
 
 export interface App {
@@ -51,27 +62,35 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   let signaling: SignalingServer | null = null;
   const identities = createIdentityRoutes({ dir: opts.identityDir });
   const loopLag = new LoopLagMonitor();
-  const http = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true }));
-      return;
-    }
-    if (path === '/stats') {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ...signaling?.stats(), eventLoopLagMs: loopLag.last }));
-      return;
-    }
-    if (identities.handle(req, res)) return;
-    if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok: false, error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
+  let servedPort = port;
+  const policy = createOriginPolicy({
+    port: () => servedPort,
+    host,
+    allowedHosts: opts.allowedHosts,
+    allowedOrigins: opts.allowedOrigins,
   });
+  const statsView = createStatsView(opts.statsToken);
+  const http = createServer((req, res) =>
+    guard(req, res, () => {
+      if (!policy.hostAllowed(req)) {
+        throw new AppError('HOST_NOT_ALLOWED', `host ${req.headers.host ?? '(none)'} is not served here`);
+      }
+      if (identities.handle(req, res)) return;
+      const path = rawPath(req);
+      if (path === '/healthz') return sendJson(res, 200, { ok: true });
+      if (path === '/stats') {
+        const stats = { ...signaling?.stats(), eventLoopLagMs: loopLag.last };
+        return sendJson(res, 200, statsView.render(req, stats), { 'cache-control': 'no-store' });
+      }
+      if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
+      throw new AppError('NOT_FOUND', `no route ${path}`);
+    }),
+  );
   signaling = new SignalingServer(http, {
     sfu,
     launcher: opts.launcher,
     serverUrl: () => url,
+    allowRequest: (req) => policy.originAllowed(req),
     // Only the owner wears an identity; the shared fixture portraits (tests, demos) are anyone's.
     canUseIdentity: async (owner, id) =>
       isIdentityId(id)
@@ -83,6 +102,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     http.listen(port, host, () => res());
   });
   const addr = http.address() as AddressInfo;
+  servedPort = addr.port;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   url = `http://${shownHost}:${addr.port}`;
   log.info(`listening on ${url}`);

@@ -2,6 +2,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream';
+import { decodePath, rawPath } from './request-path.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,10 +18,13 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Serves `root`; client-side routes (no extension, e.g. /r/<room>) get index.html. Returns false if not found. */
+/**
+ * Serves `root`; client-side routes (no extension, e.g. /r/<room>) get index.html. Returns false if not found;
+ * throws BAD_REQUEST for a path that does not decode.
+ */
 export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): boolean {
   const base = resolve(root);
-  const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  const urlPath = decodePath(rawPath(req));
   let file = normalize(join(base, urlPath));
   if (file !== base && !file.startsWith(base + sep)) return false;
   let st = statSafe(file);
@@ -38,7 +43,8 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     'cache-control': 'no-cache',
   });
   if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  // A file that goes away mid-read ends this response only (pipeline handles the stream's error).
+  else pipeline(createReadStream(file), res, () => undefined);
   return true;
 }
 

@@ -45,7 +45,7 @@ export interface SignalingOptions {
   canUseIdentity?: (owner: string | null, identityId: string) => boolean | Promise<boolean>;
   /** Passcode back-off (tests shorten it). */
   passcodes?: PasscodeGuardOptions;
-  /** Passed to socket.io: may this handshake connect at all (Host/Origin policy)? */
+  /** Admits a socket.io handshake (Host/Origin policy); refused ones get 403 before any session exists. */
   allowRequest?: (req: IncomingMessage) => boolean;
 }
 
@@ -92,9 +92,7 @@ export class SignalingServer {
       maxHttpBufferSize: MAX_PAYLOAD_BYTES * 4,
       serveClient: true, // /socket.io/socket.io.min.js for the static client
       cors: { origin: false },
-      ...(opts.allowRequest
-        ? { allowRequest: (req, cb) => cb(null, (opts.allowRequest as (r: IncomingMessage) => boolean)(req)) }
-        : {}),
+      allowRequest: (req, cb) => cb(null, opts.allowRequest?.(req) ?? true),
     });
     this.io.on('connection', (socket) => this.#onConnection(socket));
     this.#statsTimer = setInterval(() => this.#pushStats(), opts.statsIntervalMs ?? 2000);

@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'ALREADY_JOINED',
   'ROOM_FULL',
   'FORBIDDEN',
+  'HOST_NOT_ALLOWED',
+  'BUSY',
   'CLOSED',
   'NO_FACE',
   'MULTIPLE_FACES',

@@ -135,10 +135,32 @@ describe.skipIf(!fixturesAvailable())(
       const theirs = await (await fetch(base, { headers: { [OWNER_HEADER]: bob } })).json();
       expect(theirs).toEqual({ ok: true, identities: [] });
 
-      const img = await fetch(new URL(p.url, base));
+      const img = await fetch(new URL(p.url, base), { headers: { [OWNER_HEADER]: alice } });
       expect(img.headers.get('content-type')).toBe('image/jpeg');
       const meta = await sharp(Buffer.from(await img.arrayBuffer())).metadata();
       expect([meta.format, meta.width]).toEqual(['jpeg', 720]);
+    });
+
+    it('serves an identity and its photos to its owner only', async () => {
+      const { identity } = await (await upload(alice, [['s7.jpg', photo('s5.jpg')]])).json();
+      const photoUrl = new URL(identity.photos[0].url, base);
+      const one = `${base}/${identity.id}`;
+      for (const url of [photoUrl, one]) {
+        const anonymous = await fetch(url);
+        expect(anonymous.status).toBe(400);
+        expect((await anonymous.json()).error.code).toBe('BAD_REQUEST');
+        const other = await fetch(url, { headers: { [OWNER_HEADER]: bob } });
+        expect(other.status).toBe(403);
+        expect((await other.json()).error.code).toBe('FORBIDDEN');
+        expect((await fetch(url, { headers: { [OWNER_HEADER]: alice } })).status).toBe(200);
+      }
+      const head = await fetch(photoUrl, { method: 'HEAD', headers: { [OWNER_HEADER]: bob } });
+      expect(head.status).toBe(403);
+      const mine = await fetch(photoUrl, { headers: { [OWNER_HEADER]: alice } });
+      expect(mine.headers.get('cache-control')).toMatch(/private/);
+      expect(
+        (await fetch(`${base}/${identity.id}/photos/9.jpg`, { headers: { [OWNER_HEADER]: alice } })).status,
+      ).toBe(404);
     });
 
     it('stores several photos of one person as one N-shot identity, readable by the agent', async () => {
@@ -200,6 +222,21 @@ describe.skipIf(!fixturesAvailable())(
         headers: { [OWNER_HEADER]: bob, 'content-type': 'image/jpeg' },
       });
       expect(raw.status).toBe(201);
+      // Browsers' boundaries mix cases (----WebKitFormBoundary...): the boundary is read as sent.
+      const boundary = '----WebKitFormBoundaryQx7AbC';
+      const multipart = Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\ncontent-disposition: form-data; name="photo"; filename="s12.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`,
+        ),
+        photo('s12.jpg'),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const mixedCase = await fetch(base, {
+        method: 'POST',
+        body: multipart,
+        headers: { [OWNER_HEADER]: bob, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      });
+      expect(mixedCase.status).toBe(201);
       const noOwner = await fetch(base);
       expect(noOwner.status).toBe(400);
       expect((await noOwner.json()).error.code).toBe('BAD_REQUEST');
@@ -209,7 +246,9 @@ describe.skipIf(!fixturesAvailable())(
         headers: { [OWNER_HEADER]: bob },
       });
       expect(missing.status).toBe(404);
-      const traversal = await fetch(`${base}/..%2F..%2Fetc/photos/0.jpg`);
+      const traversal = await fetch(`${base}/..%2F..%2Fetc/photos/0.jpg`, {
+        headers: { [OWNER_HEADER]: bob },
+      });
       expect(traversal.status).toBe(404);
     });
 
@@ -221,7 +260,9 @@ describe.skipIf(!fixturesAvailable())(
       const byBob = await fetch(url, { method: 'DELETE', headers: { [OWNER_HEADER]: bob } });
       expect(await byBob.json()).toEqual({ ok: true });
       expect((await fetch(url, { headers: { [OWNER_HEADER]: bob } })).status).toBe(404);
-      expect((await fetch(new URL(identity.photos[0].url, base))).status).toBe(404);
+      expect(
+        (await fetch(new URL(identity.photos[0].url, base), { headers: { [OWNER_HEADER]: bob } })).status,
+      ).toBe(404);
       await expect(loadIdentityPhotos(identity.id, dir)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
   },

@@ -4,12 +4,21 @@
 //   GET    /api/identities                  the caller's identities -> { identities }
 //   GET    /api/identities/<id>             -> { identity }
 //   DELETE /api/identities/<id>             -> {}
-//   GET    /api/identities/<id>/photos/<n>  the stored JPEG (the id is the capability; no owner needed)
-// The caller is named by the `x-gazecam-owner` header: a random token the client keeps (localStorage).
+//   GET    /api/identities/<id>/photos/<n>  the stored JPEG
+// The caller is named by the `x-gazecam-owner` header: a random token the client keeps (localStorage). Every
+// route but the list answers 403 for another owner's identity (the client shows photos through blob URLs).
+// Uploads are bounded: the body by bytes (refused by Content-Length before reading, cut when counted past the
+// limit) and by concurrency (UploadGate: over the cap, 503 BUSY).
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, type ErrorCode, toAppError } from '../../util/errors.ts';
+import { pipeline } from 'node:stream';
+import { AppError, toAppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
+import { readBody } from '../body.ts';
+import { boundaryOf, parseMultipart } from '../multipart.ts';
+import { decodePath, rawPath } from '../request-path.ts';
+import { guard, sendJson as send } from '../respond.ts';
+import { UploadGate } from '../upload-gate.ts';
 import { FaceChecker } from './face-check.ts';
 import { checkImage, DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-check.ts';
 import { type IdentityRecord, IdentityStore, type NewPhoto } from './store.ts';
@@ -34,30 +43,21 @@ export interface IdentityJson {
   }>;
 }
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  BAD_REQUEST: 400,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  PAYLOAD_TOO_LARGE: 413,
-  IMAGE_TOO_LARGE: 413,
-  IMAGE_INVALID: 422,
-  NO_FACE: 422,
-  MULTIPLE_FACES: 422,
-  MODEL_MISSING: 503,
-  MODEL_INVALID: 503,
-  CLOSED: 503,
-};
-
 export interface IdentityRoutesOptions {
   dir?: string;
   limits?: ImageLimits;
   /** Checks faces (default: a lazily created FaceChecker, shared by all uploads). */
   faceChecker?: () => Promise<Pick<FaceChecker, 'check' | 'close'>>;
+  /** Uploads read and checked at once (default env UPLOAD_CONCURRENCY, else 2). */
+  uploadConcurrency?: number;
 }
 
 export interface IdentityRoutes {
   readonly store: IdentityStore;
-  /** Handles the request when it is an identity route; returns false otherwise. */
+  /**
+   * Handles the request when it is an identity route (answering every failure, thrown or rejected, with a
+   * coded status); returns false otherwise.
+   */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   close(): Promise<void>;
 }
@@ -65,6 +65,7 @@ export interface IdentityRoutes {
 export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): IdentityRoutes {
   const store = new IdentityStore(opts.dir);
   const limits = opts.limits ?? DEFAULT_IMAGE_LIMITS;
+  const gate = new UploadGate(opts.uploadConcurrency);
   let checker: Promise<Pick<FaceChecker, 'check' | 'close'>> | null = null;
   let closed = false;
   const getChecker = () => {
@@ -78,60 +79,59 @@ export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): Identity
   async function route(req: IncomingMessage, res: ServerResponse, parts: string[]): Promise<void> {
     const method = req.method ?? 'GET';
     // parts: [] | [id] | [id, 'photos', n]
+    const owner = ownerOf(req);
     if (parts.length === 3 && parts[1] === 'photos' && (method === 'GET' || method === 'HEAD')) {
-      const file = await store.photoPath(parts[0], Number(parts[2].replace(/\.jpg$/, '')));
-      if (!file) throw new AppError('NOT_FOUND', 'no such photo');
-      res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=3600' });
+      const index = /^\d{1,2}\.jpg$/.test(parts[2]) ? Number(parts[2].slice(0, -4)) : -1;
+      const file = await store.photoPath(owner, parts[0], index);
+      // Answers depend on the owner header: no shared cache may keep one.
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'private, no-store' });
       if (method === 'HEAD') res.end();
-      else createReadStream(file).pipe(res);
+      else pipeline(createReadStream(file), res, () => undefined);
       return;
     }
-    const owner = ownerOf(req);
     if (parts.length === 0 && method === 'GET') {
       const list = await store.list(owner);
       return send(res, 200, { ok: true, identities: list.map(toJson) });
     }
     if (parts.length === 0 && method === 'POST') {
       if (closed) throw new AppError('CLOSED', 'server is shutting down');
-      const identity = await upload(req, owner);
-      return send(res, 201, { ok: true, identity: toJson(identity) });
+      const release = gate.enter();
+      try {
+        const identity = await upload(req, owner);
+        return send(res, 201, { ok: true, identity: toJson(identity) });
+      } finally {
+        release();
+      }
     }
     if (parts.length === 1 && method === 'GET') {
-      const r = await store.get(parts[0]);
-      if (!r) throw new AppError('NOT_FOUND', `no identity ${parts[0]}`);
+      const r = await store.owned(owner, parts[0]);
       return send(res, 200, { ok: true, identity: toJson(r) });
     }
     if (parts.length === 1 && method === 'DELETE') {
       await store.remove(owner, parts[0]);
       return send(res, 200, { ok: true });
     }
-    throw new AppError('NOT_FOUND', `no route ${method} ${req.url}`);
+    throw new AppError('NOT_FOUND', `no route ${method} ${rawPath(req)}`);
   }
 
   async function upload(req: IncomingMessage, owner: string): Promise<IdentityRecord> {
     const type = req.headers['content-type'] ?? '';
-    const body = await readBody(req, limits.maxBytes * MAX_PHOTOS + 64 * 1024);
+    // The boundary is case-sensitive; only the media type is compared without case.
+    const multipart = type.toLowerCase().startsWith('multipart/form-data');
+    // One raw photo may be one photo's bytes; a form, every photo's and a margin for the parts' headers.
+    const max = multipart ? limits.maxBytes * MAX_PHOTOS + 64 * 1024 : limits.maxBytes;
+    const body = await readBody(req, { max, code: 'IMAGE_TOO_LARGE', what: 'upload' });
     const files: Array<{ label: string; bytes: Uint8Array }> = [];
     let name = '';
-    if (type.startsWith('multipart/form-data')) {
-      let form: FormData;
-      try {
-        form = await new Request('http://local/', {
-          method: 'POST',
-          headers: { 'content-type': type },
-          body,
-        }).formData();
-      } catch {
-        throw new AppError('BAD_REQUEST', 'malformed multipart body');
-      }
-      const n = form.get('name');
-      if (typeof n === 'string') name = n.trim().slice(0, 64);
-      for (const f of form.getAll('photo')) {
-        if (typeof f === 'string') throw new AppError('BAD_REQUEST', '"photo" must be a file');
-        files.push({
-          label: f.name || `photo ${files.length + 1}`,
-          bytes: new Uint8Array(await f.arrayBuffer()),
-        });
+    if (multipart) {
+      const parts = parseMultipart(body, boundaryOf(type), MAX_PHOTOS * 4);
+      for (const p of parts) {
+        if (p.name === 'name' && p.filename === undefined) {
+          name = new TextDecoder().decode(p.data).trim().slice(0, 64);
+        } else if (p.name === 'photo') {
+          if (p.filename === undefined) throw new AppError('BAD_REQUEST', '"photo" must be a file');
+          files.push({ label: p.filename || `photo ${files.length + 1}`, bytes: p.data });
+        }
       }
     } else if (body.length > 0) {
       files.push({ label: 'photo', bytes: body });
@@ -166,16 +166,16 @@ export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): Identity
   return {
     store,
     handle(req, res) {
-      const path = new URL(req.url ?? '/', 'http://local').pathname;
+      let path: string;
+      try {
+        path = rawPath(req);
+      } catch {
+        return false; // not ours; the caller answers the malformed target
+      }
       if (path !== IDENTITY_API && !path.startsWith(`${IDENTITY_API}/`)) return false;
-      const parts = path.slice(IDENTITY_API.length).split('/').filter(Boolean).map(decodeURIComponent);
-      route(req, res, parts).catch((e) => {
-        const err = toAppError(e);
-        if (err.code === 'INTERNAL') log.error('identity request failed', e);
-        // Drain what the client still sends so it reads the answer instead of a reset connection.
-        req.resume();
-        if (!res.headersSent) send(res, STATUS[err.code] ?? 500, { ok: false, error: err.toJSON() });
-        else res.destroy();
+      guard(req, res, () => {
+        const parts = path.slice(IDENTITY_API.length).split('/').filter(Boolean).map(decodePath);
+        return route(req, res, parts);
       });
       return true;
     },
@@ -213,30 +213,4 @@ function toJson(r: IdentityRecord): IdentityJson {
       box: p.box,
     })),
   };
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max)
-    throw new AppError('IMAGE_TOO_LARGE', `upload too large (${declared} bytes; at most ${max})`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new AppError('IMAGE_TOO_LARGE', `upload too large (more than ${max} bytes)`);
-    chunks.push(chunk);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return all;
 }

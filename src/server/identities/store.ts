@@ -1,7 +1,7 @@
 // On-disk identity store: one folder per identity under the data dir (env IDENTITY_DIR, default
 // .cache/identities), holding identity.json and the checked photos 0.jpg, 1.jpg, ... An identity belongs to the
-// owner token that uploaded it (kept only as a SHA-256 hash); its id is a random UUID, so a photo URL is a
-// capability that the agent process (or a page of the same owner) can read without the token.
+// owner token that uploaded it (kept only as a SHA-256 hash) and only that token reads it over HTTP; its id is a
+// random UUID. The agent process reads the photos from this folder directly.
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -94,18 +94,29 @@ export class IdentityStore {
     return r ? publicRecord(r) : null;
   }
 
+  /** The owner's identity; NOT_FOUND when there is none, FORBIDDEN when it belongs to another owner. */
+  async owned(owner: string, id: string): Promise<IdentityRecord> {
+    return publicRecord(await this.#owned(owner, id));
+  }
+
   async remove(owner: string, id: string): Promise<void> {
-    const r = await this.#read(id);
-    if (!r) throw new AppError('NOT_FOUND', `no identity ${id}`);
-    if (!sameHash(r.ownerHash, hashOwner(owner))) throw new AppError('FORBIDDEN', 'not your identity');
+    await this.#owned(owner, id);
     await rm(join(this.dir, id), { recursive: true, force: true });
   }
 
-  /** Path of a stored photo, or null when the identity or photo does not exist. */
-  async photoPath(id: string, index: number): Promise<string | null> {
-    const r = await this.#read(id);
-    if (!r || !Number.isInteger(index) || index < 0 || index >= r.photos.length) return null;
+  /** Path of one of the owner's stored photos (NOT_FOUND / FORBIDDEN as owned()). */
+  async photoPath(owner: string, id: string, index: number): Promise<string> {
+    const r = await this.#owned(owner, id);
+    if (!Number.isInteger(index) || index < 0 || index >= r.photos.length)
+      throw new AppError('NOT_FOUND', 'no such photo');
     return join(this.dir, id, `${index}.jpg`);
+  }
+
+  async #owned(owner: string, id: string): Promise<IdentityFile> {
+    const r = await this.#read(id);
+    if (!r) throw new AppError('NOT_FOUND', `no identity ${id}`);
+    if (!sameHash(r.ownerHash, hashOwner(owner))) throw new AppError('FORBIDDEN', 'not your identity');
+    return r;
   }
 
   async #read(id: string): Promise<IdentityFile | null> {
