@@ -11,7 +11,7 @@ import type {
   ServerErrorPush,
   StatsPush,
 } from '../../src/signaling/protocol.ts';
-import { FrameRate, gathered, Subscriber } from './rtc.ts';
+import { applyIceConfig, FrameRate, gathered, Subscriber } from './rtc.ts';
 import { Signaling } from './signaling.ts';
 
 export interface CallEvents {
@@ -93,6 +93,7 @@ export class Call {
         displayName: opts.displayName,
         passcode: opts.passcode || undefined,
       });
+      applyIceConfig(res, call.publisher, call.subscriber.pc);
       call.me = res.participantId;
       call.room = res.room;
       for (const p of res.participants) call.participants.set(p.id, p);

@@ -29,6 +29,7 @@ import {
   type SubscribeOffer,
 } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { iceConfigFor } from './turn-credentials.ts';
 
 const log = createLogger('signaling:server');
 const OFFER_ACK_TIMEOUT_MS = 10_000;
@@ -250,6 +251,8 @@ export class SignalingServer {
       this.#rooms.set(req.room, room);
     }
     const id = agentRec ? `agent-${randomUUID().slice(0, 8)}` : randomUUID().slice(0, 12);
+    // Browsers' RTCConfiguration (TURN credentials, relay policy); agents stay on loopback host candidates.
+    const ice = agentRec ? {} : iceConfigFor(id);
     const peer = room.sfuRoom.createPeer(id);
     const member: Member = {
       id,
@@ -299,6 +302,7 @@ export class SignalingServer {
       participantId: id,
       room: room.name,
       participants: this.#users(room).map((m) => this.#info(r, m)),
+      ...ice,
     });
   }
 
