@@ -5,6 +5,7 @@ import wrtc from '@roamhq/wrtc';
 import { io, type Socket } from 'socket.io-client';
 import { AppError, type ErrorCode } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
+import { pinnedTlsOptions } from '../util/tls-pin.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import {
   type Ack,
@@ -95,8 +96,14 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
     socket.on('disconnect', (reason: string) => this.emit('disconnect', reason));
   }
 
-  static async connect(url: string): Promise<HeadlessClient> {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  /** serverCert: the PEM certificate an https:// server must present (pinned, any host name). */
+  static async connect(url: string, opts: { serverCert?: string } = {}): Promise<HeadlessClient> {
+    const socket = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...(opts.serverCert ? pinnedTlsOptions(opts.serverCert) : {}),
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', (e) =>

@@ -25,6 +25,8 @@ const log = createLogger('inference:agent');
 
 export interface AgentConfig {
   serverUrl: string;
+  /** PEM of the server's certificate when serverUrl is https:// (pinned). */
+  serverCert?: string;
   room: string;
   passcode?: string;
   forParticipantId: string;
@@ -62,7 +64,7 @@ export class Agent {
   /** Joins first (so the user sees 'busy: loading'), builds the processor, then publishes its output. */
   async start(): Promise<void> {
     const cfg = this.#cfg;
-    const client = await HeadlessClient.connect(cfg.serverUrl);
+    const client = await HeadlessClient.connect(cfg.serverUrl, { serverCert: cfg.serverCert });
     this.#client = client;
     client.on('disconnect', () => void this.close());
     client.on('settings', (s) => {
