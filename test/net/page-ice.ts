@@ -7,6 +7,7 @@ export interface SelectedPair {
   local: string;
   remote: string;
   localAddress: string;
+  remoteAddress: string;
   bytesReceived: number;
   bytesSent: number;
 }
@@ -46,6 +47,7 @@ export function selectedPairs(page: Page): Promise<SelectedPair[]> {
         local: String(local?.candidateType ?? 'none'),
         remote: String(remote?.candidateType ?? 'none'),
         localAddress: `${local?.address ?? ''}:${local?.port ?? ''}`,
+        remoteAddress: `${remote?.address ?? ''}:${remote?.port ?? ''}`,
         bytesReceived: Number(pair?.bytesReceived ?? 0),
         bytesSent: Number(pair?.bytesSent ?? 0),
       });
