@@ -8,6 +8,7 @@ import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
 import { isLoopback, isWildcard, machineAddresses } from '../addresses.ts';
+import { trustedProxiesFromEnv } from '../forwarded.ts';
 import { createSelfSigned, type PemPair } from './self-signed.ts';
 
 const log = createLogger('server:tls');
@@ -20,13 +21,6 @@ export interface TlsConfig extends PemPair {
   fingerprint: string;
   /** For self-signed: where the pair is kept. */
   dir?: string;
-}
-
-export interface TlsEnv {
-  TLS_CERT?: string;
-  TLS_KEY?: string;
-  TLS_DIR?: string;
-  TRUST_PROXY?: string;
 }
 
 function readPem(path: string, what: string): string {
@@ -78,7 +72,7 @@ export function selfSignedFor(host: string, dir: string, now = new Date()): TlsC
 }
 
 /** null = plain HTTP. */
-export function resolveTls(host: string, env: TlsEnv = process.env): TlsConfig | null {
+export function resolveTls(host: string, env: NodeJS.ProcessEnv = process.env): TlsConfig | null {
   if (env.TLS_CERT || env.TLS_KEY) {
     if (!env.TLS_CERT || !env.TLS_KEY)
       throw new AppError('BAD_REQUEST', 'TLS_CERT and TLS_KEY go together: set both or neither');
@@ -95,7 +89,10 @@ export function resolveTls(host: string, env: TlsEnv = process.env): TlsConfig |
     }
     return { cert, key, source: 'files', fingerprint };
   }
-  if (env.TRUST_PROXY) return null; // the proxy in front speaks TLS to browsers
+  if (env.TRUST_PROXY) {
+    trustedProxiesFromEnv(env); // a bad list stops the start
+    return null; // the proxy in front speaks TLS to browsers
+  }
   if (isLoopback(host)) return null;
   return selfSignedFor(host, resolve(PROJECT_ROOT, env.TLS_DIR ?? join('.cache', 'tls')));
 }
