@@ -10,8 +10,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
-import { machineAddresses } from '../../src/server/addresses.ts';
 import { type App, startApp } from '../../src/server/app.ts';
+import { machineAddresses } from '../../src/util/addresses.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
 import { CHROMIUM, chromiumArgs, chromiumMissing, joinAs, tileOf, waitPlaying } from '../client/browser.ts';
 

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { iceNetworkFromEnv } from '../../src/media/werift/config.ts';
-import { machineAddresses } from '../../src/server/addresses.ts';
 import { startApp } from '../../src/server/app.ts';
 import { ipBytes } from '../../src/server/tls/der.ts';
 import { resolveTls, selfSignedFor } from '../../src/server/tls/options.ts';
 import { createSelfSigned } from '../../src/server/tls/self-signed.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
+import { machineAddresses } from '../../src/util/addresses.ts';
 
 const dirs: string[] = [];
 const tempDir = (): string => {

@@ -13,7 +13,7 @@ import {
   useREMB,
   useSdesMid,
 } from 'werift';
-import { machineAddresses } from '../../server/addresses.ts';
+import { machineAddresses } from '../../util/addresses.ts';
 import { AppError } from '../../util/errors.ts';
 
 /** Lets the sender cap the receiver's playout delay (Chromium and libwebrtc honour it). */

@@ -4,10 +4,10 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isLoopback, isWildcard, machineAddresses } from '../../util/addresses.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
-import { isLoopback, isWildcard, machineAddresses } from '../addresses.ts';
 import { trustedProxiesFromEnv } from '../forwarded.ts';
 import { createSelfSigned, type PemPair } from './self-signed.ts';
 
