@@ -12,7 +12,7 @@ import type {
   ServerShutdownPush,
   StatsPush,
 } from '../../src/signaling/protocol.ts';
-import { FrameRate, gathered, Subscriber } from './rtc.ts';
+import { applyIceConfig, FrameRate, gathered, Subscriber } from './rtc.ts';
 import { Signaling } from './signaling.ts';
 
 export interface CallEvents {
@@ -102,6 +102,7 @@ export class Call {
         displayName: opts.displayName,
         passcode: opts.passcode || undefined,
       });
+      applyIceConfig(res, call.publisher, call.subscriber.pc);
       call.me = res.participantId;
       call.room = res.room;
       for (const p of res.participants) call.participants.set(p.id, p);

@@ -1,7 +1,17 @@
 // WebRTC helpers shared by the call and the viewer: the subscribe connection (the server offers, with a mid ->
 // participant map) and waiting for ICE gathering (the server takes candidates in the SDP).
-import type { SubscribeOffer } from '../../src/signaling/protocol.ts';
+import type { JoinResult, SubscribeOffer } from '../../src/signaling/protocol.ts';
 import type { Signaling } from './signaling.ts';
+
+/** The join ack's TURN servers and transport policy, applied to a connection before it negotiates. The join
+ * ack precedes the first subscribe offer on the socket, and nothing awaits between the ack and this call. */
+export function applyIceConfig(res: JoinResult, ...pcs: RTCPeerConnection[]): void {
+  const config: RTCConfiguration = {
+    iceServers: res.iceServers ?? [],
+    iceTransportPolicy: res.iceTransportPolicy ?? 'all',
+  };
+  for (const pc of pcs) pc.setConfiguration(config);
+}
 
 export function gathered(pc: RTCPeerConnection, timeoutMs = 2000): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();

@@ -8,7 +8,7 @@ import type {
   ParticipantUpdatedPush,
 } from '../../src/signaling/protocol.ts';
 import { VIEWER_PREFIX } from './call.ts';
-import { Subscriber } from './rtc.ts';
+import { applyIceConfig, Subscriber } from './rtc.ts';
 import { Signaling } from './signaling.ts';
 
 export interface ViewerOptions {
@@ -50,6 +50,7 @@ export class Viewer {
         displayName: `${VIEWER_PREFIX}${opts.participant}`.slice(0, 64),
         passcode: opts.passcode || undefined,
       });
+      applyIceConfig(res, v.subscriber.pc);
       const want = opts.participant;
       const target =
         res.participants.find((p) => p.id === want) ?? res.participants.find((p) => p.displayName === want);

@@ -1,8 +1,9 @@
 // `npm start`: the call server (static client, signaling, SFU) with one inference agent process per user who
-// turns a mode on. PORT (default 8080) and HOST (default 127.0.0.1) come from the environment. npm runs this
-// file as its own child (`exec node --import tsx ...`, no tsx relay process between), so a signal npm passes
-// on reaches the server; SIGINT, SIGTERM and SIGHUP all close it, and its spawner and agents end with it (they
-// exit when their IPC channel to it closes).
+// turns a mode on. PORT (default 8080) and HOST (default 127.0.0.1) come from the environment; a non-loopback
+// HOST serves HTTPS (TLS_CERT/TLS_KEY, else a self-signed certificate whose fingerprint is printed here). npm
+// runs this file as its own child (`exec node --import tsx ...`, no tsx relay process between), so a signal npm
+// passes on reaches the server; SIGINT, SIGTERM and SIGHUP all close it, and its spawner and agents end with it
+// (they exit when their IPC channel to it closes).
 import { resolve } from 'node:path';
 import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
 import { startApp } from '../server/app.ts';
@@ -23,6 +24,15 @@ const app = await startApp({ launcher });
 process.stdout.write(
   `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,
 );
+if (app.tls?.source === 'self-signed') {
+  // Loud on purpose: this fingerprint is what users compare before they click through the browser warning.
+  const line = '='.repeat(100);
+  process.stdout.write(
+    `${line}\nSELF-SIGNED CERTIFICATE (kept in ${app.tls.dir}). Browsers warn once per machine; proceed only if\n` +
+      `the certificate's SHA-256 fingerprint (in the browser: the warning's certificate viewer) is\n` +
+      `  ${app.tls.fingerprint}\nSet TLS_CERT and TLS_KEY to serve a real certificate instead.\n${line}\n`,
+  );
+}
 
 let stopping = false;
 const stop = () => {

@@ -1,12 +1,15 @@
 // The call server: HTTP (static client, /healthz, /stats) + socket.io signaling + the SFU, on one port.
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createSfu } from '../media/index.ts';
 import type { Sfu, SfuOptions } from '../media/types.ts';
+import { iceNetworkFromEnv } from '../media/werift/config.ts';
 import type { AgentLauncher } from '../signaling/agents.ts';
 import { SignalingServer } from '../signaling/server.ts';
+import { iceConfigFor } from '../signaling/turn-credentials.ts';
 import { AppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { FIXTURES_DIR, PROJECT_ROOT } from '../util/paths.ts';
@@ -18,6 +21,8 @@ import { rawPath } from './request-path.ts';
 import { guard, sendJson } from './respond.ts';
 import { serveStatic } from './static.ts';
 import { createStatsView } from './stats-view.ts';
+import { launcherTrusting } from './tls/agent-trust.ts';
+import { resolveTls, type TlsConfig } from './tls/options.ts';
 
 const log = createLogger('server:app');
 
@@ -38,11 +43,16 @@ export interface AppOptions {
   allowedOrigins?: string;
   /** Operator token that unredacts /stats (default: env STATS_TOKEN; none = always redacted). */
   statsToken?: string;
+  /** HTTPS: default from env TLS_CERT/TLS_KEY, else self-signed for a non-loopback host (tls/options.ts);
+   * null forces plain HTTP. */
+  tls?: TlsConfig | null;
 }
 
 export interface App {
   readonly url: string;
   readonly http: Server;
+  /** The certificate served (null: plain HTTP). */
+  readonly tls: TlsConfig | null;
   readonly sfu: Sfu;
   readonly signaling: SignalingServer;
   close(): Promise<void>;
@@ -57,6 +67,10 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   const port = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   const clientDir = opts.clientDir ?? defaultClientDir();
+  const tls = opts.tls === undefined ? resolveTls(host) : opts.tls;
+  // Bad TURN/ICE settings stop the start here, not the first join.
+  iceConfigFor('settings-check');
+  log.debug('SFU host candidates', iceNetworkFromEnv());
   const sfu = createSfu(opts.sfu);
   let url = '';
   let signaling: SignalingServer | null = null;
@@ -70,7 +84,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     allowedOrigins: opts.allowedOrigins,
   });
   const statsView = createStatsView(opts.statsToken);
-  const http = createServer((req, res) =>
+  const handler: RequestListener = (req, res) =>
     guard(req, res, () => {
       if (!policy.hostAllowed(req)) {
         throw new AppError('HOST_NOT_ALLOWED', `host ${req.headers.host ?? '(none)'} is not served here`);
@@ -84,11 +98,16 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       }
       if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
       throw new AppError('NOT_FOUND', `no route ${path}`);
-    }),
-  );
+    });
+  // socket.io rides on the same server: wss:// when it is HTTPS.
+  const http: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+    : createServer(handler);
+  // Agents connect back to this URL: over TLS they pin this server's certificate.
+  const launcher = opts.launcher && tls ? launcherTrusting(opts.launcher, tls.cert) : opts.launcher;
   signaling = new SignalingServer(http, {
     sfu,
-    launcher: opts.launcher,
+    launcher,
     serverUrl: () => url,
     allowRequest: (req) => policy.originAllowed(req),
     // Only the owner wears an identity; the shared fixture portraits (tests, demos) are anyone's.
@@ -104,13 +123,14 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   const addr = http.address() as AddressInfo;
   servedPort = addr.port;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  url = `http://${shownHost}:${addr.port}`;
-  log.info(`listening on ${url}`);
+  url = `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
+  log.info(`listening on ${url}${tls ? ` (${tls.source} certificate, SHA-256 ${tls.fingerprint})` : ''}`);
   let closed = false;
   const sig = signaling;
   return {
     url,
     http,
+    tls,
     sfu,
     signaling: sig,
     async close() {

@@ -7,6 +7,8 @@ import type { Settings } from './protocol.ts';
 export interface AgentLaunchOptions {
   /** socket.io URL of this server (loopback). */
   serverUrl: string;
+  /** PEM of the certificate an https:// serverUrl serves: the agent pins it. */
+  serverCert?: string;
   room: string;
   /** Passcode of the room, when it has one. */
   passcode?: string;

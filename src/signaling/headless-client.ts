@@ -5,6 +5,7 @@ import wrtc from '@roamhq/wrtc';
 import { io, type Socket } from 'socket.io-client';
 import { AppError, type ErrorCode } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
+import { pinnedTlsOptions } from '../util/tls-pin.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import {
   type Ack,
@@ -98,13 +99,18 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
     socket.on('disconnect', (reason: string) => this.emit('disconnect', reason));
   }
 
-  /** `owner`: the identity owner token (as a browser's x-gazecam-owner), needed to use one's identities. */
-  static async connect(url: string, opts: { owner?: string } = {}): Promise<HeadlessClient> {
+  /** `owner`: the identity owner token (as a browser's x-gazecam-owner), needed to use one's identities;
+   * `serverCert`: the PEM certificate an https:// server must present (pinned, any host name). */
+  static async connect(
+    url: string,
+    opts: { owner?: string; serverCert?: string } = {},
+  ): Promise<HeadlessClient> {
     const socket = io(url, {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
       auth: opts.owner ? { owner: opts.owner } : undefined,
+      ...(opts.serverCert ? pinnedTlsOptions(opts.serverCert) : {}),
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());

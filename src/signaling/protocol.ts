@@ -29,8 +29,10 @@
 //   agent's loss is pushed as `agent:status` 'fallback-held' (avatar) or 'fallback-camera' (eye contact only),
 //   and the server restarts it by itself (back-off, then 'error'). The participant's audio stays its own, delayed in the SFU by the video's
 //   measured delay through the agent (lip sync).
-// - ICE: the server runs without STUN/TURN (host candidates only, loopback or LAN). Its SDP carries all its
-//   candidates; clients may trickle theirs with `ice` (or wait for gathering to complete before offering).
+// - ICE: the server runs without STUN/TURN (host candidates: its interfaces, or ANNOUNCED_IP). Its SDP carries
+//   all its candidates; clients may trickle theirs with `ice` (or wait for gathering to complete before
+//   offering). The join ack gives browsers `iceServers` (short-lived TURN credentials when TURN is configured)
+//   and `iceTransportPolicy` for their RTCPeerConnections.
 import { z } from 'zod';
 
 /** Largest accepted payload of one event (JSON-serialized); SDPs of a few tracks are ~5-10 kB. */
@@ -145,7 +147,18 @@ export const JoinRequestSchema = z.object({
   agent: z.object({ token: z.string().min(1).max(256), forParticipantId: ParticipantIdSchema }).optional(),
 });
 export type JoinRequest = z.infer<typeof JoinRequestSchema>;
-export type JoinResult = { participantId: string; room: string; participants: Participant[] };
+/** A TURN (or STUN) server for the client's RTCPeerConnections; TURN credentials expire (turn-credentials.ts). */
+export type IceServer = { urls: string[]; username?: string; credential?: string };
+/** `relay`: the client's connections use TURN relay candidates only. */
+export type IceTransportPolicy = 'all' | 'relay';
+export type JoinResult = {
+  participantId: string;
+  room: string;
+  participants: Participant[];
+  /** For the client's connections (RTCConfiguration); absent from older servers. */
+  iceServers?: IceServer[];
+  iceTransportPolicy?: IceTransportPolicy;
+};
 
 /** `leave`: leave the room (also done on disconnect). Ack: {}. */
 export const LeaveRequestSchema = z.object({}).strict().optional();

@@ -26,6 +26,7 @@ import {
   type SubscribeOffer,
 } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { iceConfigFor } from './turn-credentials.ts';
 
 const log = createLogger('signaling:server');
 const OFFER_ACK_TIMEOUT_MS = 10_000;
@@ -195,7 +196,14 @@ export class SignalingServer {
       }
       this.#bySocket.set(socket.id, { room, member });
       const r = room;
-      return { participantId: member.id, room: room.name, participants: room.users().map((m) => r.info(m)) };
+      // Browsers' RTCConfiguration (TURN credentials, relay policy); agents stay on loopback host candidates.
+      const ice = agent ? {} : iceConfigFor(member.id);
+      return {
+        participantId: member.id,
+        room: room.name,
+        participants: room.users().map((m) => r.info(m)),
+        ...ice,
+      };
     },
     leave: (socket, _d, joined) => {
       needJoined(joined, 'leave');

@@ -10,6 +10,23 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumMissing = (): string =>
   existsSync(CHROMIUM) ? '' : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`;
 
+/** Headless chromium with a fake camera (a fixture clip when given) and microphone, no prompts. */
+export function chromiumArgs(fakeVideoFile?: string): string[] {
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    ...(fakeVideoFile ? [`--use-file-for-fake-video-capture=${fakeVideoFile}`] : []),
+    '--autoplay-policy=no-user-gesture-required',
+  ];
+}
+
 export interface BrowserRig {
   app: App;
   browser: Browser;
@@ -26,22 +43,7 @@ export async function startBrowserRig(
   await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
   const app = await startApp({ port: 0, clientDir: resolve(PROJECT_ROOT, 'client', 'dist'), ...opts.app });
   const base = `http://localhost:${new URL(app.url).port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      ...(opts.fakeVideoFile ? [`--use-file-for-fake-video-capture=${opts.fakeVideoFile}`] : []),
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs(opts.fakeVideoFile) });
   const contexts: BrowserContext[] = [];
   return {
     app,

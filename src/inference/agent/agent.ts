@@ -25,6 +25,8 @@ const log = createLogger('inference:agent');
 
 export interface AgentConfig {
   serverUrl: string;
+  /** PEM of the server's certificate when serverUrl is https:// (pinned). */
+  serverCert?: string;
   room: string;
   passcode?: string;
   forParticipantId: string;
@@ -65,7 +67,7 @@ export class Agent {
     const cfg = this.#cfg;
     // close() may come at any await below: each step checks, and closes what it just made.
     const signal = this.#abort.signal;
-    const client = await HeadlessClient.connect(cfg.serverUrl);
+    const client = await HeadlessClient.connect(cfg.serverUrl, { serverCert: cfg.serverCert });
     if (signal.aborted) {
       client.close();
       return;

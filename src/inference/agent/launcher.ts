@@ -234,6 +234,7 @@ export class ProcessAgentLauncher implements AgentLauncher {
   launch(o: AgentLaunchOptions): ProcessAgentHandle {
     const cfg: AgentConfig = {
       serverUrl: o.serverUrl,
+      serverCert: o.serverCert,
       room: o.room,
       passcode: o.passcode,
       forParticipantId: o.forParticipantId,
