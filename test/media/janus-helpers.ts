@@ -4,15 +4,16 @@ import { JanusHandle } from '../../src/media/janus/handle.ts';
 import { JanusSession } from '../../src/media/janus/session.ts';
 import type { JanusSfu } from '../../src/media/janus/sfu.ts';
 import type { App } from '../../src/server/app.ts';
+import type { AgentLauncher } from '../../src/signaling/agents.ts';
 import { startTestServer } from './helpers.ts';
 
 /** A call server whose SFU is the Janus at `url` (SFU=janus, JANUS_URL as `npm start` reads them). */
-export async function startJanusServer(url: string): Promise<App> {
+export async function startJanusServer(url: string, launcher?: AgentLauncher): Promise<App> {
   const saved = { SFU: process.env.SFU, JANUS_URL: process.env.JANUS_URL };
   process.env.SFU = 'janus';
   process.env.JANUS_URL = url;
   try {
-    return await startTestServer();
+    return await startTestServer(launcher);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
