@@ -1,6 +1,8 @@
 // Starts a private Janus for tests, benches and local runs: a config folder in a temp dir with only the
-// VideoRoom plugin and the HTTP transport on loopback, a free port and an RTP port range, host candidates on
-// the loopback interface only. Production runs Janus as a service with its own config (docs/janus.md).
+// VideoRoom plugin and the HTTP transport on loopback, a free port and an RTP port range. libnice gathers no
+// loopback candidates (with an enforce list of "lo" or 127.0.0.1 it falls back to every interface), so ICE
+// runs on this host's own interface addresses: media still never leaves the machine. Production runs Janus as
+// a service with its own config (docs/janus.md).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -77,7 +79,6 @@ media: {
 }
 nat: {
   nice_debug = false
-  ice_enforce_list = "lo"
   ignore_mdns = true
 }
 `,

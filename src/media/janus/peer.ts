@@ -25,6 +25,7 @@ const KINDS: Kind[] = ['audio', 'video'];
 export interface JanusPeerHost {
   readonly roomId: Promise<number>;
   readonly session: Promise<JanusSession>;
+  readonly maxPlayoutDelayMs: number;
   /** The publisher stream that a subscriber of `participantId` should receive for `kind` now. */
   sourceFor(participantId: string, kind: Kind, raw: boolean): StreamRef | null;
   /** Resolves once routes through the peer are switched away (bounded). */
@@ -54,6 +55,7 @@ export class JanusPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     this.#subscriber = new JanusSubscriber({
       roomId: host.roomId,
       session: host.session,
+      maxPlayoutDelayMs: host.maxPlayoutDelayMs,
       wanted: () => this.#wanted(),
       onConnected: () => this.emit('subscribeconnected'),
       onFailed: () => {

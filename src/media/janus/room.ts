@@ -26,6 +26,8 @@ interface Route {
 
 export interface JanusRoomHost {
   readonly session: Promise<JanusSession>;
+  readonly rembBps: number;
+  readonly maxPlayoutDelayMs: number;
   track(work: Promise<unknown>): void;
   onRoomClosed(room: JanusRoom): void;
 }
@@ -35,6 +37,7 @@ export class JanusRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, J
   readonly session: Promise<JanusSession>;
   /** The VideoRoom's numeric id, once Janus created it. */
   readonly roomId: Promise<number>;
+  readonly maxPlayoutDelayMs: number;
   readonly #host: JanusRoomHost;
   #monitor: Promise<JanusHandle>;
   #peers = new Map<string, JanusPeer>();
@@ -45,11 +48,12 @@ export class JanusRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, J
   #warnedDelay = false;
   #closed = false;
 
-  constructor(id: string, rembBps: number, host: JanusRoomHost) {
+  constructor(id: string, host: JanusRoomHost) {
     super();
     this.id = id;
     this.#host = host;
     this.session = host.session;
+    this.maxPlayoutDelayMs = host.maxPlayoutDelayMs;
     this.#monitor = host.session.then((s) => JanusHandle.attach(s));
     this.roomId = this.#monitor.then(async (monitor) => {
       const created = await monitor.query({
@@ -58,7 +62,7 @@ export class JanusRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, J
         is_private: true,
         publishers: MAX_PUBLISHERS,
         // Janus's REMB to publishers carries this cap (the werift SFU's SFU_REMB_BPS).
-        bitrate: rembBps,
+        bitrate: host.rembBps,
         bitrate_cap: true,
         audiocodec: 'opus',
         videocodec: 'vp8',

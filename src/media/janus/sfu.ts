@@ -14,6 +14,7 @@ const log = createLogger('media:janus:sfu');
 export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   readonly url: string;
   readonly rembBps: number;
+  readonly maxPlayoutDelayMs: number;
   readonly session: Promise<JanusSession>;
   #rooms = new Map<string, JanusRoom>();
   #work = new Set<Promise<unknown>>();
@@ -26,6 +27,7 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
     this.url = url;
     // The other SfuOptions are werift's knobs (REMB period, PLI throttle, ICE hosts): Janus has its own.
     this.rembBps = options.rembBps ?? setting('SFU_REMB_BPS');
+    this.maxPlayoutDelayMs = options.maxPlayoutDelayMs ?? setting('SFU_MAX_PLAYOUT_DELAY_MS');
     this.session = JanusSession.create(url);
     this.session.then(
       (s) =>
@@ -47,8 +49,10 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   createRoom(id: string): JanusRoom {
     if (this.#closed) throw new AppError('CLOSED', 'SFU is closed');
     if (this.#rooms.has(id)) throw new AppError('BAD_REQUEST', `room ${id} exists`);
-    const room = new JanusRoom(id, this.rembBps, {
+    const room = new JanusRoom(id, {
       session: this.session,
+      rembBps: this.rembBps,
+      maxPlayoutDelayMs: this.maxPlayoutDelayMs,
       track: (w) => this.#track(w),
       onRoomClosed: (r) => {
         if (this.#rooms.get(r.id) === r) this.#rooms.delete(r.id);

@@ -9,6 +9,7 @@ import { createLogger } from '../../util/logger.ts';
 import type { SubscribeOfferHandler } from '../types.ts';
 import { JanusHandle } from './handle.ts';
 import type { Jsep, SubscriptionStream, VideoRoomData } from './messages.ts';
+import { withProtocolMsids } from './sdp.ts';
 import type { JanusSession } from './session.ts';
 
 const log = createLogger('media:janus:subscriber');
@@ -35,6 +36,8 @@ interface Wanted extends StreamRef {
 export interface SubscriberHost {
   readonly roomId: Promise<number>;
   readonly session: Promise<JanusSession>;
+  /** Video playout-delay cap asked of receivers, ms (-1: none). */
+  readonly maxPlayoutDelayMs: number;
   /** What each slot (key `kind participantId`) should carry now. */
   wanted(): Map<string, Wanted>;
   onConnected(): void;
@@ -110,8 +113,11 @@ export class JanusSubscriber {
       try {
         await this.#reconcile();
       } catch (e) {
-        // Janus may have removed the stream already (its publisher left): the next streams list resyncs.
-        if (!this.#closed) log.warn('subscription update failed', (e as Error).message);
+        // A publisher that just left ("No such feed", 428) is expected: Janus's next streams list resyncs.
+        if (this.#closed) return;
+        const msg = (e as Error).message;
+        if (msg.includes('(428)')) log.debug('subscription update raced a leaving publisher', msg);
+        else log.warn('subscription update failed', msg);
       }
     }
   }
@@ -176,7 +182,11 @@ export class JanusSubscriber {
     if (this.#closed) return;
     if (data.streams) this.#applyStreams(data.streams);
     if (jsep?.type === 'offer') {
-      const offer: SubscribeOffer = { offer: { type: 'offer', sdp: jsep.sdp }, tracks: this.tracks() };
+      const tracks = this.tracks();
+      const offer: SubscribeOffer = {
+        offer: { type: 'offer', sdp: withProtocolMsids(jsep.sdp, tracks) },
+        tracks,
+      };
       if (this.#handler) this.#queueOffer(offer);
       else this.#held = offer;
     }
@@ -228,10 +238,26 @@ export class JanusSubscriber {
         throw new AppError('BAD_REQUEST', 'subscribe:offer expects an SDP answer');
       const h = await this.#handle;
       await h.send({ request: 'start' }, { type: 'answer', sdp: answer.sdp });
+      await this.#capPlayoutDelay(h);
     } catch (e) {
       if (this.#closed) return;
       log.warn('subscribe negotiation failed', (e as Error).message);
       this.#host.onFailed((e as Error).message);
+    }
+  }
+
+  /**
+   * Janus's playout-delay extension (min 0, max the cap, in 10 ms units) on every stream, as the werift SFU
+   * sends it: with min 0 libwebrtc renders frames as they are decoded instead of holding them ~20 ms.
+   * Configured per stream, so again after each negotiation (new m-lines).
+   */
+  async #capPlayoutDelay(h: JanusHandle): Promise<void> {
+    const max = this.#host.maxPlayoutDelayMs;
+    if (max < 0) return;
+    try {
+      await h.send({ request: 'configure', min_delay: 0, max_delay: Math.min(4095, Math.round(max / 10)) });
+    } catch (e) {
+      log.debug('playout delay not configured', (e as Error).message);
     }
   }
 
