@@ -169,6 +169,16 @@ export class JanusPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     return this.#subscriber.carried(kind, participantId);
   }
 
+  /** Whether the subscription of `participantId` (if any) carries the video the room wants for it now. */
+  inStep(participantId: string): boolean {
+    const sub = this.#subs.get(participantId);
+    if (!sub || this.#closed) return true;
+    const want = this.#host.sourceFor(participantId, 'video', sub.raw);
+    if (!want) return true;
+    const have = this.carried(participantId, 'video');
+    return have?.feed === want.feed && have.mid === want.mid;
+  }
+
   #wanted() {
     const out = new Map<string, StreamRef & { participantId: string; kind: Kind }>();
     for (const [participantId, { raw }] of this.#subs) {

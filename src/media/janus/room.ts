@@ -15,6 +15,8 @@ import type { StreamRef } from './subscriber.ts';
 const log = createLogger('media:janus:room');
 /** How long a closing peer waits for routes through it to be switched away before its feed goes. */
 const REROUTE_WAIT_MS = 2000;
+/** Resync rounds a route change gets before it is committed anyway. */
+const SWITCH_TRIES = 5;
 /** Enough publishers for participants and their agents. */
 const MAX_PUBLISHERS = 64;
 
@@ -174,13 +176,28 @@ export class JanusRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, J
     const generation = ++route.generation;
     this.#routes.set(participantId, route);
     log.debug(`route ${participantId} -> ${target}`);
-    this.#resyncAll()
-      .then(() => {
-        if (this.#closed || route.generation !== generation) return;
+    this.#switchAll(participantId, route, generation)
+      .then((current) => {
+        if (!current) return;
         this.#peers.get(target)?.requestKeyFrame();
         this.#commit(participantId, route);
       })
       .catch((e) => log.warn(`route ${participantId} -> ${target} failed`, (e as Error).message));
+  }
+
+  /**
+   * Resyncs every subscription until each carries the route's source for `participantId` (Janus confirmed the
+   * switch), a few tries at most; false when the route changed meanwhile.
+   */
+  async #switchAll(participantId: string, route: Route, generation: number): Promise<boolean> {
+    for (let attempt = 0; attempt < SWITCH_TRIES; attempt++) {
+      await this.#resyncAll();
+      if (this.#closed || route.generation !== generation) return false;
+      if (this.peers().every((p) => p.inStep(participantId))) return true;
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+    }
+    log.warn(`route ${participantId} -> ${route.target}: not every subscription switched`);
+    return !this.#closed && route.generation === generation;
   }
 
   #commit(participantId: string, route: Route): void {

@@ -141,23 +141,38 @@ export class JanusSubscriber {
     if (this.#closed) return;
     const refs = (ws: Wanted[]) => ws.map((w) => ({ feed: w.feed, mid: w.mid }));
     this.#pending.push(...subscribe);
+    const unmatched = () => subscribe.filter((w) => this.#pending.includes(w));
+    let reply: VideoRoomData | null = null;
     try {
       if (!this.#joined) {
         if (!subscribe.length) return;
         const room = await this.#host.roomId;
-        await handle.send({ request: 'join', ptype: 'subscriber', room, streams: refs(subscribe) });
+        reply = (await handle.send({ request: 'join', ptype: 'subscriber', room, streams: refs(subscribe) }))
+          .data;
         this.#joined = true;
       } else if (subscribe.length || unsubscribe.length) {
         const body: Record<string, unknown> = { request: 'update' };
         if (subscribe.length) body.subscribe = refs(subscribe);
         if (unsubscribe.length) body.unsubscribe = unsubscribe.map((m) => ({ sub_mid: m }));
-        await handle.send(body);
+        reply = (await handle.send(body)).data;
       }
     } catch (e) {
-      this.#pending = this.#pending.filter((p) => !subscribe.includes(p));
+      this.#dropPending(subscribe);
       throw e;
     }
-    if (switches.length && this.#joined) await handle.send({ request: 'switch', streams: switches });
+    // The reply's streams list (seen by #onEvent first) confirmed what it could; what it lacks is gone (a
+    // publisher that left meanwhile): forget it and look again. A postponed update ('updating') confirms later.
+    if (reply?.streams && unmatched().length) {
+      this.#dropPending(unmatched());
+      this.#dirty = true;
+    }
+    if (switches.length && this.#joined) {
+      const res = await handle.send({ request: 'switch', streams: switches });
+      const changes = (res.data as { changes?: number }).changes;
+      // The room retries a route whose switches did not all take (JanusRoom#switchAll).
+      if (changes !== undefined && changes < switches.length)
+        log.debug(`switch: ${changes} of ${switches.length} done`);
+    }
   }
 
   #ensureHandle(): Promise<JanusHandle> {
@@ -183,6 +198,7 @@ export class JanusSubscriber {
     if (data.streams) this.#applyStreams(data.streams);
     if (jsep?.type === 'offer') {
       const tracks = this.tracks();
+      log.debug(`offer (${data.videoroom}) for ${JSON.stringify(tracks)}`);
       const offer: SubscribeOffer = {
         offer: { type: 'offer', sdp: withProtocolMsids(jsep.sdp, tracks) },
         tracks,
@@ -211,6 +227,7 @@ export class JanusSubscriber {
       slot.mid = s.feed_mid as string;
     }
     const taken = new Set([...this.#slots.values()].map((s) => s.subMid));
+    let confirmed = false;
     for (const p of this.#pending) {
       const s = [...live.values()].find(
         (x) => !taken.has(x.mid) && x.feed_id === p.feed && x.feed_mid === p.mid,
@@ -218,10 +235,16 @@ export class JanusSubscriber {
       if (!s) continue;
       taken.add(s.mid);
       this.#slots.set(slotKey(p.kind, p.participantId), { ...p, subMid: s.mid });
+      confirmed = true;
     }
-    this.#pending = [];
+    this.#dropPending(this.#pending.filter((p) => this.#slots.get(slotKey(p.kind, p.participantId))));
     // Janus removed streams on its own (a publisher left): what is wanted may be served by another source.
-    if (lost) void this.sync();
+    // A confirmed slot may be wanted from another source by now (a route set while it was on its way).
+    if (lost || confirmed) void this.sync();
+  }
+
+  #dropPending(ws: Wanted[]): void {
+    this.#pending = this.#pending.filter((p) => !ws.includes(p));
   }
 
   #queueOffer(offer: SubscribeOffer): void {
