@@ -14,6 +14,7 @@ import type { JanusSession } from './session.ts';
 
 const log = createLogger('media:janus:subscriber');
 const ANSWER_TIMEOUT_MS = 15_000;
+const MAX_RETRIES = 3;
 
 /** A publisher stream: the feed (publisher id) and its mid. */
 export interface StreamRef {
@@ -55,6 +56,8 @@ export class JanusSubscriber {
   /** Requested in a subscribe, not yet seen in a streams list. */
   #pending: Wanted[] = [];
   #dirty = false;
+  /** Consecutive passes whose subscriptions Janus left out (bounded: no hammering on a stream it refuses). */
+  #retries = 0;
   #run: Promise<void> | null = null;
   #handler: SubscribeOfferHandler | null = null;
   #offers: Promise<void> = Promise.resolve();
@@ -164,8 +167,8 @@ export class JanusSubscriber {
     // publisher that left meanwhile): forget it and look again. A postponed update ('updating') confirms later.
     if (reply?.streams && unmatched().length) {
       this.#dropPending(unmatched());
-      this.#dirty = true;
-    }
+      if (this.#retries++ < MAX_RETRIES) this.#dirty = true;
+    } else this.#retries = 0;
     if (switches.length && this.#joined) {
       const res = await handle.send({ request: 'switch', streams: switches });
       const changes = (res.data as { changes?: number }).changes;
