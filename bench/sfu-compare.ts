@@ -1,14 +1,15 @@
 // SFU backends side by side: the same N-participant call (everyone publishes a stamped camera and a microphone
 // and receives everyone else) on the embedded werift SFU and on Janus VideoRoom, one after the other in one
 // run. Per backend and N it prints one JSON line:
-// {"bench":"sfu-compare","sfu":"werift"|"janus","participants":N,"video_streams":N*(N-1),
+// {"bench":"sfu-compare","sfu":"werift"|"janus"|"janus-remb","participants":N,"video_streams":N*(N-1),
 //  "fps":{mean,min},"latency_ms":{p50,p95},"cpu_pct":{server,janus,sfu},"sfu_cpu_pct_per_stream":..}
 // latency_ms is capture -> decoded at the receiver (stamp read back; same clock, the clients share this
 // process), so the difference between the two backends is what one adds over the other. CPU comes from /proc:
 // the call server's process (signaling, and with werift the whole SFU) and the janus process; "sfu" is the
 // media path's (werift: server; janus: janus + server). The headless clients' encode/decode is not counted.
 // Options: --participants 2,3 (per room), --seconds S (measure window, default 10), --size 320 (camera width;
-// height 3/4 of it), --sfu werift,janus, --janus-url URL (a running Janus; default: start a private one).
+// height 3/4 of it), --sfu werift,janus[,janus-remb] (janus-remb: JANUS_TWCC=0, REMB only as werift),
+// --janus-url URL (a running Janus; default: start a private one).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -77,16 +78,15 @@ interface Participant {
   cam: HeadlessCamera;
 }
 
-async function measure(
-  sfu: 'werift' | 'janus',
-  n: number,
-  seconds: number,
-  width: number,
-  janusUrl?: string,
-) {
-  const server = await startServer(
-    sfu === 'janus' ? { SFU: 'janus', JANUS_URL: janusUrl ?? '' } : { SFU: 'werift' },
-  );
+type Backend = 'werift' | 'janus' | 'janus-remb';
+
+async function measure(sfu: Backend, n: number, seconds: number, width: number, janusUrl?: string) {
+  const env: Record<Backend, Record<string, string>> = {
+    werift: { SFU: 'werift' },
+    janus: { SFU: 'janus', JANUS_URL: janusUrl ?? '' },
+    'janus-remb': { SFU: 'janus', JANUS_URL: janusUrl ?? '', JANUS_TWCC: '0' },
+  };
+  const server = await startServer(env[sfu]);
   const people: Participant[] = [];
   const collectors: Array<{ from: Participant; frames: FrameCollector }> = [];
   try {
@@ -130,7 +130,7 @@ async function measure(
       }
     });
     const serverPct = (100 * (cpu1.server - cpu0.server)) / wall;
-    const janusPct = sfu === 'janus' ? (100 * (cpu1.janus - cpu0.janus)) / wall : 0;
+    const janusPct = sfu !== 'werift' ? (100 * (cpu1.janus - cpu0.janus)) / wall : 0;
     const sfuPct = serverPct + janusPct;
     const streams = n * (n - 1);
     return {
@@ -142,8 +142,13 @@ async function measure(
       seconds: round(wall, 1),
       fps: { mean: round(fps.reduce((a, b) => a + b, 0) / fps.length), min: round(Math.min(...fps)) },
       latency_ms: { p50: round(pct(latency, 50)), p95: round(pct(latency, 95)) },
-      cpu_pct: { server: round(serverPct), janus: round(janusPct), sfu: round(sfuPct) },
-      sfu_cpu_pct_per_stream: round(sfuPct / streams, 2),
+      // A Janus given by --janus-url is not this bench's child: its CPU is unknown (null).
+      cpu_pct: {
+        server: round(serverPct),
+        janus: sfu === 'werift' ? 0 : janusPid ? round(janusPct) : null,
+        sfu: sfu === 'werift' || janusPid ? round(sfuPct) : null,
+      },
+      sfu_cpu_pct_per_stream: sfu === 'werift' || janusPid ? round(sfuPct / streams, 2) : null,
       loadavg: round(loadavg()[0], 2),
     };
   } finally {
@@ -162,16 +167,16 @@ export async function run(args: string[]): Promise<void> {
   const counts = (arg(args, 'participants') ?? '2,3').split(',').map(Number);
   const seconds = Number(arg(args, 'seconds') ?? 10);
   const width = Number(arg(args, 'size') ?? 320);
-  const backends = (arg(args, 'sfu') ?? 'werift,janus').split(',') as Array<'werift' | 'janus'>;
+  const backends = (arg(args, 'sfu') ?? 'werift,janus').split(',') as Backend[];
   let janus: JanusProcess | null = null;
   let janusUrl = arg(args, 'janus-url');
   const rows: Array<Awaited<ReturnType<typeof measure>>> = [];
   try {
-    if (backends.includes('janus') && !janusUrl) {
+    if (backends.some((b) => b !== 'werift') && !janusUrl) {
       const why = janusUnavailable();
       if (why) {
         process.stderr.write(`sfu-compare: no Janus here (${why}); werift only\n`);
-        backends.splice(backends.indexOf('janus'), 1);
+        backends.splice(0, backends.length, ...backends.filter((b) => b === 'werift'));
       } else {
         janus = await launchJanus();
         janusUrl = janus.url;

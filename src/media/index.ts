@@ -15,7 +15,8 @@ export function createSfu(options: SfuOptions = {}): Sfu {
     const url = process.env.JANUS_URL;
     if (!url)
       throw new AppError('CONFIG_INVALID', 'SFU=janus needs JANUS_URL (e.g. http://127.0.0.1:8088/janus)');
-    return new JanusSfu(url, options);
+    // JANUS_TWCC=0: REMB only (as werift); TWCC's ramp-up cost ~15 ms of latency on loopback (docs/janus.md).
+    return new JanusSfu(url, options, { twcc: process.env.JANUS_TWCC !== '0' });
   }
   throw new AppError('CONFIG_INVALID', `SFU: "${backend}" is not werift or janus`);
 }

@@ -30,6 +30,7 @@ export interface JanusRoomHost {
   readonly session: Promise<JanusSession>;
   readonly rembBps: number;
   readonly maxPlayoutDelayMs: number;
+  readonly twcc: boolean;
   track(work: Promise<unknown>): void;
   onRoomClosed(room: JanusRoom): void;
 }
@@ -70,6 +71,8 @@ export class JanusRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, J
         videocodec: 'vp8',
         fir_freq: 0,
         audiolevel_ext: false,
+        // TWCC: send-side bandwidth estimation for publishers (off: REMB only, as the werift SFU does).
+        transport_wide_cc_ext: host.twcc,
         permanent: false,
       });
       const roomId = created.room;

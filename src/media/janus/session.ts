@@ -33,6 +33,8 @@ export class JanusSession extends TypedEmitter<JanusSessionEvents> {
   readonly url: string;
   readonly id: number;
   #closed = false;
+  /** Set by destroy(): Janus ends the long poll of a destroyed session, which is no loss then. */
+  #ending = false;
   #pending = new Map<string, Pending>();
   #handles = new Map<number, HandleListener>();
   #keepalive: NodeJS.Timeout;
@@ -120,7 +122,7 @@ export class JanusSession extends TypedEmitter<JanusSessionEvents> {
         const body = (await res.json()) as JanusMessage | JanusMessage[];
         events = Array.isArray(body) ? body : [body];
       } catch (e) {
-        if (this.#closed) return;
+        if (this.#closed || this.#ending) return;
         this.#lose(`long poll failed: ${(e as Error).message}`);
         return;
       }
@@ -174,6 +176,7 @@ export class JanusSession extends TypedEmitter<JanusSessionEvents> {
   /** Destroys the session on Janus (which detaches what is left of its handles) and stops polling. */
   async destroy(): Promise<void> {
     if (this.#closed) return;
+    this.#ending = true;
     const done = this.post(`${this.id}`, { janus: 'destroy' }).catch((e) =>
       log.debug('destroy session failed', e.message),
     );

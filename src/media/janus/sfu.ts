@@ -11,10 +11,17 @@ import { JanusSession } from './session.ts';
 
 const log = createLogger('media:janus:sfu');
 
+/** Janus-only knobs (the shared ones are SfuOptions). */
+export interface JanusOptions {
+  /** Negotiate transport-wide congestion control with publishers (default true; false: REMB only). */
+  twcc?: boolean;
+}
+
 export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   readonly url: string;
   readonly rembBps: number;
   readonly maxPlayoutDelayMs: number;
+  readonly twcc: boolean;
   readonly session: Promise<JanusSession>;
   #rooms = new Map<string, JanusRoom>();
   #work = new Set<Promise<unknown>>();
@@ -22,12 +29,13 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   #ended: Promise<void> | null = null;
 
   /** `url`: the Janus API base, e.g. http://127.0.0.1:8088/janus (JANUS_URL). */
-  constructor(url: string, options: SfuOptions = {}) {
+  constructor(url: string, options: SfuOptions = {}, janus: JanusOptions = {}) {
     super();
     this.url = url;
     // The other SfuOptions are werift's knobs (REMB period, PLI throttle, ICE hosts): Janus has its own.
     this.rembBps = options.rembBps ?? setting('SFU_REMB_BPS');
     this.maxPlayoutDelayMs = options.maxPlayoutDelayMs ?? setting('SFU_MAX_PLAYOUT_DELAY_MS');
+    this.twcc = janus.twcc ?? true;
     this.session = JanusSession.create(url);
     this.session.then(
       (s) =>
@@ -53,6 +61,7 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
       session: this.session,
       rembBps: this.rembBps,
       maxPlayoutDelayMs: this.maxPlayoutDelayMs,
+      twcc: this.twcc,
       track: (w) => this.#track(w),
       onRoomClosed: (r) => {
         if (this.#rooms.get(r.id) === r) this.#rooms.delete(r.id);
