@@ -82,6 +82,18 @@ describe.skipIf(unavailable !== null)('Janus backend', () => {
       expect(room?.participants.find((p) => p.id === a.id)?.publishing).toEqual({ audio: true, video: true });
     }, 60_000);
 
+    it('renegotiate: Janus sends a fresh offer (ICE restart) and media keeps flowing', async () => {
+      const room = app.sfu.getRoom('jcall');
+      if (!room) throw new Error('no room');
+      let offers = 0;
+      b.client.socket.on('subscribe:offer', () => offers++);
+      const frames = keep(new FrameCollector(await b.client.waitForTrack(a.id, 'video')));
+      await frames.waitFrames(5);
+      room.getPeer(b.id)?.renegotiate();
+      await until(() => offers > 0, 'a fresh subscribe offer');
+      await frames.waitFrames(20);
+    }, 60_000);
+
     it("a route shows C's video in place of A's camera without renegotiation, and back", async () => {
       c = await joinAs(app, 'jcall', 'C');
       keep(c.client);
