@@ -42,6 +42,7 @@ export class JanusPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
   #closed = false;
   #publisher: Promise<JanusHandle> | null = null;
   #joined = false;
+  #publishTurn: Promise<unknown> = Promise.resolve();
   /** Published streams by kind (mid), as the room's monitor saw them announced. */
   #streams = new Map<Kind, string>();
   readonly #subs = new Map<string, { raw: boolean }>();
@@ -76,6 +77,14 @@ export class JanusPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
     if (!/^v=0\r?\n/.test(offer.sdp) || !/^m=(audio|video) /m.test(offer.sdp)) {
       throw new AppError('BAD_REQUEST', 'publish offer is not an SDP with audio or video');
     }
+    // One negotiation at a time: a second joinandconfigure would be refused ("already a publisher").
+    const turn = this.#publishTurn.then(() => this.#negotiatePublish(offer));
+    this.#publishTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async #negotiatePublish(offer: Sdp): Promise<Sdp> {
+    this.#assertOpen();
     const handle = await this.#publisherHandle();
     const room = await this.#host.roomId;
     this.#assertOpen();
