@@ -1,0 +1,203 @@
+// SFU backends side by side: the same N-participant call (everyone publishes a stamped camera and a microphone
+// and receives everyone else) on the embedded werift SFU and on Janus VideoRoom, one after the other in one
+// run. Per backend and N it prints one JSON line:
+// {"bench":"sfu-compare","sfu":"werift"|"janus"|"janus-remb","participants":N,"video_streams":N*(N-1),
+//  "fps":{mean,min},"latency_ms":{p50,p95},"cpu_pct":{server,janus,sfu},"sfu_cpu_pct_per_stream":..}
+// latency_ms is capture -> decoded at the receiver (stamp read back; same clock, the clients share this
+// process), so the difference between the two backends is what one adds over the other. CPU comes from /proc:
+// the call server's process (signaling, and with werift the whole SFU) and the janus process; "sfu" is the
+// media path's (werift: server; janus: janus + server). The headless clients' encode/decode is not counted.
+// Options: --participants 2,3 (per room), --seconds S (measure window, default 10), --size 320 (camera width;
+// height 3/4 of it), --sfu werift,janus[,janus-remb] (janus-remb: JANUS_TWCC=0, REMB only as werift),
+// --janus-url URL (a running Janus; default: start a private one).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type JanusProcess, janusUnavailable, launchJanus } from '../src/media/janus/launch.ts';
+import { HeadlessCamera } from '../src/media/probe/camera.ts';
+import { FrameCollector } from '../src/media/probe/receiver.ts';
+import { HeadlessClient } from '../src/signaling/headless-client.ts';
+
+const FPS = 25;
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (v: number, d = 1) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
+
+function pct(values: number[], p: number): number {
+  if (!values.length) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** CPU seconds (user + system) of a process, from /proc; 0 when it is gone. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+async function startServer(
+  env: Record<string, string>,
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(import.meta.dirname, 'sfu-compare-server.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const first = await new Promise<string>((res, rej) => {
+    lines.once('line', res);
+    child.once('exit', (code) => rej(new Error(`server exited (${code})`)));
+  });
+  const { url, pid } = JSON.parse(first) as { url: string; pid: number };
+  return {
+    url,
+    pid,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+interface Participant {
+  client: HeadlessClient;
+  id: string;
+  cam: HeadlessCamera;
+}
+
+type Backend = 'werift' | 'janus' | 'janus-remb';
+
+async function measure(sfu: Backend, n: number, seconds: number, width: number, janusUrl?: string) {
+  const env: Record<Backend, Record<string, string>> = {
+    werift: { SFU: 'werift' },
+    janus: { SFU: 'janus', JANUS_URL: janusUrl ?? '' },
+    'janus-remb': { SFU: 'janus', JANUS_URL: janusUrl ?? '', JANUS_TWCC: '0' },
+  };
+  const server = await startServer(env[sfu]);
+  const people: Participant[] = [];
+  const collectors: Array<{ from: Participant; frames: FrameCollector }> = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const client = await HeadlessClient.connect(server.url);
+      const { participantId: id } = await client.join({ room: 'compare', displayName: `P${i}` });
+      const cam = new HeadlessCamera({
+        width,
+        height: Math.round((width * 3) / 4),
+        fps: FPS,
+        stamp: true,
+        audio: true,
+      });
+      people.push({ client, id, cam });
+    }
+    for (const p of people) p.cam.start();
+    await Promise.all(people.map((p) => p.client.publish(p.cam.tracks())));
+    for (const rx of people) {
+      for (const tx of people) {
+        if (tx === rx) continue;
+        const track = await rx.client.waitForTrack(tx.id, 'video', 30_000);
+        collectors.push({ from: tx, frames: new FrameCollector(track, true) });
+      }
+    }
+    await Promise.all(collectors.map((c) => c.frames.waitFrames(10, 30_000)));
+    await sleep(2000); // past the first keyframes and jitter-buffer growth
+    const starts = collectors.map((c) => c.frames.frames.length);
+    const cpu0 = { server: cpuSeconds(server.pid), janus: cpuSeconds(janusPid), t: performance.now() };
+    await sleep(seconds * 1000);
+    const cpu1 = { server: cpuSeconds(server.pid), janus: cpuSeconds(janusPid), t: performance.now() };
+    const wall = (cpu1.t - cpu0.t) / 1000;
+    const fps: number[] = [];
+    const latency: number[] = [];
+    collectors.forEach((c, i) => {
+      const window = c.frames.frames.slice(starts[i]).filter((f) => f.at >= cpu0.t && f.at <= cpu1.t);
+      fps.push(window.length / wall);
+      for (const f of window) {
+        if (f.stamp === null) continue;
+        const sent = c.from.cam.sentAt.get(f.stamp);
+        if (sent !== undefined && f.at >= sent) latency.push(f.at - sent);
+      }
+    });
+    const serverPct = (100 * (cpu1.server - cpu0.server)) / wall;
+    const janusPct = sfu !== 'werift' ? (100 * (cpu1.janus - cpu0.janus)) / wall : 0;
+    const sfuPct = serverPct + janusPct;
+    const streams = n * (n - 1);
+    return {
+      bench: 'sfu-compare',
+      sfu,
+      participants: n,
+      video_streams: streams,
+      camera: `${width}x${Math.round((width * 3) / 4)}@${FPS}`,
+      seconds: round(wall, 1),
+      fps: { mean: round(fps.reduce((a, b) => a + b, 0) / fps.length), min: round(Math.min(...fps)) },
+      latency_ms: { p50: round(pct(latency, 50)), p95: round(pct(latency, 95)) },
+      // A Janus given by --janus-url is not this bench's child: its CPU is unknown (null).
+      cpu_pct: {
+        server: round(serverPct),
+        janus: sfu === 'werift' ? 0 : janusPid ? round(janusPct) : null,
+        sfu: sfu === 'werift' || janusPid ? round(sfuPct) : null,
+      },
+      sfu_cpu_pct_per_stream: sfu === 'werift' || janusPid ? round(sfuPct / streams, 2) : null,
+      loadavg: round(loadavg()[0], 2),
+    };
+  } finally {
+    for (const c of collectors) c.frames.stop();
+    for (const p of people) {
+      p.cam.stop();
+      p.client.close();
+    }
+    await server.stop();
+  }
+}
+
+let janusPid: number | undefined;
+
+export async function run(args: string[]): Promise<void> {
+  const counts = (arg(args, 'participants') ?? '2,3').split(',').map(Number);
+  const seconds = Number(arg(args, 'seconds') ?? 10);
+  const width = Number(arg(args, 'size') ?? 320);
+  const backends = (arg(args, 'sfu') ?? 'werift,janus').split(',') as Backend[];
+  let janus: JanusProcess | null = null;
+  let janusUrl = arg(args, 'janus-url');
+  const rows: Array<Awaited<ReturnType<typeof measure>>> = [];
+  try {
+    if (backends.some((b) => b !== 'werift') && !janusUrl) {
+      const why = janusUnavailable();
+      if (why) {
+        process.stderr.write(`sfu-compare: no Janus here (${why}); werift only\n`);
+        backends.splice(0, backends.length, ...backends.filter((b) => b === 'werift'));
+      } else {
+        janus = await launchJanus();
+        janusUrl = janus.url;
+        janusPid = janus.pid;
+      }
+    }
+    for (const n of counts) {
+      for (const sfu of backends) {
+        const row = await measure(sfu, n, seconds, width, janusUrl);
+        rows.push(row);
+        process.stdout.write(`${JSON.stringify(row)}\n`);
+      }
+    }
+  } finally {
+    await janus?.close();
+  }
+  if (!args.includes('--json')) {
+    for (const r of rows) {
+      process.stderr.write(
+        `${r.sfu.padEnd(6)} N=${r.participants}: ${r.fps.mean} fps (min ${r.fps.min}), latency p50 ${r.latency_ms.p50} ms, SFU CPU ${r.cpu_pct.sfu}% (${r.sfu_cpu_pct_per_stream}%/stream)\n`,
+      );
+    }
+  }
+}
