@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   pipeline: () => import('./pipeline.ts'),
   quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),
+  'room-scale': () => import('./room-scale.ts'),
 };
 
 async function main(): Promise<void> {

@@ -4,10 +4,18 @@ import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
 import { WeriftRoom } from './room.ts';
 
+export type ResolvedSfuOptions = Required<SfuOptions>;
+
+/** A positive integer from the environment, or the fallback. */
+function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
 export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   #rooms = new Map<string, WeriftRoom>();
   #closed = false;
-  readonly options: Required<SfuOptions>;
+  readonly options: ResolvedSfuOptions;
 
   constructor(options: SfuOptions = {}) {
     super();
@@ -25,6 +33,8 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
           .split(',')
           .map((h) => h.trim())
           .filter(Boolean),
+      iceIpv6: options.iceIpv6 ?? process.env.SFU_ICE_IPV6 === '1',
+      maxParticipants: options.maxParticipants ?? envInt('ROOM_MAX_PARTICIPANTS', 50),
     };
   }
 
