@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),
   'room-scale': () => import('./room-scale.ts'),
+  soak: () => import('./soak.ts'),
 };
 
 async function main(): Promise<void> {

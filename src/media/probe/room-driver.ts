@@ -43,6 +43,10 @@ export class RoomDriver {
     await p.close();
   }
 
+  isPublisher(id: string): boolean {
+    return this.#publishers.has(id);
+  }
+
   publishers(): number {
     return this.#publishers.size;
   }
