@@ -19,7 +19,8 @@ export async function run(args: string[]): Promise<void> {
   const cycles = arg(args, 'cycles', 500);
   const settleEvery = arg(args, 'settle-every', 10);
   const pps = arg(args, 'pps', 5);
-  const sfu = createSfu();
+  // Room for the churner on top of the n who stay.
+  const sfu = createSfu({ maxParticipants: n + 1 });
   const room = sfu.createRoom('scale');
   const driver = new RoomDriver(room);
   const lag = monitorEventLoopDelay({ resolution: 10 });

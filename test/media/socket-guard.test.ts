@@ -3,29 +3,37 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { UdpTransport } from 'werift';
-import { withSocketOwner } from '../../src/media/werift/socket-guard.ts';
+import { MediaStreamTrack, UdpTransport } from 'werift';
+import { createConnection } from '../../src/media/werift/connection.ts';
+import { adoptSockets, connectionSockets, installGuard } from '../../src/media/werift/socket-guard.ts';
 
 describe('socket guard', () => {
-  it('a bind that fails rejects (no hang, no crash) and tells the owner', async () => {
+  it('a bind that fails rejects (no hang, no crash)', async () => {
+    installGuard();
     const taken = createSocket('udp4');
     await new Promise<void>((r) => taken.bind(0, '127.0.0.1', () => r()));
-    const errors: string[] = [];
-    const owner = { label: 'test', onSocketError: (e: Error) => errors.push(e.message) };
-    await expect(
-      withSocketOwner(owner, () => UdpTransport.init('udp4', { port: taken.address().port } as never)),
-    ).rejects.toThrow(/EADDRINUSE/);
-    expect(errors).toHaveLength(1);
+    await expect(UdpTransport.init('udp4', { port: taken.address().port } as never)).rejects.toThrow(
+      /EADDRINUSE/,
+    );
     taken.close();
   });
 
-  it('a socket error after the bind goes to the owner, not to the process', async () => {
+  it("a connection's socket errors go to its owner, not to the process; no socket at all is a coded error", async () => {
     const errors: string[] = [];
     const owner = { label: 'test', onSocketError: (e: Error) => errors.push(e.message) };
-    const t = await withSocketOwner(owner, () => UdpTransport.init('udp4'));
-    t.socket.emit('error', new Error('ENOBUFS'));
+    const pc = createConnection({});
+    pc.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    adoptSockets(pc, owner);
+    const sockets = connectionSockets(pc);
+    expect(sockets).toHaveLength(1); // max-bundle, one IPv4 host address
+    sockets[0].emit('error', new Error('ENOBUFS'));
     expect(errors).toEqual(['ENOBUFS']);
-    await t.close();
+    await pc.close();
+    const empty = createConnection({});
+    expect(() => adoptSockets(empty, owner)).toThrow(expect.objectContaining({ code: 'NEGOTIATION_FAILED' }));
+    expect(errors).toHaveLength(2);
+    await empty.close();
   });
 
   it('a room that runs out of descriptors keeps the process alive', () => {

@@ -5,10 +5,12 @@ import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { IceCandidateInit } from '../types.ts';
 import { type IceOptions, peerConfig } from './config.ts';
+import { installGuard } from './socket-guard.ts';
 
 const log = createLogger('media:connection');
 
 export function createConnection(ice: IceOptions): RTCPeerConnection {
+  installGuard();
   return new RTCPeerConnection(peerConfig(ice));
 }
 

@@ -15,7 +15,7 @@ import { createLogger } from '../../util/logger.ts';
 import type { IceCandidateInit } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
-import { type SocketOwner, withSocketOwner } from './socket-guard.ts';
+import { adoptSockets, type SocketOwner } from './socket-guard.ts';
 import { withTimeout } from './timeout.ts';
 
 const log = createLogger('media:publisher');
@@ -66,9 +66,8 @@ export class Publisher {
     try {
       await withTimeout(pc.setRemoteDescription(offer), 'setRemoteDescription');
       const answer = await withTimeout(pc.createAnswer(), 'createAnswer');
-      await withSocketOwner(this.#owner, () =>
-        withTimeout(pc.setLocalDescription(answer), 'setLocalDescription'),
-      );
+      await withTimeout(pc.setLocalDescription(answer), 'setLocalDescription');
+      adoptSockets(pc, this.#owner);
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw new AppError('NEGOTIATION_FAILED', `publish negotiation failed: ${(e as Error).message}`);

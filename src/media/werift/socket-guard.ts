@@ -1,29 +1,24 @@
 // werift's UDP sockets have no 'error' listener: a failed bind (EMFILE when descriptors run out) or a send
 // error is an unhandled 'error' event that ends the process, and a failed bind leaves werift waiting for
-// 'listening' forever. This installs a listener on every socket werift opens and fails the bind instead; the
-// connection that opened the socket (its owner, carried through async calls) is told and closes itself.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// 'listening' forever. The guard gives every socket werift opens a listener and fails such a bind; after
+// gathering, a connection adopts its sockets so that their errors reach the peer that owns them, and a
+// connection that got no socket at all fails with a code instead of waiting for ICE that cannot start.
+// (No AsyncLocalStorage to find the owner at bind time: its promise hooks would tax every packet's promise.)
 import type { Socket } from 'node:dgram';
-import { UdpTransport } from 'werift';
+import { type RTCPeerConnection, UdpTransport } from 'werift';
+import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 
 const log = createLogger('media:socket');
 
-/** Whoever opens sockets inside `withSocketOwner`: told once per socket error. */
+/** Whoever owns a connection's sockets: told about their errors. */
 export interface SocketOwner {
   readonly label: string;
   onSocketError(error: Error): void;
 }
 
-const owners = new AsyncLocalStorage<SocketOwner>();
 let installed = false;
-
-/** Runs `fn` with `owner` answering for the sockets werift opens during it (gathering happens in
- * setLocalDescription). */
-export function withSocketOwner<T>(owner: SocketOwner, fn: () => Promise<T>): Promise<T> {
-  installGuard();
-  return owners.run(owner, fn);
-}
+const adopted = new WeakSet<Socket>();
 
 export function installGuard(): void {
   if (installed) return;
@@ -32,10 +27,8 @@ export function installGuard(): void {
   const init = proto.init;
   proto.init = async function guardedInit(this: { socket: Socket }): Promise<void> {
     const socket = this.socket;
-    const owner = owners.getStore();
     socket.on('error', (e) => {
-      log.warn(`udp socket error (${owner?.label ?? 'unowned'}): ${e.message}`);
-      owner?.onSocketError(e);
+      if (!adopted.has(socket)) log.warn(`udp socket error: ${e.message}`);
     });
     let failBind: (e: Error) => void = () => undefined;
     const bindFailed = new Promise<never>((_, reject) => {
@@ -55,4 +48,40 @@ export function installGuard(): void {
       socket.off('error', failBind);
     }
   };
+}
+
+/** The UDP sockets a connection gathered on (werift keeps them inside its ICE connections). */
+export function connectionSockets(pc: RTCPeerConnection): Socket[] {
+  const sockets: Socket[] = [];
+  for (const ice of pc.iceTransports) {
+    const protocols = (
+      ice.connection as unknown as { protocols?: Array<{ transport?: { socket?: Socket } }> }
+    ).protocols;
+    for (const p of protocols ?? []) if (p.transport?.socket) sockets.push(p.transport.socket);
+  }
+  return sockets;
+}
+
+/**
+ * Call after setLocalDescription: routes the errors of the connection's sockets to `owner`, and throws
+ * NEGOTIATION_FAILED when gathering found no socket (descriptors exhausted, no interface).
+ */
+export function adoptSockets(pc: RTCPeerConnection, owner: SocketOwner): void {
+  const sockets = connectionSockets(pc);
+  for (const socket of sockets) {
+    if (adopted.has(socket)) continue;
+    adopted.add(socket);
+    socket.on('error', (e) => {
+      log.warn(`${owner.label}: udp socket error: ${e.message}`);
+      owner.onSocketError(e);
+    });
+  }
+  if (sockets.length === 0) {
+    const e = new AppError(
+      'NEGOTIATION_FAILED',
+      `${owner.label}: no ICE candidate (no UDP socket could be opened)`,
+    );
+    owner.onSocketError(e);
+    throw e;
+  }
 }

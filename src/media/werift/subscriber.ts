@@ -21,7 +21,7 @@ import type { IceCandidateInit, SubscribeOfferHandler } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
 import { RtpRewriter } from './rtp-rewriter.ts';
-import { type SocketOwner, withSocketOwner } from './socket-guard.ts';
+import { adoptSockets, type SocketOwner } from './socket-guard.ts';
 import { withTimeout } from './timeout.ts';
 
 const log = createLogger('media:subscriber');
@@ -264,9 +264,8 @@ export class Subscriber {
         const released = this.#slots.filter((s) => s.releasing);
         const pc = this.#connection();
         const offer = await withTimeout(pc.createOffer(), 'createOffer');
-        await withSocketOwner(this.#owner, () =>
-          withTimeout(pc.setLocalDescription(offer), 'setLocalDescription'),
-        );
+        await withTimeout(pc.setLocalDescription(offer), 'setLocalDescription');
+        adoptSockets(pc, this.#owner);
         if (this.#closed) return;
         const local = pc.localDescription;
         if (!local) throw new AppError('NEGOTIATION_FAILED', 'no local description');
