@@ -30,7 +30,14 @@ describe('socket guard', () => {
     sockets[0].emit('error', new Error('ENOBUFS'));
     expect(errors).toEqual(['ENOBUFS']);
     await pc.close();
+    const bare = createConnection({}); // no m-line, no transport: nothing to adopt, no error
+    await bare.setLocalDescription(await bare.createOffer());
+    adoptSockets(bare, owner);
+    expect(errors).toHaveLength(1);
+    await bare.close();
+    // A transport without a socket (not gathered here; as after every bind failed with EMFILE).
     const empty = createConnection({});
+    empty.addTransceiver(new MediaStreamTrack({ kind: 'audio' }), { direction: 'sendonly' });
     expect(() => adoptSockets(empty, owner)).toThrow(expect.objectContaining({ code: 'NEGOTIATION_FAILED' }));
     expect(errors).toHaveLength(2);
     await empty.close();

@@ -64,7 +64,7 @@ export function connectionSockets(pc: RTCPeerConnection): Socket[] {
 
 /**
  * Call after setLocalDescription: routes the errors of the connection's sockets to `owner`, and throws
- * NEGOTIATION_FAILED when gathering found no socket (descriptors exhausted, no interface).
+ * NEGOTIATION_FAILED (telling the owner) when gathering found no socket (descriptors exhausted, no interface).
  */
 export function adoptSockets(pc: RTCPeerConnection, owner: SocketOwner): void {
   const sockets = connectionSockets(pc);
@@ -76,7 +76,8 @@ export function adoptSockets(pc: RTCPeerConnection, owner: SocketOwner): void {
       owner.onSocketError(e);
     });
   }
-  if (sockets.length === 0) {
+  // A connection without transceivers has no ICE transport yet (an offer with no m-line): nothing to miss.
+  if (sockets.length === 0 && pc.iceTransports.length > 0) {
     const e = new AppError(
       'NEGOTIATION_FAILED',
       `${owner.label}: no ICE candidate (no UDP socket could be opened)`,
