@@ -67,12 +67,12 @@ export class Publisher {
       await withTimeout(pc.setRemoteDescription(offer), 'setRemoteDescription');
       const answer = await withTimeout(pc.createAnswer(), 'createAnswer');
       await withTimeout(pc.setLocalDescription(answer), 'setLocalDescription');
+      if (this.#closed) throw new AppError('CLOSED', 'peer closed during publish');
       adoptSockets(pc, this.#owner);
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw new AppError('NEGOTIATION_FAILED', `publish negotiation failed: ${(e as Error).message}`);
     }
-    if (this.#closed) throw new AppError('CLOSED', 'peer closed during publish');
     const local = pc.localDescription;
     if (!local) throw new AppError('NEGOTIATION_FAILED', 'no local description');
     return { type: 'answer', sdp: local.sdp };

@@ -104,6 +104,7 @@ export class Subscriber {
     const existing = this.#subs.get(participantId);
     if (existing) {
       existing.raw = raw;
+      this.refresh(); // raw or not, the participant may carry other kinds (a routed agent's audio)
       return;
     }
     this.#subs.set(participantId, { raw, slots: {} });
@@ -265,8 +266,8 @@ export class Subscriber {
         const pc = this.#connection();
         const offer = await withTimeout(pc.createOffer(), 'createOffer');
         await withTimeout(pc.setLocalDescription(offer), 'setLocalDescription');
+        if (this.#closed) return; // closed meanwhile: its sockets are gone, not missing
         adoptSockets(pc, this.#owner);
-        if (this.#closed) return;
         const local = pc.localDescription;
         if (!local) throw new AppError('NEGOTIATION_FAILED', 'no local description');
         const answer = await withTimeout(handler(this.#offerMessage(local.sdp)), 'answer');
@@ -274,12 +275,13 @@ export class Subscriber {
         if (answer.type !== 'answer')
           throw new AppError('BAD_REQUEST', 'subscribe:offer expects an SDP answer');
         await withTimeout(pc.setRemoteDescription(answer), 'setRemoteDescription');
-        // The receiver has seen these inactive: they may carry someone else now.
-        // The next turn of the loop hands them to subscriptions that waited (`complete` was false).
+        // The receiver has seen these inactive: they may carry someone else now (from the next turn on).
         for (const s of released) if (s.owner === null) s.releasing = false;
       }
     } catch (e) {
       log.warn(`${this.#owner.label}: subscribe negotiation failed`, (e as Error).message);
+      // What this offer carried was not agreed: the next negotiation offers it again.
+      this.#changed = true;
       this.#events.failed();
     } finally {
       this.#negotiating = false;
