@@ -32,6 +32,12 @@ export async function run(args: string[]): Promise<void> {
   const fdFull = openFds();
   const mLinesFull = driver.maxMLines();
   const joinS = (Date.now() - t0) / 1000;
+  const lagJoin = { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) };
+  // Steady state: the full room forwarding, nobody joining or leaving.
+  lag.reset();
+  await new Promise((r) => setTimeout(r, arg(args, 'steady-seconds', 10) * 1000));
+  const lagSteady = { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) };
+  lag.reset();
   let maxMLines = mLinesFull;
   let maxOverBound = 0;
   const fdAtSettle: number[] = [];
@@ -73,7 +79,7 @@ export async function run(args: string[]): Promise<void> {
     m_lines_max: maxMLines,
     m_lines_bound: 2 * publishers,
     m_lines_over_bound_max: maxOverBound,
-    loop_lag_ms: lagHist,
+    loop_lag_ms: { join: lagJoin, steady: lagSteady, churn: lagHist },
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }

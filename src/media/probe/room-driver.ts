@@ -2,6 +2,7 @@
 // the room-scale test and bench assert: open file descriptors and subscribe m-lines per present publisher.
 import { readdirSync } from 'node:fs';
 import type { SfuRoom } from '../types.ts';
+import { TaskGate } from '../werift/task-gate.ts';
 import { SfuParticipant } from './sfu-participant.ts';
 
 /** Open file descriptors of this process (Linux). */
@@ -13,6 +14,8 @@ export class RoomDriver {
   readonly room: SfuRoom;
   readonly participants = new Map<string, SfuParticipant>();
   readonly #publishers = new Set<string>();
+  /** The clients' SDP work, one task at a time (as browsers elsewhere would not stall the SFU's loop). */
+  readonly #clientGate = new TaskGate();
 
   constructor(room: SfuRoom) {
     this.room = room;
@@ -20,7 +23,7 @@ export class RoomDriver {
 
   /** Joins, subscribes both ways with everyone present, then publishes if asked. */
   async join(id: string, publish: boolean, packetsPerSecond?: number): Promise<SfuParticipant> {
-    const p = new SfuParticipant(this.room, id);
+    const p = new SfuParticipant(this.room, id, this.#clientGate);
     for (const other of this.participants.values()) {
       p.peer.subscribe(other.id);
       other.peer.subscribe(id);

@@ -5,6 +5,7 @@ import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werif
 import type { Kind, Sdp, SubscribeOffer } from '../../signaling/protocol.ts';
 import type { SfuPeer, SfuRoom } from '../types.ts';
 import { peerConfig } from '../werift/config.ts';
+import type { TaskGate } from '../werift/task-gate.ts';
 
 const KINDS: Kind[] = ['audio', 'video'];
 /** A VP8 keyframe-start payload descriptor and header bits; the SFU never decodes past them. */
@@ -31,7 +32,11 @@ export class SfuParticipant {
   /** RTP packets received on the subscribe connection, per participant (by the mid map at arrival). */
   readonly received = new Map<string, number>();
 
-  constructor(room: SfuRoom, id: string) {
+  readonly #gate: TaskGate | null;
+
+  /** `gate`: the clients' SDP work one task at a time, as if they ran elsewhere (they share the SFU's loop). */
+  constructor(room: SfuRoom, id: string, gate: TaskGate | null = null) {
+    this.#gate = gate;
     this.peer = room.createPeer(id);
     this.peer.setSubscribeOfferHandler((offer) => this.#answer(offer));
   }
@@ -95,8 +100,12 @@ export class SfuParticipant {
         });
       });
     }
-    await pc.setRemoteDescription(msg.offer);
-    await pc.setLocalDescription(await pc.createAnswer());
+    const sub = pc;
+    const work = async () => {
+      await sub.setRemoteDescription(msg.offer);
+      await sub.setLocalDescription(await sub.createAnswer());
+    };
+    await (this.#gate ? this.#gate.run(work) : work());
     const local = pc.localDescription;
     if (!local) throw new Error('no local answer');
     return { type: 'answer', sdp: local.sdp };

@@ -19,6 +19,7 @@ import type { IceOptions } from './config.ts';
 import { Publisher } from './publisher.ts';
 import type { SocketOwner } from './socket-guard.ts';
 import { Subscriber } from './subscriber.ts';
+import type { TaskGate } from './task-gate.ts';
 
 const log = createLogger('media:peer');
 
@@ -30,6 +31,7 @@ export interface PeerHost {
   readonly rembIntervalMs: number;
   readonly pliThrottleMs: number;
   readonly ice: IceOptions;
+  readonly gate: TaskGate;
   hasPeer(id: string): boolean;
   onRtp(source: WeriftPeer, kind: Kind, rtp: RtpPacket): void;
   onProduce(source: WeriftPeer, kind: Kind): void;
@@ -66,6 +68,7 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
         rembIntervalMs: host.rembIntervalMs,
         pliThrottleMs: host.pliThrottleMs,
         ice: host.ice,
+        gate: host.gate,
       },
       {
         rtp: (kind, rtp) => host.onRtp(this, kind, rtp),
@@ -82,7 +85,7 @@ export class WeriftPeer extends TypedEmitter<SfuPeerEvents> implements SfuPeer {
         carries: (pid, kind, raw) => host.carries(pid, kind, raw),
         onPli: (pid, raw) => host.onSubscriberPli(pid, raw),
       },
-      { maxPlayoutDelayMs: host.maxPlayoutDelayMs, ice: host.ice },
+      { maxPlayoutDelayMs: host.maxPlayoutDelayMs, ice: host.ice, gate: host.gate },
       {
         connected: () => this.emit('subscribeconnected'),
         failed: () => this.emit('transportfailed', 'subscribe'),

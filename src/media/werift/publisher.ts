@@ -16,6 +16,7 @@ import type { IceCandidateInit } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
 import { adoptSockets, type SocketOwner } from './socket-guard.ts';
+import type { TaskGate } from './task-gate.ts';
 import { withTimeout } from './timeout.ts';
 
 const log = createLogger('media:publisher');
@@ -25,6 +26,8 @@ export interface PublisherOptions {
   rembIntervalMs: number;
   pliThrottleMs: number;
   ice: IceOptions;
+  /** The SFU's SDP work, one task at a time. */
+  gate: TaskGate;
 }
 
 export interface PublisherEvents {
@@ -64,9 +67,11 @@ export class Publisher {
     }
     const pc = this.#pc ?? this.#createPc();
     try {
-      await withTimeout(pc.setRemoteDescription(offer), 'setRemoteDescription');
-      const answer = await withTimeout(pc.createAnswer(), 'createAnswer');
-      await withTimeout(pc.setLocalDescription(answer), 'setLocalDescription');
+      await this.#options.gate.run(async () => {
+        await withTimeout(pc.setRemoteDescription(offer), 'setRemoteDescription');
+        const answer = await withTimeout(pc.createAnswer(), 'createAnswer');
+        await withTimeout(pc.setLocalDescription(answer), 'setLocalDescription');
+      });
       if (this.#closed) throw new AppError('CLOSED', 'peer closed during publish');
       adoptSockets(pc, this.#owner);
     } catch (e) {

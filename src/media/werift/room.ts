@@ -11,6 +11,7 @@ import type { IceOptions } from './config.ts';
 import { RtpDelayQueue } from './delay-queue.ts';
 import { type PeerHost, WeriftPeer } from './peer.ts';
 import type { ResolvedSfuOptions } from './sfu.ts';
+import type { TaskGate } from './task-gate.ts';
 import { isVp8KeyframeStart } from './vp8.ts';
 
 const log = createLogger('media:room');
@@ -33,6 +34,7 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
   readonly pliThrottleMs: number;
   readonly ice: IceOptions;
   readonly maxParticipants: number;
+  readonly gate: TaskGate;
   #peers = new Map<string, WeriftPeer>();
   /** Peers that do not count toward the cap (agents: bounded by the agent limits instead). */
   #exempt = new Set<string>();
@@ -43,7 +45,7 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
   #closed = false;
   #onClosed: (room: WeriftRoom) => void;
 
-  constructor(id: string, options: ResolvedSfuOptions, onClosed: (room: WeriftRoom) => void) {
+  constructor(id: string, options: ResolvedSfuOptions, gate: TaskGate, onClosed: (room: WeriftRoom) => void) {
     super();
     this.id = id;
     this.rembBps = options.rembBps;
@@ -52,6 +54,7 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     this.pliThrottleMs = options.pliThrottleMs;
     this.ice = { extraHostAddresses: options.extraHostAddresses, ipv6: options.iceIpv6 };
     this.maxParticipants = options.maxParticipants;
+    this.gate = gate;
     this.#onClosed = onClosed;
   }
 

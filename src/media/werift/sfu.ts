@@ -3,6 +3,7 @@ import { AppError } from '../../util/errors.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
 import { WeriftRoom } from './room.ts';
+import { TaskGate } from './task-gate.ts';
 
 export type ResolvedSfuOptions = Required<SfuOptions>;
 
@@ -15,6 +16,8 @@ function envInt(name: string, fallback: number): number {
 export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   #rooms = new Map<string, WeriftRoom>();
   #closed = false;
+  /** SDP work of every room: CPU is the process's, not the room's. */
+  readonly #gate = new TaskGate();
   readonly options: ResolvedSfuOptions;
 
   constructor(options: SfuOptions = {}) {
@@ -45,7 +48,7 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   createRoom(id: string): WeriftRoom {
     if (this.#closed) throw new AppError('CLOSED', 'SFU is closed');
     if (this.#rooms.has(id)) throw new AppError('BAD_REQUEST', `room ${id} exists`);
-    const room = new WeriftRoom(id, this.options, (r) => {
+    const room = new WeriftRoom(id, this.options, this.#gate, (r) => {
       if (this.#rooms.get(r.id) === r) this.#rooms.delete(r.id);
       if (!this.#closed) this.emit('roomclose', r);
     });

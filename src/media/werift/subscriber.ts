@@ -22,6 +22,7 @@ import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
 import { RtpRewriter } from './rtp-rewriter.ts';
 import { adoptSockets, type SocketOwner } from './socket-guard.ts';
+import type { TaskGate } from './task-gate.ts';
 import { withTimeout } from './timeout.ts';
 
 const log = createLogger('media:subscriber');
@@ -30,6 +31,8 @@ const KINDS: Kind[] = ['audio', 'video'];
 export interface SubscriberOptions {
   maxPlayoutDelayMs: number;
   ice: IceOptions;
+  /** The SFU's SDP work, one task at a time. */
+  gate: TaskGate;
 }
 
 /** What the subscriber asks of its room. */
@@ -264,8 +267,11 @@ export class Subscriber {
         this.#offerWanted = false;
         const released = this.#slots.filter((s) => s.releasing);
         const pc = this.#connection();
-        const offer = await withTimeout(pc.createOffer(), 'createOffer');
-        await withTimeout(pc.setLocalDescription(offer), 'setLocalDescription');
+        await this.#options.gate.run(async () => {
+          if (this.#closed) return;
+          const offer = await withTimeout(pc.createOffer(), 'createOffer');
+          await withTimeout(pc.setLocalDescription(offer), 'setLocalDescription');
+        });
         if (this.#closed) return; // closed meanwhile: its sockets are gone, not missing
         adoptSockets(pc, this.#owner);
         const local = pc.localDescription;
@@ -274,7 +280,9 @@ export class Subscriber {
         if (this.#closed) return;
         if (answer.type !== 'answer')
           throw new AppError('BAD_REQUEST', 'subscribe:offer expects an SDP answer');
-        await withTimeout(pc.setRemoteDescription(answer), 'setRemoteDescription');
+        await this.#options.gate.run(() =>
+          withTimeout(pc.setRemoteDescription(answer), 'setRemoteDescription'),
+        );
         // The receiver has seen these inactive: they may carry someone else now (from the next turn on).
         for (const s of released) if (s.owner === null) s.releasing = false;
       }
