@@ -287,6 +287,7 @@ export class Subscriber {
         for (const s of released) if (s.owner === null) s.releasing = false;
       }
     } catch (e) {
+      if (this.#closed) return; // the peer left mid-negotiation: nothing failed
       log.warn(`${this.#owner.label}: subscribe negotiation failed`, (e as Error).message);
       // What this offer carried was not agreed: the next negotiation offers it again.
       this.#changed = true;
