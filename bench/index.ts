@@ -13,6 +13,8 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),
   'sfu-compare': () => import('./sfu-compare.ts'),
+  'room-scale': () => import('./room-scale.ts'),
+  soak: () => import('./soak.ts'),
 };
 
 async function main(): Promise<void> {

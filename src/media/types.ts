@@ -45,7 +45,10 @@ export interface SfuPeer extends TypedEmitter<SfuPeerEvents> {
   /** Applies the client's publish offer (first or renegotiation) and returns the answer. */
   publish(offer: Sdp): Promise<Sdp>;
   addIceCandidate(target: IceTarget, candidate: IceCandidateInit | null): Promise<void>;
-  /** Declares a subscription; the participant need not be publishing (or even present) yet. */
+  /**
+   * Declares a subscription to a participant present in the room (NOT_FOUND otherwise); it need not be
+   * publishing yet. It ends when either side leaves.
+   */
   subscribe(participantId: string, options?: SubscribeOptions): void;
   unsubscribe(participantId: string): void;
   subscriptions(): string[];
@@ -64,10 +67,16 @@ export type SfuRoomEvents = {
   sourcechange: [participantId: string, sourcePeerId: string];
 };
 
+export interface CreatePeerOptions {
+  /** Agents do not count toward the room's participant cap (the agent limits bound them). Default 'user'. */
+  role?: 'user' | 'agent';
+}
+
 export interface SfuRoom extends TypedEmitter<SfuRoomEvents> {
   readonly id: string;
   readonly closed: boolean;
-  createPeer(id: string): SfuPeer;
+  /** Adds a peer; ROOM_FULL when the room already holds `maxParticipants` users. */
+  createPeer(id: string, options?: CreatePeerOptions): SfuPeer;
   getPeer(id: string): SfuPeer | undefined;
   peers(): SfuPeer[];
   /**
@@ -109,4 +118,8 @@ export interface SfuOptions {
   pliThrottleMs?: number;
   /** Extra host addresses to offer as ICE candidates (e.g. 127.0.0.1 on hosts without another interface). */
   extraHostAddresses?: string[];
+  /** Gather IPv6 host candidates too (default false; env SFU_ICE_IPV6=1): one more socket per connection. */
+  iceIpv6?: boolean;
+  /** Users per room (agents not counted); more get ROOM_FULL (default 50; env ROOM_MAX_PARTICIPANTS). */
+  maxParticipants?: number;
 }

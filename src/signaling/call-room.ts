@@ -74,7 +74,8 @@ export class CallRoom {
   join(socket: Socket, displayName: string, agent?: SupervisedAgent): Member {
     if (this.#closed) throw new AppError('CLOSED', `room ${this.name} is closed`);
     const id = agent ? `agent-${randomUUID().slice(0, 8)}` : randomUUID().slice(0, 12);
-    const peer = this.sfuRoom.createPeer(id); // SFU AppErrors (ROOM_FULL, ...) reach the ack as they are
+    // SFU AppErrors (ROOM_FULL, ...) reach the ack as they are; agents do not count against the room's cap.
+    const peer = this.sfuRoom.createPeer(id, { role: agent ? 'agent' : 'user' });
     const member: Member = {
       id,
       displayName,
@@ -88,6 +89,19 @@ export class CallRoom {
       subscribeAll: !agent,
     };
     this.#members.set(id, member);
+    // The SFU closes a peer whose transport broke: the member goes too (a lingering one would be subscribed
+    // to by every later joiner, which the SFU refuses), and its user learns it has to join again.
+    peer.on('close', () => {
+      if (this.#members.get(id) !== member) return;
+      if (member.role === 'user') {
+        socket.emit(SERVER_EVENTS.serverError, {
+          code: 'NEGOTIATION_FAILED',
+          message: 'the media connection closed; join again',
+          participantId: id,
+        });
+      }
+      this.remove(member, 'disconnected');
+    });
     peer.setSubscribeOfferHandler((offer) => this.#deps.askAnswer(socket, offer));
     if (agent) {
       agent.attach(peer);
@@ -143,6 +157,9 @@ export class CallRoom {
       member.subscribeAll = true;
       for (const other of this.users()) if (other.id !== member.id) member.peer.subscribe(other.id);
     } else {
+      // All or nothing: an unknown id must not leave the ids before it subscribed.
+      const unknown = ids.find((id) => id !== member.id && !this.#members.has(id));
+      if (unknown !== undefined) throw new AppError('NOT_FOUND', `no participant ${unknown} in ${this.name}`);
       for (const id of ids) if (id !== member.id) member.peer.subscribe(id);
     }
     return member.peer.subscriptions();

@@ -78,8 +78,6 @@ export function closeCases(backend: CloseBackend): void {
       const a = room.createPeer('a');
       expect(() => room.createPeer('a')).toThrow(expect.objectContaining({ code: 'ALREADY_JOINED' }));
       expect(() => a.subscribe('a')).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
-      a.subscribe('later'); // a subscription may precede its publisher
-      expect(a.subscriptions()).toEqual(['later']);
       sfu.close();
       await settle(sfu);
     });

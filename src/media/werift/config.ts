@@ -2,6 +2,9 @@
 // no STUN (its default host is unreachable here), VP8 with NACK/PLI/REMB and Opus, header extensions mid and
 // abs-send-time only, no TWCC (werift's feedback starves Chromium's estimate), no RTX (wrtc rejects it).
 // ICE: host candidates are ours to list (iceNetworkFromEnv), not werift's (it skips veth and tun interfaces).
+// Sockets: max-bundle and IPv4 unless asked, so a connection opens one UDP socket per host address. werift's
+// default (max-compat) gave each transceiver of an offer its own ICE transport, orphaned when the answer bundled
+// them and never closed (about 2.5 x n^2 descriptors per room, EMFILE at ~72 people).
 import { isIP } from 'node:net';
 import {
   type PeerConfig,
@@ -39,11 +42,15 @@ function port(name: string, raw: string): number {
  * then the extra ones (SFU_ICE_HOSTS); 127.0.0.1 only on a machine with no other address.
  * RTC_MIN_PORT/RTC_MAX_PORT: the port range (both or neither).
  */
-export function iceNetworkFromEnv(extra: string[] = [], env: NodeJS.ProcessEnv = process.env): IceNetwork {
+export function iceNetworkFromEnv(
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+  ipv6 = false,
+): IceNetwork {
   const announced = env.ANNOUNCED_IP?.trim();
   if (announced && !isIP(announced))
     throw new AppError('BAD_REQUEST', `ANNOUNCED_IP: "${announced}" is not an IP address`);
-  const own = machineAddresses({ ipv6: true });
+  const own = machineAddresses({ ipv6 });
   const hostAddresses = [...new Set([...(announced ? [announced] : []), ...own, ...extra])];
   if (hostAddresses.length === 0) hostAddresses.push('127.0.0.1');
   const { RTC_MIN_PORT: min, RTC_MAX_PORT: max } = env;
@@ -55,10 +62,18 @@ export function iceNetworkFromEnv(extra: string[] = [], env: NodeJS.ProcessEnv =
   return { hostAddresses, portRange: range };
 }
 
-export function peerConfig(extraHostAddresses: string[] = []): Partial<PeerConfig> {
-  const ice = iceNetworkFromEnv(extraHostAddresses);
+export interface IceOptions {
+  /** Extra host addresses to offer (SFU_ICE_HOSTS). */
+  extraHostAddresses?: string[];
+  /** Offer this machine's IPv6 addresses too (one more socket per connection and address). */
+  ipv6?: boolean;
+}
+
+export function peerConfig({ extraHostAddresses = [], ipv6 = false }: IceOptions = {}): Partial<PeerConfig> {
+  const ice = iceNetworkFromEnv(extraHostAddresses, process.env, ipv6);
   return {
     iceServers: [],
+    bundlePolicy: 'max-bundle',
     // werift gathers nothing by itself; every host address is listed.
     iceUseIpv4: false,
     iceUseIpv6: false,

@@ -6,9 +6,12 @@ import type { Kind } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
-import type { SfuOptions, SfuRoom, SfuRoomEvents } from '../types.ts';
+import type { CreatePeerOptions, SfuRoom, SfuRoomEvents } from '../types.ts';
+import type { IceOptions } from './config.ts';
 import { RtpDelayQueue } from './delay-queue.ts';
 import { type PeerHost, WeriftPeer } from './peer.ts';
+import type { ResolvedSfuOptions } from './sfu.ts';
+import type { TaskGate } from './task-gate.ts';
 import { isVp8KeyframeStart } from './vp8.ts';
 
 const log = createLogger('media:room');
@@ -29,8 +32,12 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
   readonly maxPlayoutDelayMs: number;
   readonly rembIntervalMs: number;
   readonly pliThrottleMs: number;
-  readonly extraHostAddresses: string[];
+  readonly ice: IceOptions;
+  readonly maxParticipants: number;
+  readonly gate: TaskGate;
   #peers = new Map<string, WeriftPeer>();
+  /** Peers that do not count toward the cap (agents: bounded by the agent limits instead). */
+  #exempt = new Set<string>();
   #routes = new Map<string, Route>();
   /** Per participant: its audio on the way to non-raw subscribers, held back for lip sync. */
   #audioDelays = new Map<string, RtpDelayQueue>();
@@ -38,14 +45,16 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
   #closed = false;
   #onClosed: (room: WeriftRoom) => void;
 
-  constructor(id: string, options: Required<SfuOptions>, onClosed: (room: WeriftRoom) => void) {
+  constructor(id: string, options: ResolvedSfuOptions, gate: TaskGate, onClosed: (room: WeriftRoom) => void) {
     super();
     this.id = id;
     this.rembBps = options.rembBps;
     this.maxPlayoutDelayMs = options.maxPlayoutDelayMs;
     this.rembIntervalMs = options.rembIntervalMs;
     this.pliThrottleMs = options.pliThrottleMs;
-    this.extraHostAddresses = options.extraHostAddresses;
+    this.ice = { extraHostAddresses: options.extraHostAddresses, ipv6: options.iceIpv6 };
+    this.maxParticipants = options.maxParticipants;
+    this.gate = gate;
     this.#onClosed = onClosed;
   }
 
@@ -53,12 +62,22 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     return this.#closed;
   }
 
-  createPeer(id: string): WeriftPeer {
+  createPeer(id: string, options: CreatePeerOptions = {}): WeriftPeer {
     if (this.#closed) throw new AppError('CLOSED', `room ${this.id} is closed`);
     if (this.#peers.has(id)) throw new AppError('ALREADY_JOINED', `peer ${id} already in room ${this.id}`);
+    const counted = options.role !== 'agent';
+    if (counted && this.participantCount() >= this.maxParticipants) {
+      throw new AppError('ROOM_FULL', `room ${this.id} is full (${this.maxParticipants} participants)`);
+    }
     const peer = new WeriftPeer(id, this);
     this.#peers.set(id, peer);
+    if (!counted) this.#exempt.add(id);
     return peer;
+  }
+
+  /** Peers that count toward the room's cap. */
+  participantCount(): number {
+    return this.#peers.size - this.#exempt.size;
   }
 
   getPeer(id: string): WeriftPeer | undefined {
@@ -83,8 +102,14 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     log.debug(`route ${participantId} -> ${target}`);
     // The new source may not be sending at all (a dead agent): commit at once then, else wait for a keyframe.
     const source = this.#peers.get(target);
-    if (!source?.producers.has('video')) this.#commit(participantId, route);
+    if (!source?.produces('video')) this.#commit(participantId, route);
     else source.requestKeyFrame(true);
+    // The new source may bring a kind the participant's subscribers have no track for yet (an agent's audio).
+    this.#refreshSubscribers();
+  }
+
+  #refreshSubscribers(except?: WeriftPeer): void {
+    for (const p of this.#peers.values()) if (p !== except) p.refreshSubscriptions();
   }
 
   setAudioDelay(participantId: string, ms: number): void {
@@ -133,10 +158,27 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     if (kind === 'video') return route.committed;
     // Audio follows the video source when that source publishes audio (lip sync through the agent).
     const src = this.#peers.get(route.committed);
-    return src?.producers.has('audio') ? route.committed : participantId;
+    return src?.produces('audio') ? route.committed : participantId;
   }
 
   // ---------- PeerHost ----------
+
+  hasPeer(id: string): boolean {
+    return this.#peers.get(id)?.closed === false;
+  }
+
+  onProduce(source: WeriftPeer): void {
+    this.#refreshSubscribers(source);
+  }
+
+  carries(participantId: string, kind: Kind, raw: boolean): boolean {
+    if (this.#peers.get(participantId)?.produces(kind)) return true;
+    const route = raw ? undefined : this.#routes.get(participantId);
+    if (!route) return false;
+    return !!(
+      this.#peers.get(route.target)?.produces(kind) || this.#peers.get(route.committed)?.produces(kind)
+    );
+  }
 
   onRtp(source: WeriftPeer, kind: Kind, rtp: RtpPacket): void {
     if (this.#closed) return;
@@ -165,24 +207,20 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
       }
       return;
     }
-    for (const sub of this.#peers.values()) {
-      if (sub === source || sub.closed) continue;
-      for (const s of sub.subs.values()) {
-        const from = s.raw ? s.participantId : this.#effectiveSource(s.participantId, kind);
-        if (from === source.id) sub.forward(s.tracks[kind], source.id, rtp);
-      }
+    // Video: raw subscribers of the source, and everyone whose video comes from it (itself or routed to it).
+    this.#forwardTo(source.id, source, kind, rtp, true);
+    this.#forwardTo(source.id, source, kind, rtp, false);
+    for (const pid of this.#routes.keys()) {
+      if (pid !== source.id) this.#forwardTo(pid, source, kind, rtp, false);
     }
   }
 
   /** Sends a packet of `source` to the subscribers of `participantId` of one kind (raw ones or the others). */
   #forwardTo(participantId: string, source: WeriftPeer, kind: Kind, rtp: RtpPacket, raw: boolean): void {
     if (this.#closed || source.closed) return;
+    if (!raw && this.#effectiveSource(participantId, kind) !== source.id) return;
     for (const sub of this.#peers.values()) {
-      if (sub === source || sub.closed) continue;
-      const s = sub.subs.get(participantId);
-      if (!s || s.raw !== raw) continue;
-      if (!raw && this.#effectiveSource(participantId, kind) !== source.id) continue;
-      sub.forward(s.tracks[kind], source.id, rtp);
+      if (sub !== source && !sub.closed) sub.forward(participantId, kind, raw, source.id, rtp);
     }
   }
 
@@ -194,14 +232,13 @@ export class WeriftRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoom, 
     if (!raw && route && route.target !== route.committed) this.#peers.get(route.target)?.requestKeyFrame();
   }
 
-  onSubscriptionAdded(_subscriber: WeriftPeer, participantId: string, raw: boolean): void {
-    this.onSubscriberPli(participantId, raw);
-  }
-
   onPeerClosed(peer: WeriftPeer): void {
     if (this.#peers.get(peer.id) !== peer) return;
     this.#peers.delete(peer.id);
+    this.#exempt.delete(peer.id);
     this.#routes.delete(peer.id);
+    // Nobody keeps a subscription to a peer that left: its slots go inactive and are recycled.
+    for (const p of this.#peers.values()) p.unsubscribe(peer.id);
     this.#audioDelays.get(peer.id)?.close();
     this.#audioDelays.delete(peer.id);
     this.#audioDelayTargets.delete(peer.id);

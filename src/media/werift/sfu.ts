@@ -3,11 +3,22 @@ import { AppError } from '../../util/errors.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
 import { WeriftRoom } from './room.ts';
+import { TaskGate } from './task-gate.ts';
+
+export type ResolvedSfuOptions = Required<SfuOptions>;
+
+/** A positive integer from the environment, or the fallback. */
+function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
 
 export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   #rooms = new Map<string, WeriftRoom>();
   #closed = false;
-  readonly options: Required<SfuOptions>;
+  /** SDP work of every room: CPU is the process's, not the room's. */
+  readonly #gate = new TaskGate();
+  readonly options: ResolvedSfuOptions;
 
   constructor(options: SfuOptions = {}) {
     super();
@@ -25,6 +36,8 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
           .split(',')
           .map((h) => h.trim())
           .filter(Boolean),
+      iceIpv6: options.iceIpv6 ?? process.env.SFU_ICE_IPV6 === '1',
+      maxParticipants: options.maxParticipants ?? envInt('ROOM_MAX_PARTICIPANTS', 50),
     };
   }
 
@@ -35,7 +48,7 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   createRoom(id: string): WeriftRoom {
     if (this.#closed) throw new AppError('CLOSED', 'SFU is closed');
     if (this.#rooms.has(id)) throw new AppError('BAD_REQUEST', `room ${id} exists`);
-    const room = new WeriftRoom(id, this.options, (r) => {
+    const room = new WeriftRoom(id, this.options, this.#gate, (r) => {
       if (this.#rooms.get(r.id) === r) this.#rooms.delete(r.id);
       if (!this.#closed) this.emit('roomclose', r);
     });
