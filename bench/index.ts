@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   pipeline: () => import('./pipeline.ts'),
   quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),
+  learned: () => import('./learned.ts'),
 };
 
 async function main(): Promise<void> {

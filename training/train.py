@@ -31,12 +31,13 @@ def parse():
     p.add_argument('--epochs', type=int, default=8)
     p.add_argument('--steps', type=int, default=400, help='steps per epoch')
     p.add_argument('--batch', type=int, default=32)
-    p.add_argument('--lr', type=float, default=2e-3)
+    p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--gan-after', type=int, default=1500, help='steps of L1+SSIM before the critic joins (-1: never)')
     p.add_argument('--w-gan', type=float, default=0.02)
     p.add_argument('--w-fm', type=float, default=0.5)
     p.add_argument('--w-mask', type=float, default=0.01, help='mask sparsity: keep the warp where it is right')
     p.add_argument('--val-max', type=int, default=1024, help='validation samples per epoch')
+    p.add_argument('--clip', type=float, default=0.5, help='gradient norm clip')
     p.add_argument('--seed', type=int, default=1234)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--resume', action='store_true')
@@ -148,6 +149,8 @@ def main():
                 loss = loss + a.w_gan * lg + a.w_fm * lfm
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            # A burst of large gradients once saturated the mask's sigmoid at 0 for good (mouth, lr 2e-3).
+            torch.nn.utils.clip_grad_norm_(net.parameters(), a.clip)
             opt.step()
             sched.step()
             if gan:
