@@ -25,9 +25,8 @@ import {
   RegionSketcher,
 } from '../../src/inference/generator/region-crops.ts';
 import { FaceAnalyzer } from '../../src/inference/geometry/analyzer.ts';
-import { DEFAULT_FRAMING } from '../../src/inference/pipeline/identity.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
-import { decodeFrames, decodeStill, faceSquare, type SquareCrop } from './decode.ts';
+import { decodeClip, type SquareCrop } from './decode.ts';
 import { readClips, validationPersons } from './persons.ts';
 
 export const SIZE = 256;
@@ -106,7 +105,10 @@ export function cropRecord(
   });
 }
 
-export async function buildDataset(opts: BuildOptions, log = (s: string) => process.stdout.write(`${s}\n`)) {
+export async function buildDataset(
+  opts: BuildOptions,
+  log: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+) {
   const t0 = performance.now();
   mkdirSync(opts.outDir, { recursive: true });
   let clips = readClips(opts.dataDir);
@@ -149,26 +151,12 @@ export async function buildDataset(opts: BuildOptions, log = (s: string) => proc
       const path = join(opts.dataDir, clip.file);
       const tc = performance.now();
       try {
-        let still = await decodeStill(path, 0);
-        tracker.reset();
-        let face = await tracker.track(still, 0);
-        if (!face) {
-          still = await decodeStill(path, 1);
-          tracker.reset();
-          face = await tracker.track(still, 0);
-        }
-        if (!face) {
+        const decoded = await decodeClip(path, tracker, opts.fps, opts.maxFrames);
+        if (!decoded) {
           log(`skip ${clip.file}: no face in the first frames`);
           continue;
         }
-        const crop = faceSquare(
-          face.landmarks,
-          still.width,
-          still.height,
-          DEFAULT_FRAMING.scale,
-          DEFAULT_FRAMING.lift,
-        );
-        const frames = await decodeFrames(path, crop, SIZE, opts.fps, opts.maxFrames);
+        const { crop, frames } = decoded;
         tracker.reset();
         const analyzer = new FaceAnalyzer();
         const first = index.frames;

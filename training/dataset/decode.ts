@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
 import type { RgbaFrame } from '../../src/inference/frame.ts';
+import { DEFAULT_FRAMING, type Landmarker } from '../../src/inference/pipeline/identity.ts';
 
 function run(args: readonly string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -112,4 +113,33 @@ export function faceSquare(
   const x = Math.max(0, Math.min(width - side, Math.round(cx - side / 2)));
   const y = Math.max(0, Math.min(height - side, Math.round(cy - side / 2)));
   return { x, y, side };
+}
+
+/**
+ * A clip's frames at `fps`, size x size, framed around the face of its first frame (or of the frame at 1 s)
+ * as an identity photo is; null when neither has a face.
+ */
+export async function decodeClip(
+  path: string,
+  tracker: Landmarker,
+  fps: number,
+  maxFrames: number,
+  size = 256,
+): Promise<{ crop: SquareCrop; frames: RgbaFrame[] } | null> {
+  for (const at of [0, 1]) {
+    const still = await decodeStill(path, at);
+    tracker.reset();
+    const face = await tracker.track(still, 0);
+    tracker.reset();
+    if (!face) continue;
+    const crop = faceSquare(
+      face.landmarks,
+      still.width,
+      still.height,
+      DEFAULT_FRAMING.scale,
+      DEFAULT_FRAMING.lift,
+    );
+    return { crop, frames: await decodeFrames(path, crop, size, fps, maxFrames) };
+  }
+  return null;
 }
