@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { FaceTracker } from '../src/inference/face/tracker.ts';
 import type { RgbaFrame } from '../src/inference/frame.ts';
-import type { RegionRenderer } from '../src/inference/generator/learned-regions.ts';
+import { LearnedRegions, type RegionRenderer } from '../src/inference/generator/learned-regions.ts';
+import { rgbaToPlanar } from '../src/inference/generator/planar.ts';
 import { EYES, FACE_OVAL, OUTER_LIPS } from '../src/inference/generator/regions.ts';
 import { FramePipeline } from '../src/inference/pipeline/pipeline.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
@@ -80,6 +81,27 @@ async function sheet(path: string, rows: RgbaFrame[][], tile = 256): Promise<voi
     .toFile(path);
 }
 
+/** ms per call of each region model (crop, sketch, network, paste) on one 256 frame, one thread. */
+async function speed(frame: RgbaFrame, kp: Float32Array, n = 100): Promise<void> {
+  const model = await LearnedRegions.create();
+  if (!model) return;
+  try {
+    const image = rgbaToPlanar(frame);
+    const src = model.source(image, frame.width, frame.height, kp);
+    const res: Record<string, number> = {};
+    for (const region of ['eyes', 'mouth'] as const) {
+      const which = { eyes: region === 'eyes', mouth: region === 'mouth' };
+      for (let i = 0; i < 10; i++) await model.apply(image, frame.width, frame.height, kp, null, src, which);
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await model.apply(image, frame.width, frame.height, kp, null, src, which);
+      res[region === 'eyes' ? 'eyesBothMs' : 'mouthMs'] = r3((performance.now() - t0) / n);
+    }
+    emit({ kind: 'speed', size: frame.width, ortThreads: process.env.ORT_THREADS ?? '1', ...res });
+  } finally {
+    await model.close();
+  }
+}
+
 const KINDS = ['learned', 'classic', 'repeatFirst'] as const;
 
 export async function run(args: string[]): Promise<void> {
@@ -103,6 +125,7 @@ export async function run(args: string[]): Promise<void> {
   const clips = index.clips.filter((c) => c.split === 'val').slice(0, Number(values.clips));
   if (values.sheet) mkdirSync(values.sheet, { recursive: true });
   const tracker = await FaceTracker.create({ smoothing: false });
+  let speedFrame: { frame: RgbaFrame; kp: Float32Array } | null = null;
   const all: Record<string, Record<string, number[]>> = Object.fromEntries(
     KINDS.map((k) => [k, { face: [], mouth: [], eyes: [], l1: [], psnr: [] }]),
   );
@@ -131,6 +154,7 @@ export async function run(args: string[]): Promise<void> {
           tracker.reset();
           continue;
         }
+        speedFrame ??= { frame: frames[i], kp: Float32Array.from(t.landmarks) };
         const face = landmarkBox(t.landmarks, FACE_OVAL, 0);
         const mouth = landmarkBox(t.landmarks, OUTER_LIPS, 0.25);
         const eyes = EYES.map((e) => landmarkBox(t.landmarks, e.ring, 0.35));
@@ -165,6 +189,7 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await tracker.close();
   }
+  if (speedFrame) await speed(speedFrame.frame, speedFrame.kp);
   const summary: Record<string, unknown> = { kind: 'mean', clips: clips.length, dataHash: index.dataHash };
   for (const k of KINDS)
     summary[k] = Object.fromEntries(Object.entries(all[k]).map(([m, v]) => [m, r3(mean(v))]));

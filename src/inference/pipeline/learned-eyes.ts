@@ -6,7 +6,7 @@ import type { Frame } from '../frame.ts';
 import type { LearnedRegions, RegionSource } from '../generator/learned-regions.ts';
 import { boxBounds, eyeBoxes } from '../generator/region-crops.ts';
 import type { SketchEye } from '../geometry/sketch.ts';
-import { cropPlanar, type EyeCrop, pasteChanged } from './live-eyes.ts';
+import { cropPlanar, type EyeCrop, eyeCrop, pasteChanged } from './live-eyes.ts';
 
 type Eyes = { left: SketchEye; right: SketchEye } | null;
 
@@ -82,12 +82,21 @@ export class LearnedEyes {
       mouth: false,
     });
     const changed = this.#changed.subarray(0, n);
-    for (let p = 0; p < n; p++)
+    // Writes stay inside the classic renderer's eye crop (the lids' box plus a margin): the brows, the
+    // cheeks and everything else keep their bytes even where the model's mask reaches them.
+    const keep = eyeCrop(kp, frame.width, frame.height);
+    for (let p = 0; p < n; p++) {
+      const x = c.x + (p % c.width);
+      const y = c.y + Math.floor(p / c.width);
+      const inside =
+        keep && x >= keep.x && y >= keep.y && x < keep.x + keep.width && y < keep.y + keep.height;
       changed[p] =
+        inside &&
         Math.abs(a[p] - b[p]) + Math.abs(a[n + p] - b[n + p]) + Math.abs(a[2 * n + p] - b[2 * n + p]) >
-        0.5 / 255
+          0.5 / 255
           ? 1
           : 0;
+    }
     pasteChanged(frame, c, b, changed);
   }
 }
