@@ -40,6 +40,22 @@ class RegionData:
         """Samples: pairs x regions per pair."""
         return len(self.pair_ids) * len(self.slices)
 
+    def augment(self, x, gt, rng):
+        """Per sample: one random gain/bias/colour tint on the three images (warp, source, truth alike, not the
+        sketch), and for the mouth a random mirror: the persons differ, the lighting should not matter."""
+        n = x.shape[0]
+        gain = torch.from_numpy(rng.uniform(0.75, 1.25, (n, 1, 1, 1)).astype(np.float32))
+        tint = torch.from_numpy(rng.uniform(0.9, 1.1, (n, 3, 1, 1)).astype(np.float32))
+        bias = torch.from_numpy(rng.uniform(-0.08, 0.08, (n, 1, 1, 1)).astype(np.float32))
+        f = lambda im: (im * gain * tint + bias).clamp(0, 1)  # noqa: E731
+        x = torch.cat([f(x[:, :3]), f(x[:, 3:6]), x[:, 6:9]], 1)
+        gt = f(gt)
+        if self.region == 'mouth':
+            flip = torch.from_numpy(rng.random(n) < 0.5)
+            x[flip] = x[flip].flip(-1)
+            gt[flip] = gt[flip].flip(-1)
+        return x, gt
+
     def batch(self, ids):
         """ids index samples; returns (x [N,9,H,W] float: warp, source, sketch), gt [N,3,H,W] in [0,1]."""
         xs, gts = [], []

@@ -8,6 +8,7 @@ of the warp alone), checkpoints in --out (last.pt, best.pt), --resume, fixed see
 L1 + (1 - SSIM) on the composite, and after --gan-after steps a hinge GAN with a patch critic (the region's
 D_I; for the mouth it plays D_M) and the critic's feature matching (L_FM)."""
 import argparse
+import copy
 import json
 import os
 import subprocess
@@ -38,6 +39,9 @@ def parse():
     p.add_argument('--w-mask', type=float, default=0.01, help='mask sparsity: keep the warp where it is right')
     p.add_argument('--val-max', type=int, default=1024, help='validation samples per epoch')
     p.add_argument('--clip', type=float, default=0.5, help='gradient norm clip')
+    p.add_argument('--augment', action='store_true', help='random lighting (and mouth mirroring) per sample')
+    p.add_argument('--width', default='12,24,48', help='U-Net widths')
+    p.add_argument('--weight-decay', type=float, default=0.0)
     p.add_argument('--seed', type=int, default=1234)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--resume', action='store_true')
@@ -69,6 +73,10 @@ def validate(net, val, dev, n_max, batch=64):
     return {k: round(float(np.mean(v)), 4) for k, v in acc.items()}
 
 
+def widths(text):
+    return tuple(int(v) for v in text.split(','))
+
+
 def export_onnx(net, path, shape):
     """Input x [N,9,H,W] (warp, source, sketch; N free) -> y [N,4,H,W] (patch RGB, mask). Weights as fp16
     are rounded back into the fp32 graph when that changes outputs by < 1/255 (smaller diffs in git, same
@@ -78,7 +86,7 @@ def export_onnx(net, path, shape):
     with torch.no_grad():
         ref = net(dummy)
         half = {k: v.half().float() for k, v in net.state_dict().items()}
-        fp = RegionNet()
+        fp = copy.deepcopy(net)
         fp.load_state_dict(half)
         fp.eval()
         err = float((fp(dummy) - ref).abs().max())
@@ -102,9 +110,9 @@ def main():
     print(json.dumps({'event': 'data', 'region': a.region, 'train_samples': len(train), 'val_samples': len(val),
                       'train_persons': len(train.persons), 'val_persons': len(val.persons),
                       'data_hash': train.index['dataHash'], 'device': str(dev)}), flush=True)
-    net = RegionNet().to(dev)
+    net = RegionNet(widths(a.width)).to(dev)
     crit = PatchCritic().to(dev)
-    opt = torch.optim.Adam(net.parameters(), lr=a.lr, betas=(0.5, 0.999))
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, betas=(0.5, 0.999), weight_decay=a.weight_decay)
     opt_d = torch.optim.Adam(crit.parameters(), lr=a.lr, betas=(0.5, 0.999))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=a.epochs * a.steps, eta_min=a.lr * 0.05)
     state = {'step': 0, 'epoch': 0, 'best': -1.0, 'history': [], 'train_s': 0.0, 'samples': 0}
@@ -130,6 +138,8 @@ def main():
         for _ in range(a.steps):
             t0 = time.time()
             x, gt = train.batch(rng.integers(0, len(train), a.batch))
+            if a.augment:
+                x, gt = train.augment(x, gt, rng)
             x, gt = x.to(dev), gt.to(dev)
             y = net(x)
             comp = compose(y, x[:, :3])
@@ -190,7 +200,7 @@ def main():
                'train_pairs': len(train.pair_ids), 'val_pairs': len(val.pair_ids), 'device': str(dev)}
     if a.export:
         best = torch.load(os.path.join(out, 'best.pt'), map_location='cpu')
-        net_cpu = RegionNet()
+        net_cpu = RegionNet(widths(a.width))
         net_cpu.load_state_dict(best['net'])
         shape = (3, 32, 64) if a.region == 'eyes' else (3, 64, 64)
         summary.update(export_onnx(net_cpu, a.export, shape))
