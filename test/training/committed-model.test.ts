@@ -66,6 +66,39 @@ describe('committed region models', () => {
       return { eyes: mean(out.eyes), mouth: mean(out.mouth), n: out.eyes.length };
     }
 
+    it('redraw only the eyes in eye contact', async () => {
+      const frame = clips[0][1];
+      const out: Record<string, RgbaFrame> = {};
+      for (const r of ['learned', 'classic'] as const) {
+        const p = await FramePipeline.create({
+          eyeContact: { fullDeg: 90, noneDeg: 120 },
+          eyeContactRenderer: r,
+        });
+        try {
+          expect(p.eyeContactRenderer).toBe(r);
+          const res = await p.process(frame, 'eyes', 0);
+          expect(res.redirect?.weight).toBeGreaterThan(0);
+          out[r] = res.frame as RgbaFrame;
+        } finally {
+          await p.close();
+        }
+      }
+      tracker.reset();
+      const t = await tracker.track(frame, 0);
+      const box = landmarkBox(t?.landmarks as Float32Array, [...EYES[0].ring, ...EYES[1].ring], 0.6);
+      let inside = 0;
+      let outside = 0;
+      for (let p = 0; p < frame.data.length; p += 4) {
+        const x = (p / 4) % frame.width;
+        const y = Math.floor(p / 4 / frame.width);
+        const d = Math.abs(out.learned.data[p] - out.classic.data[p]);
+        if (x >= box.x0 && x < box.x1 && y >= box.y0 && y < box.y1) inside += d;
+        else outside += Math.abs(out.learned.data[p] - frame.data[p]);
+      }
+      expect(inside).toBeGreaterThan(0);
+      expect(outside).toBe(0);
+    });
+
     it('beat the classic renderer on the eyes and the mouth', async () => {
       expect(clips.length).toBeGreaterThan(0);
       const learned = await scores('learned');

@@ -54,6 +54,11 @@ export function regionRendererSetting(): RegionRenderer {
   return (process.env.REGION_RENDERER ?? '').toLowerCase() === 'classic' ? 'classic' : 'learned';
 }
 
+/** The setting: EYE_CONTACT_RENDERER=learned|classic (default classic: the learned eyes measured mixed there). */
+export function eyeContactRendererSetting(): RegionRenderer {
+  return (process.env.EYE_CONTACT_RENDERER ?? '').toLowerCase() === 'learned' ? 'learned' : 'classic';
+}
+
 class RegionModel {
   readonly session: OnnxSession;
   readonly #x: Float32Array;

@@ -5,8 +5,9 @@
 import type { Frame } from '../frame.ts';
 import type { LearnedRegions, RegionSource } from '../generator/learned-regions.ts';
 import { boxBounds, eyeBoxes } from '../generator/region-crops.ts';
+import { EYES } from '../generator/regions.ts';
 import type { SketchEye } from '../geometry/sketch.ts';
-import { cropPlanar, type EyeCrop, eyeCrop, pasteChanged } from './live-eyes.ts';
+import { cropPlanar, type EyeCrop, pasteChanged } from './live-eyes.ts';
 
 type Eyes = { left: SketchEye; right: SketchEye } | null;
 
@@ -29,6 +30,21 @@ function regionCrop(kp: ArrayLike<number>, width: number, height: number): EyeCr
   const ye = Math.min(height, Math.ceil(y1 / 2) * 2);
   if (xe - x < 8 || ye - y < 8) return null;
   return { x, y, width: xe - x, height: ye - y };
+}
+
+/** The lid ring's pixel bounds [x0, y0, x1, y1], one pixel wider each way. */
+function lidBox(kp: ArrayLike<number>, ring: readonly number[]): [number, number, number, number] {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const i of ring) {
+    x0 = Math.min(x0, kp[3 * i]);
+    x1 = Math.max(x1, kp[3 * i]);
+    y0 = Math.min(y0, kp[3 * i + 1]);
+    y1 = Math.max(y1, kp[3 * i + 1]);
+  }
+  return [Math.floor(x0) - 1, Math.floor(y0) - 1, Math.ceil(x1) + 1, Math.ceil(y1) + 1];
 }
 
 const shift = (kp: ArrayLike<number>, c: EyeCrop, out: Float32Array) => {
@@ -82,14 +98,13 @@ export class LearnedEyes {
       mouth: false,
     });
     const changed = this.#changed.subarray(0, n);
-    // Writes stay inside the classic renderer's eye crop (the lids' box plus a margin): the brows, the
-    // cheeks and everything else keep their bytes even where the model's mask reaches them.
-    const keep = eyeCrop(kp, frame.width, frame.height);
+    // Writes stay inside each eye's lid box (a pixel's margin): the brows, the cheeks and everything else keep
+    // their bytes even where the model's mask reaches them.
+    const keep = EYES.map((e) => lidBox(kp, e.ring));
     for (let p = 0; p < n; p++) {
       const x = c.x + (p % c.width);
       const y = c.y + Math.floor(p / c.width);
-      const inside =
-        keep && x >= keep.x && y >= keep.y && x < keep.x + keep.width && y < keep.y + keep.height;
+      const inside = keep.some((k) => x >= k[0] && y >= k[1] && x <= k[2] && y <= k[3]);
       changed[p] =
         inside &&
         Math.abs(a[p] - b[p]) + Math.abs(a[n + p] - b[n + p]) + Math.abs(a[2 * n + p] - b[2 * n + p]) >

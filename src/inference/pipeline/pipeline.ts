@@ -7,6 +7,7 @@ import type { FaceResult, Frame } from '../frame.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import {
+  eyeContactRendererSetting,
   LearnedRegions,
   type LearnedRegionsOptions,
   type RegionRenderer,
@@ -76,6 +77,9 @@ export interface FramePipelineOptions {
   /** Eyes and mouth over the built-in generator: 'learned' (models/region-*.onnx, the classic renderer where a
    * model is missing or fails) or 'classic' (hand-drawn only). Default: REGION_RENDERER or 'learned'. */
   regionRenderer?: RegionRenderer;
+  /** Eye contact's eyes: 'learned' (the eye model after the classic iris shift) or 'classic'. Default:
+   * EYE_CONTACT_RENDERER or 'classic' (the learned eyes measured mixed on the fixture drivers). */
+  eyeContactRenderer?: RegionRenderer;
   /** Replacement region models (same contract as learned-regions.ts). */
   regionModels?: LearnedRegionsOptions;
 }
@@ -107,6 +111,7 @@ export class FramePipeline {
   readonly #framing: Framing | 'full';
   #learned: LearnedRegions | null;
   #learnedEyes: LearnedEyes | null;
+  readonly #avatarLearned: boolean;
   #identity: Identity | null = null;
   #lastTarget: Float32Array | null = null;
   readonly #driver: DriverGeometry;
@@ -121,9 +126,12 @@ export class FramePipeline {
     framing: Framing | 'full',
     eyeContact: EyeContactOptions | undefined,
     learned: LearnedRegions | null,
+    avatarLearned: boolean,
+    eyeContactLearned: boolean,
   ) {
     this.#learned = learned;
-    this.#learnedEyes = learned?.hasEyes ? new LearnedEyes(learned) : null;
+    this.#avatarLearned = avatarLearned;
+    this.#learnedEyes = learned?.hasEyes && eyeContactLearned ? new LearnedEyes(learned) : null;
     this.size = size;
     this.#driver = new DriverGeometry(eyeContact);
     this.#tracker = tracker;
@@ -150,8 +158,13 @@ export class FramePipeline {
       generator = await Generator.create({ modelPath: opts.generatorPath });
       // Eye contact always uses the built-in generator: it redraws eyes on the live frame, not a whole head.
       const eyeGenerator = opts.generatorPath ? await Generator.create() : generator;
-      if ((opts.regionRenderer ?? regionRendererSetting()) === 'learned')
-        learned = await LearnedRegions.create(opts.regionModels);
+      const avatarLearned = (opts.regionRenderer ?? regionRendererSetting()) === 'learned';
+      const eyeContactLearned = (opts.eyeContactRenderer ?? eyeContactRendererSetting()) === 'learned';
+      if (avatarLearned || eyeContactLearned)
+        learned = await LearnedRegions.create({
+          ...opts.regionModels,
+          regions: avatarLearned ? opts.regionModels?.regions : ['eyes'],
+        });
       return new FramePipeline(
         size,
         tracker,
@@ -161,6 +174,8 @@ export class FramePipeline {
         opts.framing ?? DEFAULT_FRAMING,
         opts.eyeContact,
         learned,
+        avatarLearned,
+        eyeContactLearned,
       );
     } catch (e) {
       await learned?.close();
@@ -189,7 +204,7 @@ export class FramePipeline {
     const renderer = new AvatarRenderer(this.#generator, photos, this.size, this.size);
     // Regions are learned over the built-in generator's output only: a replacement model draws its own.
     const regions =
-      this.#learned && this.#generator.builtin
+      this.#learned && this.#avatarLearned && this.#generator.builtin
         ? this.#learned.source(photos[0].image, this.size, this.size, photos[0].landmarks)
         : null;
     this.#identity = {
@@ -314,9 +329,14 @@ export class FramePipeline {
     void learned?.close();
   }
 
-  /** Whether learned region renderers are active (models loaded and not dropped). */
+  /** The avatar's region renderer in effect (learned: models loaded and not dropped). */
   get regionRenderer(): RegionRenderer {
-    return this.#learned ? 'learned' : 'classic';
+    return this.#learned && this.#avatarLearned ? 'learned' : 'classic';
+  }
+
+  /** Eye contact's renderer in effect. */
+  get eyeContactRenderer(): RegionRenderer {
+    return this.#learnedEyes ? 'learned' : 'classic';
   }
 
   #check(): void {
