@@ -51,7 +51,7 @@ def main():
         man['models'][f'region-{region}.onnx'] = {
             'sha256_16': sha(onnx), 'bytes': os.path.getsize(onnx), 'params': s['params'],
             'command': s['command'], 'commit': s['commit'], 'data_hash': s['data_hash'], 'device': s['device'],
-            'steps': s['steps'], 'train_wall_s': s['train_s'], 'samples_per_s': s['samples_per_s'],
+            'steps': s['steps'], 'train_wall_s': s['train_s'], 'wall_clock_s': s.get('wall_s'), 'samples_per_s': s['samples_per_s'],
             'train_pairs': s['train_pairs'], 'val_pairs': s['val_pairs'],
             'validation_crop': {k: s['val'][k] for k in ('ssim', 'l1', 'psnr', 'ssim_warp', 'l1_warp', 'psnr_warp', 'mask')},
             'fp16_rounded': s.get('fp16_rounded'),
@@ -75,7 +75,8 @@ def main():
         md += [f'## {name}', '',
                f"- command: `{m['command']}` (commit {m['commit']}, {m['device']})",
                f"- {m['params']} parameters, {m['bytes']} bytes, sha256 {m['sha256_16']}",
-               f"- {m['steps']} steps, {m['train_wall_s']} s of training, {m['samples_per_s']} samples/s",
+               f"- {m['steps']} steps, {m['train_wall_s']} s in training steps ({m['wall_clock_s']} s wall clock with "
+               f"validation, on 1 thread of a shared 2-core machine), {m['samples_per_s']} samples/s",
                f"- validation crops ({m['val_pairs']} pairs): SSIM {v['ssim']} (classic renderer {v['ssim_warp']}), "
                f"L1 {v['l1']} ({v['l1_warp']}), PSNR {v['psnr']} ({v['psnr_warp']}); mean mask {v['mask']}", '']
     if man.get('bench_learned'):

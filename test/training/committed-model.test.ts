@@ -34,8 +34,8 @@ describe('committed region models', () => {
       tracker = await FaceTracker.create({ smoothing: false });
       const all = readClips(DATA_DIR);
       const val = validationPersons(all, 0.15);
-      for (const c of all.filter((c) => val.has(c.person)).slice(0, 3)) {
-        const d = await decodeClip(join(DATA_DIR, c.file), tracker, FPS, 12);
+      for (const c of all.filter((c) => val.has(c.person)).slice(0, 6)) {
+        const d = await decodeClip(join(DATA_DIR, c.file), tracker, FPS, 16);
         if (d && d.frames.length > 4) clips.push(d.frames);
       }
     });

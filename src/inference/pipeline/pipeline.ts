@@ -78,7 +78,7 @@ export interface FramePipelineOptions {
    * model is missing or fails) or 'classic' (hand-drawn only). Default: REGION_RENDERER or 'learned'. */
   regionRenderer?: RegionRenderer;
   /** Eye contact's eyes: 'learned' (the eye model after the classic iris shift) or 'classic'. Default:
-   * EYE_CONTACT_RENDERER or 'classic' (the learned eyes measured mixed on the fixture drivers). */
+   * EYE_CONTACT_RENDERER or 'classic' (the learned eyes gain 1-3 deg on the fixture drivers for ~5 ms). */
   eyeContactRenderer?: RegionRenderer;
   /** Replacement region models (same contract as learned-regions.ts). */
   regionModels?: LearnedRegionsOptions;
