@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   'sfu-compare': () => import('./sfu-compare.ts'),
   'room-scale': () => import('./room-scale.ts'),
   soak: () => import('./soak.ts'),
+  learned: () => import('./learned.ts'),
 };
 
 async function main(): Promise<void> {

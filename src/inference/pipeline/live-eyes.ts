@@ -47,7 +47,7 @@ export function eyeCrop(kp: ArrayLike<number>, width: number, height: number): E
   return { x, y, width: xe - x, height: ye - y };
 }
 
-function cropPlanar(frame: Frame, c: EyeCrop, out: Float32Array): void {
+export function cropPlanar(frame: Frame, c: EyeCrop, out: Float32Array): void {
   const n = c.width * c.height;
   const { width: w, height: h, data } = frame;
   const k = 1 / 255;
@@ -81,7 +81,7 @@ function cropPlanar(frame: Frame, c: EyeCrop, out: Float32Array): void {
 }
 
 /** Writes back the crop's pixels where `changed` is set; I420 chroma is rewritten for each touched 2x2 block. */
-function pasteChanged(frame: Frame, c: EyeCrop, planar: Float32Array, changed: Uint8Array): void {
+export function pasteChanged(frame: Frame, c: EyeCrop, planar: Float32Array, changed: Uint8Array): void {
   const n = c.width * c.height;
   const { width: w, height: h, data } = frame;
   if (frame.format === 'rgba') {

@@ -6,6 +6,14 @@ import { createLogger } from '../../util/logger.ts';
 import type { FaceResult, Frame } from '../frame.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
+import {
+  eyeContactRendererSetting,
+  LearnedRegions,
+  type LearnedRegionsOptions,
+  type RegionRenderer,
+  type RegionSource,
+  regionRendererSetting,
+} from '../generator/learned-regions.ts';
 import { planarToI420, planarToRgba } from '../generator/planar.ts';
 import type { EyeContactOptions, FaceGeometry } from '../geometry/index.ts';
 import {
@@ -16,6 +24,7 @@ import {
   type Landmarker,
   prepareIdentityPhoto,
 } from './identity.ts';
+import { LearnedEyes } from './learned-eyes.ts';
 import { LiveEyes } from './live-eyes.ts';
 import { AvatarGeometry, DriverGeometry, type GazeRedirect, type SketchEyes } from './targets.ts';
 
@@ -65,12 +74,22 @@ export interface FramePipelineOptions {
   framing?: Framing | 'full';
   /** The eye-contact policy's band and time constants (defaults: full within 10 deg, none from 35). */
   eyeContact?: EyeContactOptions;
+  /** Eyes and mouth over the built-in generator: 'learned' (models/region-*.onnx, the classic renderer where a
+   * model is missing or fails) or 'classic' (hand-drawn only). Default: REGION_RENDERER or 'learned'. */
+  regionRenderer?: RegionRenderer;
+  /** Eye contact's eyes: 'learned' (the eye model after the classic iris shift) or 'classic'. Default:
+   * EYE_CONTACT_RENDERER or 'classic' (the learned eyes gain 1-3 deg on the fixture drivers for ~5 ms). */
+  eyeContactRenderer?: RegionRenderer;
+  /** Replacement region models (same contract as learned-regions.ts). */
+  regionModels?: LearnedRegionsOptions;
 }
 
 export interface Identity {
   photos: IdentityPhoto[];
   renderer: AvatarRenderer;
   geometry: AvatarGeometry;
+  /** The first photo's regions for the learned renderers (null: classic only). */
+  regions: RegionSource | null;
 }
 
 const zeroTimings = (): StageTimings => ({
@@ -90,6 +109,9 @@ export class FramePipeline {
   readonly #eyeGenerator: Generator;
   readonly #eyes: LiveEyes;
   readonly #framing: Framing | 'full';
+  #learned: LearnedRegions | null;
+  #learnedEyes: LearnedEyes | null;
+  readonly #avatarLearned: boolean;
   #identity: Identity | null = null;
   #lastTarget: Float32Array | null = null;
   readonly #driver: DriverGeometry;
@@ -103,7 +125,13 @@ export class FramePipeline {
     eyeGenerator: Generator,
     framing: Framing | 'full',
     eyeContact: EyeContactOptions | undefined,
+    learned: LearnedRegions | null,
+    avatarLearned: boolean,
+    eyeContactLearned: boolean,
   ) {
+    this.#learned = learned;
+    this.#avatarLearned = avatarLearned;
+    this.#learnedEyes = learned?.hasEyes && eyeContactLearned ? new LearnedEyes(learned) : null;
     this.size = size;
     this.#driver = new DriverGeometry(eyeContact);
     this.#tracker = tracker;
@@ -125,10 +153,18 @@ export class FramePipeline {
       tracker = await FaceTracker.create();
     }
     let generator: Generator | null = null;
+    let learned: LearnedRegions | null = null;
     try {
       generator = await Generator.create({ modelPath: opts.generatorPath });
       // Eye contact always uses the built-in generator: it redraws eyes on the live frame, not a whole head.
       const eyeGenerator = opts.generatorPath ? await Generator.create() : generator;
+      const avatarLearned = (opts.regionRenderer ?? regionRendererSetting()) === 'learned';
+      const eyeContactLearned = (opts.eyeContactRenderer ?? eyeContactRendererSetting()) === 'learned';
+      if (avatarLearned || eyeContactLearned)
+        learned = await LearnedRegions.create({
+          ...opts.regionModels,
+          regions: avatarLearned ? opts.regionModels?.regions : ['eyes'],
+        });
       return new FramePipeline(
         size,
         tracker,
@@ -137,8 +173,12 @@ export class FramePipeline {
         eyeGenerator,
         opts.framing ?? DEFAULT_FRAMING,
         opts.eyeContact,
+        learned,
+        avatarLearned,
+        eyeContactLearned,
       );
     } catch (e) {
+      await learned?.close();
       await generator?.close();
       if (owns) await tracker.close();
       throw e;
@@ -162,7 +202,17 @@ export class FramePipeline {
       photos.push(await prepareIdentityPhoto(input, this.#tracker, this.size, this.#framing));
     this.#tracker.reset();
     const renderer = new AvatarRenderer(this.#generator, photos, this.size, this.size);
-    this.#identity = { photos, renderer, geometry: new AvatarGeometry(photos[0].landmarks, this.size) };
+    // Regions are learned over the built-in generator's output only: a replacement model draws its own.
+    const regions =
+      this.#learned && this.#avatarLearned && this.#generator.builtin
+        ? this.#learned.source(photos[0].image, this.size, this.size, photos[0].landmarks)
+        : null;
+    this.#identity = {
+      photos,
+      renderer,
+      geometry: new AvatarGeometry(photos[0].landmarks, this.size),
+      regions,
+    };
     this.#lastTarget = null;
     log.info(`identity set: ${photos.length} photo(s) at ${this.size}px`);
     return this.#identity;
@@ -215,6 +265,10 @@ export class FramePipeline {
         if (redirect.weight > 0) {
           const copy: Frame = { ...frame, data: Uint8Array.from(frame.data) } as Frame;
           await this.#eyes.apply(copy, face.landmarks, target);
+          if (this.#learnedEyes)
+            await this.#learnedEyes
+              .apply(frame, copy, face.landmarks, target, result.sketchEyes)
+              .catch((e) => this.#dropLearned(e));
           result.frame = copy;
         }
         timings.generate = performance.now() - t2;
@@ -237,6 +291,13 @@ export class FramePipeline {
     timings.geometry = t2 - t1;
     const at: AvatarTimings = { flow: 0, generate: 0, compose: 0 };
     const planar = target ? await id.renderer.render(target, at) : id.renderer.restImage;
+    if (target && id.regions && this.#learned) {
+      const t = performance.now();
+      await this.#learned
+        .apply(planar, this.size, this.size, target, result.sketchEyes, id.regions)
+        .catch((e) => this.#dropLearned(e));
+      at.generate += performance.now() - t;
+    }
     result.target = target;
     timings.flow = at.flow;
     timings.generate = at.generate;
@@ -258,6 +319,26 @@ export class FramePipeline {
     this.#tracker.reset();
   }
 
+  /** A failing region model is dropped for the pipeline's life: the classic renderer's output stands. */
+  #dropLearned(e: unknown): void {
+    log.warn(`learned region renderer failed (${(e as Error).message}); using the classic renderer`);
+    const learned = this.#learned;
+    this.#learned = null;
+    this.#learnedEyes = null;
+    if (this.#identity) this.#identity.regions = null;
+    void learned?.close();
+  }
+
+  /** The avatar's region renderer in effect (learned: models loaded and not dropped). */
+  get regionRenderer(): RegionRenderer {
+    return this.#learned && this.#avatarLearned ? 'learned' : 'classic';
+  }
+
+  /** Eye contact's renderer in effect. */
+  get eyeContactRenderer(): RegionRenderer {
+    return this.#learnedEyes ? 'learned' : 'classic';
+  }
+
   #check(): void {
     if (this.#closed) throw new AppError('CLOSED', 'frame pipeline is closed');
   }
@@ -267,6 +348,7 @@ export class FramePipeline {
     if (this.#closed) return;
     this.#closed = true;
     this.#identity = null;
+    await this.#learned?.close();
     await this.#generator.close();
     if (this.#eyeGenerator !== this.#generator) await this.#eyeGenerator.close();
     if (this.#ownsTracker) await this.#tracker.close();
