@@ -36,6 +36,96 @@ export const SETTINGS = {
     def: '127.0.0.1',
     doc: 'listen address (exposing the server is your choice)',
   }),
+  ALLOWED_HOSTS: def({
+    schema: list,
+    def: '',
+    shown: 'loopback names + `HOST`',
+    doc: 'Host headers served (comma list; an entry without a port matches any port; `*` all); others get 421',
+  }),
+  ALLOWED_ORIGINS: def({
+    schema: list,
+    def: '',
+    shown: 'the allowed hosts',
+    doc: 'Origins that may open the socket.io connection (http and https; `*` all)',
+  }),
+  STATS_TOKEN: def({
+    schema: z.string().min(8),
+    shown: 'none',
+    doc: '`authorization: Bearer <token>` shows `/stats` unredacted (without it, never)',
+  }),
+  UPLOAD_CONCURRENCY: def({
+    schema: int(1, 32),
+    def: '2',
+    doc: 'identity uploads checked at once; more get 503 `BUSY`',
+  }),
+  TLS_CERT: def({
+    schema: z.string().min(1),
+    shown: 'none',
+    doc: 'PEM certificate: serve HTTPS and wss (with `TLS_KEY`)',
+  }),
+  TLS_KEY: def({ schema: z.string().min(1), shown: 'none', doc: 'PEM private key of `TLS_CERT`' }),
+  TLS_DIR: def({
+    schema: z.string().min(1),
+    shown: '`.cache/tls`',
+    doc: 'where the self-signed certificate for a non-loopback `HOST` is kept',
+  }),
+  TRUST_PROXY: def({
+    schema: z.string().min(1),
+    shown: 'none',
+    doc: 'comma list of reverse-proxy addresses that terminate TLS: plain HTTP, their X-Forwarded-* believed',
+  }),
+  ANNOUNCED_IP: def({
+    schema: z.union([z.ipv4(), z.ipv6()]),
+    shown: 'none',
+    doc: "public or NAT address offered first as the SFU's host candidate",
+  }),
+  RTC_MIN_PORT: def({
+    schema: int(1024, 65535),
+    shown: 'any',
+    doc: 'lowest UDP port of the SFU (with `RTC_MAX_PORT`)',
+  }),
+  RTC_MAX_PORT: def({ schema: int(1024, 65535), shown: 'any', doc: 'highest UDP port of the SFU' }),
+  TURN_URLS: def({
+    schema: z.string().min(1),
+    shown: 'none',
+    doc: 'comma list of `turn:`/`turns:` URLs handed to browsers (with `TURN_SECRET`)',
+  }),
+  TURN_SECRET: def({
+    schema: z.string().min(1),
+    shown: 'none',
+    doc: "coturn's `static-auth-secret`: short-lived credentials per participant",
+  }),
+  TURN_TTL_S: def({ schema: int(60, 604_800), def: '3600', doc: 'lifetime of a TURN credential, seconds' }),
+  ICE_TRANSPORT_POLICY: def({
+    schema: z.enum(['all', 'relay']),
+    def: 'all',
+    doc: '`relay` makes browsers use TURN only (needs TURN)',
+  }),
+  SFU: def({
+    schema: z.enum(['werift', 'janus']),
+    def: 'werift',
+    doc: 'SFU backend: embedded `werift` or `janus`',
+  }),
+  JANUS_URL: def({
+    schema: z.url(),
+    shown: 'none',
+    doc: 'Janus HTTP API with `SFU=janus`, e.g. `http://127.0.0.1:8088/janus` (see docs/janus.md)',
+  }),
+  JANUS_TWCC: def({
+    schema: z.enum(['0', '1']).transform((v) => v === '1'),
+    def: '1',
+    doc: '`0`: Janus rooms use REMB only, as werift (lower latency on a LAN)',
+  }),
+  ROOM_MAX_PARTICIPANTS: def({
+    schema: int(1, 1000),
+    def: '50',
+    doc: 'users per room (agents not counted); more get `ROOM_FULL`',
+  }),
+  SFU_ICE_IPV6: def({
+    schema: z.enum(['0', '1']).transform((v) => v === '1'),
+    def: '0',
+    doc: "`1`: offer this machine's IPv6 addresses too (one more socket per connection)",
+  }),
   ORT_PROVIDER: def({
     schema: z.enum(['auto', 'cuda', 'cpu']),
     def: 'auto',
@@ -170,12 +260,10 @@ export function loadConfig(env: Env = process.env): Config {
   return out as Config;
 }
 
-const cache = new Map<SettingName, unknown>();
-
-/** One setting from this process's environment (parsed once). */
+/** One setting from this process's environment, checked (cheap: read where it is used, so a test or tool that
+ * sets a variable before building a server sees it). */
 export function setting<K extends SettingName>(name: K): SettingValue<K> {
-  if (!cache.has(name)) cache.set(name, parseOne(name, process.env));
-  return cache.get(name) as SettingValue<K>;
+  return parseOne(name, process.env);
 }
 
 /** The README's settings table (markdown rows), from the list above. */

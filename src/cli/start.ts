@@ -5,6 +5,7 @@
 // passes on reaches the server; SIGINT, SIGTERM and SIGHUP all close it, and its spawner and agents end with it
 // (they exit when their IPC channel to it closes).
 import { resolve } from 'node:path';
+import { loadConfig } from '../config.ts';
 import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
 import { startApp } from '../server/app.ts';
 import { createLogger } from '../util/logger.ts';
@@ -14,6 +15,14 @@ import { watchParent } from './parent-watch.ts';
 const log = createLogger('cli:start');
 /** A close that hangs must not keep the port: exit regardless after this long. */
 const EXIT_DEADLINE_MS = 5000;
+
+// Every setting is checked before anything starts: a bad value names its variable and stops here (exit 2).
+try {
+  loadConfig();
+} catch (e) {
+  process.stderr.write(`gazecam: ${(e as Error).message}\n`);
+  process.exit(2);
+}
 
 // Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor module.
 const launcher = new ProcessAgentLauncher({

@@ -4,6 +4,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { setting } from '../config.ts';
 import { createSfu } from '../media/index.ts';
 import type { Sfu, SfuOptions } from '../media/types.ts';
 import { iceNetworkFromEnv } from '../media/werift/config.ts';
@@ -64,8 +65,8 @@ export function defaultClientDir(): string {
 }
 
 export async function startApp(opts: AppOptions = {}): Promise<App> {
-  const port = opts.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
-  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
+  const port = opts.port ?? setting('PORT');
+  const host = opts.host ?? setting('HOST');
   const clientDir = opts.clientDir ?? defaultClientDir();
   const tls = opts.tls === undefined ? resolveTls(host) : opts.tls;
   // Bad TURN/ICE settings stop the start here, not the first join.

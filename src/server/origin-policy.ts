@@ -8,6 +8,7 @@
 // non-browser clients such as the agents) is judged by its Host alone.
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { setting } from '../config.ts';
 
 export interface OriginPolicyOptions {
   /** The served port (a getter: known only after listen when PORT is 0). */
@@ -50,8 +51,8 @@ function machineAddresses(): string[] {
 }
 
 export function createOriginPolicy(opts: OriginPolicyOptions): OriginPolicy {
-  const hostsEnv = list(opts.allowedHosts ?? process.env.ALLOWED_HOSTS);
-  const originsEnv = list(opts.allowedOrigins ?? process.env.ALLOWED_ORIGINS);
+  const hostsEnv = list(opts.allowedHosts ?? setting('ALLOWED_HOSTS').join(','));
+  const originsEnv = list(opts.allowedOrigins ?? setting('ALLOWED_ORIGINS').join(','));
   const anyHost = hostsEnv.includes('*');
   const anyOrigin = originsEnv.includes('*');
   const listen = bracket(opts.host.toLowerCase());

@@ -4,6 +4,7 @@
 // participant ids are shorter) masked wherever they appear inside a string.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { setting } from '../config.ts';
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const SECRET_KEYS = new Set(['identityid', 'passcode', 'owner', 'ownertoken', 'token', 'agenttoken']);
@@ -13,7 +14,7 @@ export interface StatsView {
   render(req: IncomingMessage, stats: Record<string, unknown>): Record<string, unknown>;
 }
 
-export function createStatsView(token = process.env.STATS_TOKEN ?? ''): StatsView {
+export function createStatsView(token = setting('STATS_TOKEN') ?? ''): StatsView {
   const expected = Buffer.from(`Bearer ${token}`);
   const isOperator = (req: IncomingMessage) => {
     if (!token) return false;

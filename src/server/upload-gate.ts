@@ -1,13 +1,13 @@
 // At most N uploads are read and checked at once (UPLOAD_CONCURRENCY, default 2): each holds its body (up to
 // 80 MB), decoded photos and a face check in memory, so parallel uploads would multiply that. Over the cap the
 // caller answers 503 BUSY with Retry-After instead of queueing (a queue would still hold the sockets open).
+import { setting } from '../config.ts';
 import { AppError } from '../util/errors.ts';
 
 const RETRY_AFTER_S = 2;
 
 export function uploadConcurrencyFromEnv(): number {
-  const n = Number(process.env.UPLOAD_CONCURRENCY ?? 2);
-  return Number.isFinite(n) && n >= 1 ? Math.min(32, Math.floor(n)) : 2;
+  return setting('UPLOAD_CONCURRENCY');
 }
 
 export class UploadGate {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { setting } from '../../config.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 
@@ -28,16 +29,14 @@ export type Results = Record<string, ort.Tensor>;
 export { ort };
 
 function defaultProvider(): ProviderPreference {
-  const p = (process.env.ORT_PROVIDER ?? 'auto').toLowerCase();
-  return p === 'cuda' || p === 'cpu' ? p : 'auto';
+  return setting('ORT_PROVIDER');
 }
 
 // After the first failure to start CUDA in this process, later sessions go straight to CPU (one warning, not one per model).
 let cudaFailed = false;
 
 function defaultThreads(): number {
-  const n = Number(process.env.ORT_THREADS);
-  return Number.isInteger(n) && n > 0 ? n : 1;
+  return setting('ORT_THREADS');
 }
 
 /** Whether this onnxruntime-node install carries the CUDA provider library (npm install

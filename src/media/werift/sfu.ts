@@ -1,4 +1,5 @@
 // The werift SFU: a set of rooms. Pure TypeScript (mediasoup's worker binary cannot be installed here).
+import { setting } from '../../config.ts';
 import { AppError } from '../../util/errors.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
@@ -6,12 +7,6 @@ import { WeriftRoom } from './room.ts';
 import { TaskGate } from './task-gate.ts';
 
 export type ResolvedSfuOptions = Required<SfuOptions>;
-
-/** A positive integer from the environment, or the fallback. */
-function envInt(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-}
 
 export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   #rooms = new Map<string, WeriftRoom>();
@@ -23,21 +18,14 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   constructor(options: SfuOptions = {}) {
     super();
     this.options = {
-      rembBps: options.rembBps ?? (Number(process.env.SFU_REMB_BPS) || 1_800_000),
+      rembBps: options.rembBps ?? setting('SFU_REMB_BPS'),
       rembIntervalMs: options.rembIntervalMs ?? 500,
-      maxPlayoutDelayMs:
-        options.maxPlayoutDelayMs ??
-        (process.env.SFU_MAX_PLAYOUT_DELAY_MS ? Number(process.env.SFU_MAX_PLAYOUT_DELAY_MS) : 100),
+      maxPlayoutDelayMs: options.maxPlayoutDelayMs ?? setting('SFU_MAX_PLAYOUT_DELAY_MS'),
       pliThrottleMs: options.pliThrottleMs ?? 300,
       // SFU_ICE_HOSTS: extra host candidates, e.g. 127.0.0.1 where loopback is the only interface.
-      extraHostAddresses:
-        options.extraHostAddresses ??
-        (process.env.SFU_ICE_HOSTS ?? '')
-          .split(',')
-          .map((h) => h.trim())
-          .filter(Boolean),
-      iceIpv6: options.iceIpv6 ?? process.env.SFU_ICE_IPV6 === '1',
-      maxParticipants: options.maxParticipants ?? envInt('ROOM_MAX_PARTICIPANTS', 50),
+      extraHostAddresses: options.extraHostAddresses ?? setting('SFU_ICE_HOSTS'),
+      iceIpv6: options.iceIpv6 ?? setting('SFU_ICE_IPV6'),
+      maxParticipants: options.maxParticipants ?? setting('ROOM_MAX_PARTICIPANTS'),
     };
   }
 

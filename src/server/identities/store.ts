@@ -5,13 +5,14 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setting } from '../../config.ts';
 import type { Box, RgbaFrame } from '../../inference/frame.ts';
 import { decodeImage } from '../../inference/image.ts';
 import { AppError } from '../../util/errors.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
 
 export function defaultIdentityDir(): string {
-  return process.env.IDENTITY_DIR ?? resolve(PROJECT_ROOT, '.cache', 'identities');
+  return setting('IDENTITY_DIR');
 }
 
 export interface StoredPhoto {
