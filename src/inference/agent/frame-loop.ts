@@ -1,6 +1,7 @@
 // The agent's frame loop: a slot of one input frame (latest wins, drops counted), one frame in processing at a
 // time, so the output rate follows inference. The output never freezes or goes black: a processor error yields
-// the fallback for the mode, and a stalled processor is bridged by the raw frames (state 'busy').
+// the fallback for the mode, and a stalled processor is bridged (state 'busy') by the raw frames in eye contact
+// and by the last avatar frame (or grey) in avatar mode: the camera never leaves as an avatar.
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { I420Frame, RgbaFrame } from '../frame.ts';
