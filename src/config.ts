@@ -115,6 +115,16 @@ export const SETTINGS = {
     def: '5',
     doc: 'consecutive lost agents (back-off 0.25 s doubling to 8 s) before giving up until the mode is turned on again',
   }),
+  AGENT_WORKERS: def({
+    schema: z.enum(['local', 'remote', 'auto']),
+    def: 'local',
+    doc: '`local`: agents run on this server; `remote`: on inference workers (`npm run worker`); `auto`: a worker when one has room, else here',
+  }),
+  WORKER_TOKEN: def({
+    schema: z.string().min(16),
+    shown: 'none',
+    doc: 'shared secret inference workers present (16+ characters); without it no worker is admitted',
+  }),
   LOG_LEVEL: def({
     schema: z.enum(['error', 'warn', 'info', 'debug', 'trace']),
     shown: '`info`',

@@ -4,9 +4,13 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { setting } from '../config.ts';
 import { createSfu } from '../media/index.ts';
 import type { Sfu, SfuOptions } from '../media/types.ts';
 import { iceNetworkFromEnv } from '../media/werift/config.ts';
+import { WorkerAgentLauncher, type WorkerMode } from '../scale/worker-launcher.ts';
+import { WorkerPool } from '../scale/worker-pool.ts';
+import { WORKER_NAMESPACE } from '../scale/worker-protocol.ts';
 import type { AgentLauncher } from '../signaling/agents.ts';
 import { SignalingServer } from '../signaling/server.ts';
 import { iceConfigFor } from '../signaling/turn-credentials.ts';
@@ -46,6 +50,9 @@ export interface AppOptions {
   /** HTTPS: default from env TLS_CERT/TLS_KEY, else self-signed for a non-loopback host (tls/options.ts);
    * null forces plain HTTP. */
   tls?: TlsConfig | null;
+  /** Inference workers: where agents run (default env AGENT_WORKERS) and the secret workers present (default
+   * env WORKER_TOKEN). `launcher` is the local one (`auto` falls back to it). */
+  workers?: { mode?: WorkerMode; token?: string };
 }
 
 export interface App {
@@ -55,6 +62,8 @@ export interface App {
   readonly tls: TlsConfig | null;
   readonly sfu: Sfu;
   readonly signaling: SignalingServer;
+  /** Registered inference workers (null when AGENT_WORKERS is `local`). */
+  readonly workers: WorkerPool | null;
   close(): Promise<void>;
 }
 
@@ -93,7 +102,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       const path = rawPath(req);
       if (path === '/healthz') return sendJson(res, 200, { ok: true });
       if (path === '/stats') {
-        const stats = { ...signaling?.stats(), eventLoopLagMs: loopLag.last };
+        const stats = { ...signaling?.stats(), workers: workers?.workers(), eventLoopLagMs: loopLag.last };
         return sendJson(res, 200, statsView.render(req, stats), { 'cache-control': 'no-store' });
       }
       if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
@@ -104,7 +113,15 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
     : createServer(handler);
   // Agents connect back to this URL: over TLS they pin this server's certificate.
-  const launcher = opts.launcher && tls ? launcherTrusting(opts.launcher, tls.cert) : opts.launcher;
+  const local = opts.launcher && tls ? launcherTrusting(opts.launcher, tls.cert) : opts.launcher;
+  const workerMode = opts.workers?.mode ?? setting('AGENT_WORKERS');
+  let workers: WorkerPool | null = null;
+  let remote: WorkerAgentLauncher | null = null;
+  // The worker pool needs socket.io, which signaling creates: launches go through it once both exist.
+  const viaWorkers: AgentLauncher = {
+    launch: (o) => (remote as WorkerAgentLauncher).launch(tls ? { ...o, serverCert: tls.cert } : o),
+  };
+  const launcher = workerMode === 'local' ? local : viaWorkers;
   signaling = new SignalingServer(http, {
     sfu,
     launcher,
@@ -116,6 +133,12 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
         ? owner !== null && (await identities.store.list(owner)).some((r) => r.id === id)
         : /^[A-Za-z0-9_-]+$/.test(id) && existsSync(resolve(FIXTURES_DIR, 'identities', `${id}.jpg`)),
   });
+  if (workerMode !== 'local') {
+    const token = opts.workers?.token ?? setting('WORKER_TOKEN') ?? '';
+    if (!token) log.warn(`AGENT_WORKERS=${workerMode} without WORKER_TOKEN: no worker can register`);
+    workers = new WorkerPool(signaling.io.of(WORKER_NAMESPACE), token);
+    remote = new WorkerAgentLauncher(workers, workerMode, local);
+  }
   await new Promise<void>((res, rej) => {
     http.once('error', rej);
     http.listen(port, host, () => res());
@@ -133,12 +156,14 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     tls,
     sfu,
     signaling: sig,
+    workers,
     async close() {
       if (closed) return;
       closed = true;
       loopLag.close();
       await identities.close();
       await sig.close(); // closes rooms, agents and the HTTP server (socket.io owns it now)
+      workers?.close();
       sfu.close();
       http.closeAllConnections?.();
     },
