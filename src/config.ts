@@ -125,6 +125,16 @@ export const SETTINGS = {
     shown: 'none',
     doc: 'shared secret inference workers present (16+ characters); without it no worker is admitted',
   }),
+  REDIS_URL: def({
+    schema: z.string().regex(/^rediss?:\/\//),
+    shown: 'none',
+    doc: 'several server nodes: `redis://host:port` shared by every node (socket.io adapter, room directory); none: one node',
+  }),
+  NODE_URL: def({
+    schema: z.url(),
+    shown: 'the listen URL',
+    doc: "this node's URL as clients and workers reach it: joins for its rooms on other nodes are redirected there",
+  }),
   LOG_LEVEL: def({
     schema: z.enum(['error', 'warn', 'info', 'debug', 'trace']),
     shown: '`info`',

@@ -8,6 +8,7 @@ import { setting } from '../config.ts';
 import { createSfu } from '../media/index.ts';
 import type { Sfu, SfuOptions } from '../media/types.ts';
 import { iceNetworkFromEnv } from '../media/werift/config.ts';
+import { ClusterNode } from '../scale/cluster.ts';
 import { WorkerAgentLauncher, type WorkerMode } from '../scale/worker-launcher.ts';
 import { WorkerPool } from '../scale/worker-pool.ts';
 import { WORKER_NAMESPACE } from '../scale/worker-protocol.ts';
@@ -53,6 +54,8 @@ export interface AppOptions {
   /** Inference workers: where agents run (default env AGENT_WORKERS) and the secret workers present (default
    * env WORKER_TOKEN). `launcher` is the local one (`auto` falls back to it). */
   workers?: { mode?: WorkerMode; token?: string };
+  /** Several server nodes on one Redis (default env REDIS_URL and NODE_URL; null: this node alone). */
+  cluster?: { redisUrl?: string; nodeUrl?: string } | null;
 }
 
 export interface App {
@@ -64,6 +67,8 @@ export interface App {
   readonly signaling: SignalingServer;
   /** Registered inference workers (null when AGENT_WORKERS is `local`). */
   readonly workers: WorkerPool | null;
+  /** This node's place among several (null: one node). */
+  readonly cluster: ClusterNode | null;
   close(): Promise<void>;
 }
 
@@ -122,7 +127,20 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     launch: (o) => (remote as WorkerAgentLauncher).launch(tls ? { ...o, serverCert: tls.cert } : o),
   };
   const launcher = workerMode === 'local' ? local : viaWorkers;
+  const redisUrl = opts.cluster === null ? undefined : (opts.cluster?.redisUrl ?? setting('REDIS_URL'));
+  // Joins wait for the node's Redis connection (made once the URL is known, after listen).
+  let cluster: ClusterNode | null = null;
+  let clusterReady: (c: ClusterNode) => void = () => {};
+  const clusterUp = new Promise<ClusterNode>((r) => {
+    clusterReady = r;
+  });
   signaling = new SignalingServer(http, {
+    placement: redisUrl
+      ? {
+          claim: async (room) => (await clusterUp).rooms.claim(room),
+          release: (room) => cluster?.rooms.release(room),
+        }
+      : undefined,
     sfu,
     launcher,
     serverUrl: () => url,
@@ -147,6 +165,17 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   servedPort = addr.port;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   url = `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
+  if (redisUrl) {
+    const nodeUrl = opts.cluster?.nodeUrl ?? setting('NODE_URL') ?? url;
+    try {
+      cluster = await ClusterNode.join(signaling.io, { redisUrl, nodeUrl });
+    } catch (e) {
+      await signaling.close();
+      sfu.close();
+      throw new AppError('CONFIG_INVALID', `REDIS_URL: cannot reach ${redisUrl}: ${(e as Error).message}`);
+    }
+    clusterReady(cluster);
+  }
   log.info(`listening on ${url}${tls ? ` (${tls.source} certificate, SHA-256 ${tls.fingerprint})` : ''}`);
   let closed = false;
   const sig = signaling;
@@ -157,6 +186,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     sfu,
     signaling: sig,
     workers,
+    cluster,
     async close() {
       if (closed) return;
       closed = true;
@@ -164,6 +194,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       await identities.close();
       await sig.close(); // closes rooms, agents and the HTTP server (socket.io owns it now)
       workers?.close();
+      await cluster?.close();
       sfu.close();
       http.closeAllConnections?.();
     },
