@@ -1,9 +1,11 @@
 // `npm run worker -- --server URL --token T [--capacity N] [--id NAME]`: an inference worker host. It registers
-// with the call server, runs the agents the server sends it (the frame pipeline unless AGENT_PROCESSOR_MODULE
-// names another processor), and ends them all on SIGINT/SIGTERM. WORKER_TOKEN may stand in for --token.
+// with the call server (or, with `--redis URL` instead, takes jobs from the agent queue of several server
+// nodes), runs the agents it is given (the frame pipeline unless AGENT_PROCESSOR_MODULE names another
+// processor), and ends them all on SIGINT/SIGTERM. WORKER_TOKEN may stand in for --token.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceWorker } from '../scale/inference-worker.ts';
+import { QueueWorker } from '../scale/queue-worker.ts';
 import { createLogger } from '../util/logger.ts';
 import { PROJECT_ROOT } from '../util/paths.ts';
 
@@ -13,38 +15,42 @@ const { values } = parseArgs({
   options: {
     server: { type: 'string' },
     token: { type: 'string' },
+    redis: { type: 'string' },
     capacity: { type: 'string', default: '1' },
     id: { type: 'string' },
   },
 });
 const token = values.token ?? process.env.WORKER_TOKEN;
 const capacity = Number(values.capacity);
-if (!values.server || !token || !Number.isInteger(capacity) || capacity < 1 || capacity > 256) {
+const viaServer = values.server !== undefined && token !== undefined;
+if (!(viaServer || values.redis) || !Number.isInteger(capacity) || capacity < 1 || capacity > 256) {
   process.stderr.write(
-    'usage: npm run worker -- --server URL --token T [--capacity 1-256] [--id NAME]\n' +
-      '(--token defaults to WORKER_TOKEN)\n',
+    'usage: npm run worker -- (--server URL --token T | --redis redis://HOST:PORT) [--capacity 1-256] [--id NAME]\n' +
+      '(--token defaults to WORKER_TOKEN; --redis: jobs from the agent queue of several server nodes)\n',
   );
   process.exit(2);
 }
 
-const worker = new InferenceWorker({
-  serverUrl: values.server,
-  token,
-  capacity,
-  workerId: values.id,
-  launcher: {
-    processorModule:
-      process.env.AGENT_PROCESSOR_MODULE ??
-      resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
-  },
-});
+const launcher = {
+  processorModule:
+    process.env.AGENT_PROCESSOR_MODULE ?? resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
+};
+const worker = values.redis
+  ? new QueueWorker({ redisUrl: values.redis, capacity, workerId: values.id, launcher })
+  : new InferenceWorker({
+      serverUrl: values.server as string,
+      token: token as string,
+      capacity,
+      workerId: values.id,
+      launcher,
+    });
 // One line a supervisor (or a test) can wait for.
 worker.on('registered', () => process.stdout.write(`worker ${worker.workerId} registered\n`));
 worker.on('job', (jobId, pid) => process.stdout.write(`worker ${worker.workerId} job ${jobId} pid ${pid}\n`));
 
 const stop = () => {
   log.info('shutting down');
-  worker.close();
+  void worker.close();
   // Agents get their close; the spawner ends them if they linger.
   setTimeout(() => process.exit(0), 500).unref();
 };

@@ -8,6 +8,7 @@ import { ProcessAgentLauncher, type ProcessLauncherOptions } from '../inference/
 import type { AgentHandle } from '../signaling/agents.ts';
 import { createLogger } from '../util/logger.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
+import { agentPid } from './agent-pid.ts';
 import {
   FROM_WORKER,
   type JobExit,
@@ -82,18 +83,12 @@ export class InferenceWorker extends TypedEmitter<InferenceWorkerEvents> {
     // The server knows itself by its listen address; this host reaches it by the URL it registered with.
     const handle = this.#launcher.launch({ ...options, serverUrl: this.#serverUrl });
     this.#jobs.set(jobId, handle);
-    const reportPid = () => {
-      if (!handle.pid) return false;
-      const started: JobStarted = { jobId, pid: handle.pid };
+    void agentPid(handle).then((pid) => {
+      if (pid === null || handle.exited) return;
+      const started: JobStarted = { jobId, pid };
       this.#send(FROM_WORKER.started, started);
-      this.emit('job', jobId, handle.pid);
-      return true;
-    };
-    // The spawner tells the pid a moment after the launch.
-    if (!reportPid()) {
-      const t = setInterval(() => (reportPid() || handle.exited) && clearInterval(t), 50);
-      t.unref();
-    }
+      this.emit('job', jobId, pid);
+    });
     handle.on('exit', (code, signal) => {
       this.#jobs.delete(jobId);
       const exit: JobExit = { jobId, code, signal };

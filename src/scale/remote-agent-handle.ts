@@ -6,6 +6,9 @@ import { createLogger } from '../util/logger.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 
 const log = createLogger('scale:remote-agent');
+/** A killed agent whose worker does not confirm the exit this long is written off (the worker died or hangs);
+ * its one-time token died with the launch, so it cannot come back into the room. */
+const KILL_GRACE_MS = 3000;
 
 export interface RemoteJobControl {
   stop(jobId: string): void;
@@ -14,14 +17,15 @@ export interface RemoteJobControl {
 
 export class RemoteAgentHandle extends TypedEmitter<AgentHandleEvents> implements AgentHandle {
   readonly jobId: string;
-  readonly workerId: string;
+  /** The worker that runs it (null while a queued job waits for one). */
+  workerId: string | null;
   /** Pid on the worker's host, once the worker reports it. */
   pid: number | undefined;
   #exited = false;
   #closing = false;
   #control: RemoteJobControl;
 
-  constructor(jobId: string, workerId: string, control: RemoteJobControl) {
+  constructor(jobId: string, workerId: string | null, control: RemoteJobControl) {
     super();
     this.jobId = jobId;
     this.workerId = workerId;
@@ -32,8 +36,10 @@ export class RemoteAgentHandle extends TypedEmitter<AgentHandleEvents> implement
     return this.#exited;
   }
 
-  onStarted(pid: number): void {
-    if (!this.#exited) this.pid = pid;
+  onStarted(pid: number, workerId?: string): void {
+    if (this.#exited) return;
+    this.pid = pid;
+    if (workerId) this.workerId = workerId;
   }
 
   onExit(code: number | null, signal: string | null): void {
@@ -52,5 +58,6 @@ export class RemoteAgentHandle extends TypedEmitter<AgentHandleEvents> implement
     if (this.#exited) return;
     this.#closing = true;
     this.#control.kill(this.jobId);
+    setTimeout(() => this.onExit(null, 'SIGKILL'), KILL_GRACE_MS).unref();
   }
 }

@@ -10,11 +10,26 @@ import type {
 } from '../signaling/agents.ts';
 import { createLogger } from '../util/logger.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
-import type { WorkerPool } from './worker-pool.ts';
 
 const log = createLogger('scale:worker-launcher');
 
 export type WorkerMode = 'local' | 'remote' | 'auto';
+
+/** One agent job on a worker, for /stats and tests. */
+export interface JobInfo {
+  jobId: string;
+  room: string;
+  participantId: string;
+  workerId: string | null;
+  pid: number | null;
+}
+
+/** Where remote agents run: socket-registered workers (worker-pool.ts) or the Redis queue (queue-agents.ts). */
+export interface RemoteAgents {
+  /** Starts the agent on a worker; null when none can take it now (`mustPlace`: queue it anyway if possible). */
+  start(options: AgentLaunchOptions, mustPlace: boolean): AgentHandle | null;
+  jobs(): JobInfo[];
+}
 
 /** A launch that found nowhere to run: it has exited by the next tick. */
 class UnplacedHandle extends TypedEmitter<AgentHandleEvents> implements AgentHandle {
@@ -34,19 +49,19 @@ class UnplacedHandle extends TypedEmitter<AgentHandleEvents> implements AgentHan
 }
 
 export class WorkerAgentLauncher implements AgentLauncher {
-  #pool: WorkerPool;
+  #remote: RemoteAgents;
   #mode: WorkerMode;
   #local: AgentLauncher | undefined;
 
-  constructor(pool: WorkerPool, mode: WorkerMode, local?: AgentLauncher) {
-    this.#pool = pool;
+  constructor(remote: RemoteAgents, mode: WorkerMode, local?: AgentLauncher) {
+    this.#remote = remote;
     this.#mode = mode;
     this.#local = local;
   }
 
   launch(options: AgentLaunchOptions): AgentHandle {
     if (this.#mode !== 'local') {
-      const remote = this.#pool.start(options);
+      const remote = this.#remote.start(options, this.#mode === 'remote');
       if (remote) return remote;
     }
     if (this.#mode !== 'remote' && this.#local) return this.#local.launch(options);

@@ -6,6 +6,7 @@ import type { AgentLaunchOptions } from '../signaling/agents.ts';
 import { createLogger } from '../util/logger.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import { RemoteAgentHandle } from './remote-agent-handle.ts';
+import type { JobInfo, RemoteAgents } from './worker-launcher.ts';
 import {
   FROM_WORKER,
   JobExitSchema,
@@ -79,7 +80,7 @@ class ConnectedWorker {
   }
 }
 
-export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
+export class WorkerPool extends TypedEmitter<WorkerPoolEvents> implements RemoteAgents {
   #workers = new Map<string, ConnectedWorker>();
   #nsp: Namespace;
   #closed = false;
@@ -131,6 +132,10 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     const handle = best.start(options);
     this.emit('change');
     return handle;
+  }
+
+  jobs(): JobInfo[] {
+    return this.workers().flatMap((w) => w.jobs.map((j) => ({ ...j, workerId: w.workerId })));
   }
 
   workers(): WorkerInfo[] {

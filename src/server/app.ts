@@ -9,7 +9,8 @@ import { createSfu } from '../media/index.ts';
 import type { Sfu, SfuOptions } from '../media/types.ts';
 import { iceNetworkFromEnv } from '../media/werift/config.ts';
 import { ClusterNode } from '../scale/cluster.ts';
-import { WorkerAgentLauncher, type WorkerMode } from '../scale/worker-launcher.ts';
+import { QueueAgents } from '../scale/queue-agents.ts';
+import { type RemoteAgents, WorkerAgentLauncher, type WorkerMode } from '../scale/worker-launcher.ts';
 import { WorkerPool } from '../scale/worker-pool.ts';
 import { WORKER_NAMESPACE } from '../scale/worker-protocol.ts';
 import type { AgentLauncher } from '../signaling/agents.ts';
@@ -107,7 +108,12 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       const path = rawPath(req);
       if (path === '/healthz') return sendJson(res, 200, { ok: true });
       if (path === '/stats') {
-        const stats = { ...signaling?.stats(), workers: workers?.workers(), eventLoopLagMs: loopLag.last };
+        const stats = {
+          ...signaling?.stats(),
+          workers: workers?.workers(),
+          agentJobs: remoteAgents?.jobs(),
+          eventLoopLagMs: loopLag.last,
+        };
         return sendJson(res, 200, statsView.render(req, stats), { 'cache-control': 'no-store' });
       }
       if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
@@ -121,6 +127,8 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   const local = opts.launcher && tls ? launcherTrusting(opts.launcher, tls.cert) : opts.launcher;
   const workerMode = opts.workers?.mode ?? setting('AGENT_WORKERS');
   let workers: WorkerPool | null = null;
+  let remoteAgents: RemoteAgents | null = null;
+  let queue: QueueAgents | null = null;
   let remote: WorkerAgentLauncher | null = null;
   // The worker pool needs socket.io, which signaling creates: launches go through it once both exist.
   const viaWorkers: AgentLauncher = {
@@ -151,10 +159,11 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
         ? owner !== null && (await identities.store.list(owner)).some((r) => r.id === id)
         : /^[A-Za-z0-9_-]+$/.test(id) && existsSync(resolve(FIXTURES_DIR, 'identities', `${id}.jpg`)),
   });
-  if (workerMode !== 'local') {
+  if (workerMode !== 'local' && !redisUrl) {
     const token = opts.workers?.token ?? setting('WORKER_TOKEN') ?? '';
     if (!token) log.warn(`AGENT_WORKERS=${workerMode} without WORKER_TOKEN: no worker can register`);
     workers = new WorkerPool(signaling.io.of(WORKER_NAMESPACE), token);
+    remoteAgents = workers;
     remote = new WorkerAgentLauncher(workers, workerMode, local);
   }
   await new Promise<void>((res, rej) => {
@@ -169,7 +178,20 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     const nodeUrl = opts.cluster?.nodeUrl ?? setting('NODE_URL') ?? url;
     try {
       cluster = await ClusterNode.join(signaling.io, { redisUrl, nodeUrl });
+      if (workerMode !== 'local') {
+        // Several nodes: agents come from the shared Redis queue and connect to this node by its public URL.
+        const q = await QueueAgents.open(cluster.redis);
+        queue = q;
+        remoteAgents = q;
+        remote = new WorkerAgentLauncher(
+          { start: (o, must) => q.start({ ...o, serverUrl: nodeUrl }, must), jobs: () => q.jobs() },
+          workerMode,
+          local,
+        );
+      }
     } catch (e) {
+      await queue?.close();
+      await cluster?.close();
       await signaling.close();
       sfu.close();
       throw new AppError('CONFIG_INVALID', `REDIS_URL: cannot reach ${redisUrl}: ${(e as Error).message}`);
@@ -194,6 +216,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       await identities.close();
       await sig.close(); // closes rooms, agents and the HTTP server (socket.io owns it now)
       workers?.close();
+      await queue?.close();
       await cluster?.close();
       sfu.close();
       http.closeAllConnections?.();
