@@ -1,11 +1,12 @@
 // A call across two server nodes and two inference workers, all real processes on one redis-server: participants
 // joining through different nodes meet in one room (the second is redirected to the room's node) and see each
-// other's video; avatar jobs go through the Redis queue to the workers and their output reaches the viewer.
+// other's video; avatar jobs go through the Redis queue to the workers and their output reaches the viewer; a worker killed
+// mid-call -> the avatar is held, then served from the other worker.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
-import type { Participant } from '../../src/signaling/protocol.ts';
+import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
 import { nextEvent, until } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
 import { MARKER_PROCESSOR, type Proc, startProc } from './processes.ts';
@@ -120,5 +121,27 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
     // Node B holds no room.
     const statsB = (await (await fetch(`${nodeB}/stats`)).json()) as { rooms: unknown[] };
     expect(statsB.rooms).toEqual([]);
+
+    // kill -9 the worker that runs P1's agent: P2 sees the avatar held, then served again by an agent from the
+    // other worker (the queue hands the restarted job to the one left).
+    const victim = jobs[0].workerId as string;
+    const held = nextEvent<AgentStatus>(
+      p2.client,
+      'agentstatus',
+      (st) => st.participantId === p1id && st.state === 'fallback-held',
+      AGENT_WAIT_MS,
+    );
+    const back = processed(p2.client, p1id);
+    const killedAt = performance.now();
+    workers.get(victim)?.child.kill('SIGKILL');
+    await held;
+    await back;
+    console.log(`worker SIGKILL (queue): served again after ${Math.round(performance.now() - killedAt)} ms`);
+    const n = at2.marker;
+    await until(() => at2.marker >= n + 10, 'frames from the agent on the other worker', AGENT_WAIT_MS);
+    const after = (await (await fetch(`${nodeA}/stats`)).json()) as { agentJobs: JobRow[] };
+    const again = after.agentJobs.find((j) => j.participantId === p1id);
+    expect(again?.workerId).toBeDefined();
+    expect(again?.workerId).not.toBe(victim);
   }, 240_000);
 });
