@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),
   'sfu-compare': () => import('./sfu-compare.ts'),
+  scale: () => import('./scale.ts'),
 };
 
 async function main(): Promise<void> {
