@@ -1,7 +1,9 @@
 // `npm run worker -- --server URL --token T [--capacity N] [--id NAME]`: an inference worker host. It registers
 // with the call server (or, with `--redis URL` instead, takes jobs from the agent queue of several server
 // nodes), runs the agents it is given (the frame pipeline unless AGENT_PROCESSOR_MODULE names another
-// processor), and ends them all on SIGINT/SIGTERM. WORKER_TOKEN may stand in for --token.
+// processor), and ends them all on SIGINT/SIGTERM. WORKER_TOKEN may stand in for --token; --cert names the PEM
+// certificate of an https:// server with a self-signed one (its fingerprint is pinned).
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceWorker } from '../scale/inference-worker.ts';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     redis: { type: 'string' },
     capacity: { type: 'string', default: '1' },
     id: { type: 'string' },
+    cert: { type: 'string' },
   },
 });
 const token = values.token ?? process.env.WORKER_TOKEN;
@@ -25,7 +28,7 @@ const capacity = Number(values.capacity);
 const viaServer = values.server !== undefined && token !== undefined;
 if (!(viaServer || values.redis) || !Number.isInteger(capacity) || capacity < 1 || capacity > 256) {
   process.stderr.write(
-    'usage: npm run worker -- (--server URL --token T | --redis redis://HOST:PORT) [--capacity 1-256] [--id NAME]\n' +
+    'usage: npm run worker -- (--server URL --token T | --redis redis://HOST:PORT) [--capacity 1-256] [--id NAME] [--cert PEM]\n' +
       '(--token defaults to WORKER_TOKEN; --redis: jobs from the agent queue of several server nodes)\n',
   );
   process.exit(2);
@@ -42,6 +45,7 @@ const worker = values.redis
       token: token as string,
       capacity,
       workerId: values.id,
+      serverCert: values.cert ? readFileSync(values.cert, 'utf8') : undefined,
       launcher,
     });
 // One line a supervisor (or a test) can wait for.

@@ -7,6 +7,7 @@ import { io, type Socket } from 'socket.io-client';
 import { ProcessAgentLauncher, type ProcessLauncherOptions } from '../inference/agent/launcher.ts';
 import type { AgentHandle } from '../signaling/agents.ts';
 import { createLogger } from '../util/logger.ts';
+import { pinnedTlsOptions } from '../util/tls-pin.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import { agentPid } from './agent-pid.ts';
 import {
@@ -29,6 +30,8 @@ export interface InferenceWorkerOptions {
   /** Most agents at once (default 1). */
   capacity?: number;
   workerId?: string;
+  /** PEM of the certificate an https:// server presents (self-signed): pinned, any host name. */
+  serverCert?: string;
   launcher?: ProcessLauncherOptions;
 }
 
@@ -55,7 +58,11 @@ export class InferenceWorker extends TypedEmitter<InferenceWorkerEvents> {
     this.#serverUrl = opts.serverUrl.replace(/\/+$/, '');
     this.#launcher = new ProcessAgentLauncher(opts.launcher);
     const auth: WorkerAuth = { token: opts.token, workerId: this.workerId, capacity: this.capacity };
-    this.#socket = io(`${this.#serverUrl}${WORKER_NAMESPACE}`, { auth, transports: ['websocket'] });
+    this.#socket = io(`${this.#serverUrl}${WORKER_NAMESPACE}`, {
+      auth,
+      transports: ['websocket'],
+      ...(opts.serverCert ? pinnedTlsOptions(opts.serverCert) : {}),
+    });
     this.#socket.on('connect', () => {
       log.info(`registered with ${this.#serverUrl} as ${this.workerId} (capacity ${this.capacity})`);
       this.emit('registered');
