@@ -16,9 +16,11 @@ import {
   type JobRef,
   type JobStart,
   type JobStarted,
+  type ServerToWorkerEvents,
   TO_WORKER,
   WORKER_NAMESPACE,
   type WorkerAuth,
+  type WorkerToServerEvents,
 } from './worker-protocol.ts';
 
 const log = createLogger('scale:worker');
@@ -46,7 +48,7 @@ export class InferenceWorker extends TypedEmitter<InferenceWorkerEvents> {
   readonly workerId: string;
   readonly capacity: number;
   #serverUrl: string;
-  #socket: Socket;
+  #socket: Socket<ServerToWorkerEvents, WorkerToServerEvents>;
   #launcher: ProcessAgentLauncher;
   #jobs = new Map<string, AgentHandle>();
   #closed = false;
@@ -87,6 +89,11 @@ export class InferenceWorker extends TypedEmitter<InferenceWorkerEvents> {
 
   #start({ jobId, options }: JobStart): void {
     if (this.#closed || this.#jobs.has(jobId)) return;
+    // The server counts capacity; a job beyond it (a server that lost count) is refused as an exit.
+    if (this.#jobs.size >= this.capacity) {
+      this.#send(FROM_WORKER.exit, { jobId, code: null, signal: 'WORKER_FULL' });
+      return;
+    }
     // The server knows itself by its listen address; this host reaches it by the URL it registered with.
     const handle = this.#launcher.launch({ ...options, serverUrl: this.#serverUrl });
     this.#jobs.set(jobId, handle);
@@ -105,8 +112,8 @@ export class InferenceWorker extends TypedEmitter<InferenceWorkerEvents> {
   }
 
   /** Reports only to a live connection: a new one starts with no jobs on the server's side. */
-  #send(event: string, body: object): void {
-    if (this.#socket.connected) this.#socket.emit(event, body);
+  #send<E extends keyof WorkerToServerEvents>(event: E, ...body: Parameters<WorkerToServerEvents[E]>): void {
+    if (this.#socket.connected) this.#socket.emit(event, ...body);
   }
 
   /** Stops every agent, the spawner and the connection (idempotent). */

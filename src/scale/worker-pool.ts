@@ -12,12 +12,17 @@ import {
   JobExitSchema,
   type JobStart,
   JobStartedSchema,
+  type ServerToWorkerEvents,
   TO_WORKER,
   type WorkerAuth,
   WorkerAuthSchema,
+  type WorkerToServerEvents,
 } from './worker-protocol.ts';
 
 const log = createLogger('scale:worker-pool');
+
+export type WorkerNamespace = Namespace<WorkerToServerEvents, ServerToWorkerEvents>;
+type WorkerSocket = Socket<WorkerToServerEvents, ServerToWorkerEvents>;
 
 export interface WorkerInfo {
   workerId: string;
@@ -30,10 +35,10 @@ export type WorkerPoolEvents = { change: [] };
 
 class ConnectedWorker {
   readonly auth: WorkerAuth;
-  readonly socket: Socket;
+  readonly socket: WorkerSocket;
   readonly jobs = new Map<string, { handle: RemoteAgentHandle; options: AgentLaunchOptions }>();
 
-  constructor(auth: WorkerAuth, socket: Socket) {
+  constructor(auth: WorkerAuth, socket: WorkerSocket) {
     this.auth = auth;
     this.socket = socket;
   }
@@ -82,10 +87,10 @@ class ConnectedWorker {
 
 export class WorkerPool extends TypedEmitter<WorkerPoolEvents> implements RemoteAgents {
   #workers = new Map<string, ConnectedWorker>();
-  #nsp: Namespace;
+  #nsp: WorkerNamespace;
   #closed = false;
 
-  constructor(nsp: Namespace, token: string) {
+  constructor(nsp: WorkerNamespace, token: string) {
     super();
     this.#nsp = nsp;
     const expected = Buffer.from(token);
@@ -99,7 +104,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> implements Remote
     nsp.on('connection', (socket) => this.#onConnection(socket));
   }
 
-  #onConnection(socket: Socket): void {
+  #onConnection(socket: WorkerSocket): void {
     const auth = WorkerAuthSchema.parse(socket.handshake.auth);
     const worker = new ConnectedWorker(auth, socket);
     this.#workers.set(socket.id, worker);

@@ -48,3 +48,14 @@ export const JobExitSchema = z.object({
   signal: z.string().max(32).nullable(),
 });
 export type JobExit = z.infer<typeof JobExitSchema>;
+
+/** socket.io event maps of the `/workers` namespace (the server validates what workers send all the same). */
+export interface ServerToWorkerEvents {
+  'job:start': (job: JobStart) => void;
+  'job:stop': (job: JobRef) => void;
+  'job:kill': (job: JobRef) => void;
+}
+export interface WorkerToServerEvents {
+  'job:started': (m: JobStarted) => void;
+  'job:exit': (m: JobExit) => void;
+}
