@@ -164,8 +164,12 @@ export class SignalingServer {
       if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
       if (joined) throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
       const placement = this.#opts.placement;
-      if (placement && !this.#rooms.has(req.room)) {
-        const owner = await placement.claim(req.room);
+      // Agents join rooms that live here already; only a user's join may place one.
+      if (placement && !req.agent && !this.#rooms.has(req.room)) {
+        const owner = await placement.claim(req.room).catch((e: unknown) => {
+          log.error(`room directory: cannot place ${req.room}`, e);
+          throw new AppError('BUSY', 'cannot place the room now; try again');
+        });
         if (owner !== null)
           throw new AppError('ROOM_ELSEWHERE', `room ${req.room} is on ${owner}`, { redirect: owner });
         // The claim took a moment: the server or this connection may have moved on meanwhile.
