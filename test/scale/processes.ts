@@ -15,8 +15,15 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-export function startProc(script: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script), ...args], {
+/** `prefix`: a command the node process runs under (e.g. `ip netns exec NAME`, which execs it in place). */
+export function startProc(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  prefix: string[] = [],
+): Proc {
+  const cmd = [...prefix, process.execPath, '--import', 'tsx', resolve(ROOT, script), ...args];
+  const child = spawn(cmd[0], cmd.slice(1), {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -72,7 +79,13 @@ export function startProc(script: string, args: string[], env: Record<string, st
 }
 
 /** A worker process with the marker processor and no warm pool (cold starts keep the idle CPU free). */
-export function startWorker(serverUrl: string, id: string, token: string, capacity = 2): Proc {
+export function startWorker(
+  serverUrl: string,
+  id: string,
+  token: string,
+  capacity = 2,
+  prefix: string[] = [],
+): Proc {
   return startProc(
     'src/cli/worker.ts',
     ['--server', serverUrl, '--token', token, '--capacity', String(capacity), '--id', id],
@@ -80,6 +93,7 @@ export function startWorker(serverUrl: string, id: string, token: string, capaci
       AGENT_PROCESSOR_MODULE: MARKER_PROCESSOR,
       AGENT_POOL_SIZE: '0',
     },
+    prefix,
   );
 }
 

@@ -1,7 +1,8 @@
-// Inference workers as real processes on loopback: the server (AGENT_WORKERS=remote) places a participant's
-// agent on one of two workers; SIGKILL of that worker mid-call holds the avatar (never the camera) and the
-// agent comes back on the other worker by itself.
-
+// Inference workers as real processes: the server (AGENT_WORKERS=remote) places a participant's agent on one of
+// two workers; SIGKILL of that worker mid-call holds the avatar (never the camera) and the agent comes back on
+// the other worker by itself. Run on loopback, and (as root, where the kernel allows) with each worker in its
+// own network namespace, a separate host reaching the server over a veth link.
+import { readlinkSync } from 'node:fs';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessCamera } from '../../src/media/probe/camera.ts';
@@ -10,19 +11,26 @@ import { type App, startApp } from '../../src/server/app.ts';
 import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
 import { joinAs, nextEvent, until } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
+import { createNetns, type Netns, netnsAvailable } from './netns.ts';
 import { alive, type Proc, startWorker } from './processes.ts';
 
 const TOKEN = 'worker-test-token-0123456789';
 const AGENT_WAIT_MS = 45_000;
 
-describe('inference workers (two worker processes, loopback)', () => {
+function workerSuite(where: 'loopback' | 'netns') {
   let app: App;
   const workers = new Map<string, Proc>();
+  const spaces: Netns[] = [];
   const cleanup: Array<() => void> = [];
 
   beforeAll(async () => {
-    app = await startApp({ port: 0, host: '127.0.0.1', workers: { mode: 'remote', token: TOKEN } });
-    for (const id of ['w1', 'w2']) workers.set(id, startWorker(app.url, id, TOKEN));
+    if (where === 'netns') spaces.push(createNetns(0), createNetns(1));
+    // In namespaces the server listens on the first veth's address (the second namespace routes to it).
+    const host = where === 'netns' ? spaces[0].hostAddress : '127.0.0.1';
+    app = await startApp({ port: 0, host, tls: null, workers: { mode: 'remote', token: TOKEN } });
+    ['w1', 'w2'].forEach((id, i) => {
+      workers.set(id, startWorker(app.url, id, TOKEN, 2, spaces[i]?.exec ?? []));
+    });
     await Promise.all([...workers.values()].map((w) => w.line(/registered/)));
     await until(() => app.workers?.workers().length === 2, 'both workers in the pool');
   }, 90_000);
@@ -31,6 +39,7 @@ describe('inference workers (two worker processes, loopback)', () => {
     for (const f of cleanup.reverse()) f();
     await app?.close();
     await Promise.all([...workers.values()].map((w) => w.stop()));
+    for (const s of spaces) s.remove();
   });
 
   it('refuses a worker with the wrong token', async () => {
@@ -79,14 +88,16 @@ describe('inference workers (two worker processes, loopback)', () => {
     await until(() => view.marker >= n + 10, 'agent frames at B', AGENT_WAIT_MS);
 
     // Which worker runs it, by the pool's record and by the worker's own report of the pid.
-    const job = () =>
-      app.workers?.workers().flatMap((w) => w.jobs.map((j) => ({ ...j, workerId: w.workerId })));
-    const first = job()?.[0];
+    const job = () => app.workers?.jobs()[0];
+    const first = job();
     expect(first?.participantId).toBe(a.id);
     expect(first?.pid).toBeGreaterThan(0);
     const host = workers.get(first?.workerId as string) as Proc;
     await host.line(new RegExp(`pid ${first?.pid}$`));
     expect(app.signaling.agents.get('workers', a.id)?.pid).toBe(first?.pid);
+    // In namespaces the agent runs on the worker's "host", not beside the server.
+    const netOf = (pid: number | string) => readlinkSync(`/proc/${pid}/ns/net`);
+    if (where === 'netns') expect(netOf(first?.pid as number)).not.toBe(netOf('self'));
 
     // kill -9 the worker: its agent goes with it (its spawner and agent exit when their parent channel closes).
     const held = nextEvent<AgentStatus>(b.client, 'agentstatus', (s) => s.state === 'fallback-held');
@@ -97,15 +108,22 @@ describe('inference workers (two worker processes, loopback)', () => {
     expect((await held).message).toMatch(/exited|left/);
     await back;
     console.log(
-      `worker SIGKILL: served again from the other worker after ${Math.round(performance.now() - killedAt)} ms`,
+      `${where}: worker SIGKILL -> served again from the other worker after ${Math.round(performance.now() - killedAt)} ms`,
     );
     n = view.marker;
     await until(() => view.marker >= n + 10, 'frames from the agent on the other worker', AGENT_WAIT_MS);
-    const second = job()?.[0];
+    const second = job();
     expect(second?.workerId).not.toBe(first?.workerId);
     expect(second?.participantId).toBe(a.id);
     await until(() => !alive(first?.pid as number), "the dead worker's agent to exit", 15_000);
     // Fail closed: B saw no camera frame after avatar mode, through the worker's death.
     expect(view.raw).toBe(rawBefore);
   }, 180_000);
-});
+}
+
+describe('inference workers (two worker processes, loopback)', () => workerSuite('loopback'));
+
+describe.skipIf(!netnsAvailable())(
+  'inference workers (two worker processes, each in its own network namespace)',
+  () => workerSuite('netns'),
+);
