@@ -9,7 +9,7 @@ import { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
 import { nextEvent, until } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
-import { MARKER_PROCESSOR, type Proc, startProc } from './processes.ts';
+import { alive, MARKER_PROCESSOR, type Proc, startProc } from './processes.ts';
 import { HAVE_REDIS, startRedis, type TestRedis } from './redis.ts';
 
 const AGENT_WAIT_MS = 45_000;
@@ -143,5 +143,19 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
     const again = after.agentJobs.find((j) => j.participantId === p1id);
     expect(again?.workerId).toBeDefined();
     expect(again?.workerId).not.toBe(victim);
+
+    // Mode off: the stop travels to the worker, the agent exits, its job completes and leaves the list.
+    const p2job = again && after.agentJobs.find((j) => j.participantId === p2id);
+    await p2.client.settings({ mode: 'none' });
+    await expect
+      .poll(
+        async () =>
+          ((await (await fetch(`${nodeA}/stats`)).json()) as { agentJobs: JobRow[] }).agentJobs.map(
+            (j) => j.participantId,
+          ),
+        { timeout: 20_000, interval: 200 },
+      )
+      .toEqual([p1id]);
+    if (p2job?.pid) await until(() => !alive(p2job.pid as number), "P2's agent to exit", 15_000);
   }, 240_000);
 });
