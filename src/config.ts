@@ -205,6 +205,26 @@ export const SETTINGS = {
     def: '5',
     doc: 'consecutive lost agents (back-off 0.25 s doubling to 8 s) before giving up until the mode is turned on again',
   }),
+  AGENT_WORKERS: def({
+    schema: z.enum(['local', 'remote', 'auto']),
+    def: 'local',
+    doc: '`local`: agents run on this server; `remote`: on inference workers (`npm run worker`); `auto`: a worker when one has room, else here',
+  }),
+  WORKER_TOKEN: def({
+    schema: z.string().min(16),
+    shown: 'none',
+    doc: 'shared secret inference workers present (16+ characters); without it no worker is admitted',
+  }),
+  REDIS_URL: def({
+    schema: z.string().regex(/^rediss?:\/\//),
+    shown: 'none',
+    doc: 'several server nodes: `redis://host:port` shared by every node (socket.io adapter, room directory); none: one node',
+  }),
+  NODE_URL: def({
+    schema: z.url(),
+    shown: 'the listen URL',
+    doc: "this node's URL as clients and workers reach it: joins for its rooms on other nodes are redirected there",
+  }),
   LOG_LEVEL: def({
     schema: z.enum(['error', 'warn', 'info', 'debug', 'trace']),
     shown: '`info`',

@@ -4,7 +4,7 @@ import type { AgentStatus, Mode, Participant } from '../../src/signaling/protoco
 import { Call } from './call.ts';
 import { $, h } from './dom.ts';
 import { deleteIdentity, type Identity, listIdentities, uploadIdentity } from './identities.ts';
-import type { RequestError } from './signaling.ts';
+import { RequestError } from './signaling.ts';
 import { Viewer } from './viewer.ts';
 
 const NAME_KEY = 'gazecam.name';
@@ -160,6 +160,11 @@ async function join(): Promise<void> {
       },
     );
   } catch (e) {
+    // Several server nodes: the room lives on another one; the page moves there (the room stays in the URL).
+    if (e instanceof RequestError && e.code === 'ROOM_ELSEWHERE' && e.redirect) {
+      location.assign(new URL(`/r/${encodeURIComponent(room)}`, e.redirect).href);
+      return;
+    }
     showError('#join-error', `cannot join: ${(e as Error).message}`);
     $<HTMLButtonElement>('#join-btn').disabled = false;
     return;

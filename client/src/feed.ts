@@ -2,6 +2,7 @@
 // stream alone, full window, no UI - for OBS window capture or a virtual camera. Its state is in the title
 // and in <body data-state> (for scripts), never on screen.
 import { h } from './dom.ts';
+import { RequestError } from './signaling.ts';
 import { Viewer } from './viewer.ts';
 
 export function startFeed(room: string, participant: string): void {
@@ -29,6 +30,11 @@ export function startFeed(room: string, participant: string): void {
         if (s === 'disconnected') setTimeout(() => void open(), 3000);
       },
     }).catch((e: Error) => {
+      // Several server nodes: the room lives on another one; this same feed URL is served there.
+      if (e instanceof RequestError && e.code === 'ROOM_ELSEWHERE' && e.redirect) {
+        location.assign(new URL(location.pathname + location.search, e.redirect).href);
+        return;
+      }
       setState(`error: ${e.message}`);
       setTimeout(() => void open(), 5000);
     });

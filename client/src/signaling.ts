@@ -8,10 +8,13 @@ const OWNER_KEY = 'gazecam.owner';
 export class RequestError extends Error {
   readonly code: string;
   readonly retryAfterMs?: number;
+  /** ROOM_ELSEWHERE: the node that holds the room. */
+  readonly redirect?: string;
   constructor(body: ErrorBody) {
     super(body.message);
     this.code = body.code;
     this.retryAfterMs = body.retryAfterMs;
+    this.redirect = body.redirect;
   }
 }
 

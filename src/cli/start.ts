@@ -5,7 +5,7 @@
 // passes on reaches the server; SIGINT, SIGTERM and SIGHUP all close it, and its spawner and agents end with it
 // (they exit when their IPC channel to it closes).
 import { resolve } from 'node:path';
-import { loadConfig } from '../config.ts';
+import { loadConfig, setting } from '../config.ts';
 import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
 import { startApp } from '../server/app.ts';
 import { createLogger } from '../util/logger.ts';
@@ -24,11 +24,16 @@ try {
   process.exit(2);
 }
 
-// Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor module.
-const launcher = new ProcessAgentLauncher({
-  processorModule:
-    process.env.AGENT_PROCESSOR_MODULE ?? resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
-});
+// Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor module. With
+// AGENT_WORKERS=remote they run on inference workers only: no local spawner or warm agent.
+const launcher =
+  setting('AGENT_WORKERS') === 'remote'
+    ? undefined
+    : new ProcessAgentLauncher({
+        processorModule:
+          process.env.AGENT_PROCESSOR_MODULE ??
+          resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
+      });
 const app = await startApp({ launcher });
 process.stdout.write(
   `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,
@@ -52,7 +57,7 @@ const stop = () => {
     log.error(`close did not finish within ${EXIT_DEADLINE_MS} ms; exiting`);
     process.exit(1);
   }, EXIT_DEADLINE_MS);
-  launcher.close();
+  launcher?.close();
   app
     .close()
     .catch((e) => log.error('close failed', e))

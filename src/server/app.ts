@@ -8,6 +8,11 @@ import { setting } from '../config.ts';
 import { createSfu } from '../media/index.ts';
 import type { Sfu, SfuOptions } from '../media/types.ts';
 import { iceNetworkFromEnv } from '../media/werift/config.ts';
+import { ClusterNode } from '../scale/cluster.ts';
+import { QueueAgents } from '../scale/queue-agents.ts';
+import { type RemoteAgents, WorkerAgentLauncher, type WorkerMode } from '../scale/worker-launcher.ts';
+import { WorkerPool } from '../scale/worker-pool.ts';
+import { WORKER_NAMESPACE } from '../scale/worker-protocol.ts';
 import type { AgentLauncher } from '../signaling/agents.ts';
 import { SignalingServer } from '../signaling/server.ts';
 import { iceConfigFor } from '../signaling/turn-credentials.ts';
@@ -47,6 +52,11 @@ export interface AppOptions {
   /** HTTPS: default from env TLS_CERT/TLS_KEY, else self-signed for a non-loopback host (tls/options.ts);
    * null forces plain HTTP. */
   tls?: TlsConfig | null;
+  /** Inference workers: where agents run (default env AGENT_WORKERS) and the secret workers present (default
+   * env WORKER_TOKEN). `launcher` is the local one (`auto` falls back to it). */
+  workers?: { mode?: WorkerMode; token?: string };
+  /** Several server nodes on one Redis (default env REDIS_URL and NODE_URL; null: this node alone). */
+  cluster?: { redisUrl?: string; nodeUrl?: string } | null;
 }
 
 export interface App {
@@ -56,6 +66,10 @@ export interface App {
   readonly tls: TlsConfig | null;
   readonly sfu: Sfu;
   readonly signaling: SignalingServer;
+  /** Registered inference workers (null when AGENT_WORKERS is `local`). */
+  readonly workers: WorkerPool | null;
+  /** This node's place among several (null: one node). */
+  readonly cluster: ClusterNode | null;
   close(): Promise<void>;
 }
 
@@ -94,7 +108,12 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       const path = rawPath(req);
       if (path === '/healthz') return sendJson(res, 200, { ok: true });
       if (path === '/stats') {
-        const stats = { ...signaling?.stats(), eventLoopLagMs: loopLag.last };
+        const stats = {
+          ...signaling?.stats(),
+          workers: workers?.workers(),
+          agentJobs: remoteAgents?.jobs(),
+          eventLoopLagMs: loopLag.last,
+        };
         return sendJson(res, 200, statsView.render(req, stats), { 'cache-control': 'no-store' });
       }
       if ((req.method === 'GET' || req.method === 'HEAD') && serveStatic(clientDir, req, res)) return;
@@ -105,8 +124,31 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
     : createServer(handler);
   // Agents connect back to this URL: over TLS they pin this server's certificate.
-  const launcher = opts.launcher && tls ? launcherTrusting(opts.launcher, tls.cert) : opts.launcher;
+  const local = opts.launcher && tls ? launcherTrusting(opts.launcher, tls.cert) : opts.launcher;
+  const workerMode = opts.workers?.mode ?? setting('AGENT_WORKERS');
+  let workers: WorkerPool | null = null;
+  let remoteAgents: RemoteAgents | null = null;
+  let queue: QueueAgents | null = null;
+  let remote: WorkerAgentLauncher | null = null;
+  // The worker pool needs socket.io, which signaling creates: launches go through it once both exist.
+  const viaWorkers: AgentLauncher = {
+    launch: (o) => (remote as WorkerAgentLauncher).launch(tls ? { ...o, serverCert: tls.cert } : o),
+  };
+  const launcher = workerMode === 'local' ? local : viaWorkers;
+  const redisUrl = opts.cluster === null ? undefined : (opts.cluster?.redisUrl ?? setting('REDIS_URL'));
+  // Joins wait for the node's Redis connection (made once the URL is known, after listen).
+  let cluster: ClusterNode | null = null;
+  let clusterReady: (c: ClusterNode) => void = () => {};
+  const clusterUp = new Promise<ClusterNode>((r) => {
+    clusterReady = r;
+  });
   signaling = new SignalingServer(http, {
+    placement: redisUrl
+      ? {
+          claim: async (room) => (await clusterUp).rooms.claim(room),
+          release: (room) => cluster?.rooms.release(room),
+        }
+      : undefined,
     sfu,
     launcher,
     serverUrl: () => url,
@@ -117,6 +159,13 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
         ? owner !== null && (await identities.store.list(owner)).some((r) => r.id === id)
         : /^[A-Za-z0-9_-]+$/.test(id) && existsSync(resolve(FIXTURES_DIR, 'identities', `${id}.jpg`)),
   });
+  if (workerMode !== 'local' && !redisUrl) {
+    const token = opts.workers?.token ?? setting('WORKER_TOKEN') ?? '';
+    if (!token) log.warn(`AGENT_WORKERS=${workerMode} without WORKER_TOKEN: no worker can register`);
+    workers = new WorkerPool(signaling.io.of(WORKER_NAMESPACE), token);
+    remoteAgents = workers;
+    remote = new WorkerAgentLauncher(workers, workerMode, local);
+  }
   await new Promise<void>((res, rej) => {
     http.once('error', rej);
     http.listen(port, host, () => res());
@@ -125,6 +174,30 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   servedPort = addr.port;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   url = `${tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
+  if (redisUrl) {
+    const nodeUrl = opts.cluster?.nodeUrl ?? setting('NODE_URL') ?? url;
+    try {
+      cluster = await ClusterNode.join(signaling.io, { redisUrl, nodeUrl });
+      if (workerMode !== 'local') {
+        // Several nodes: agents come from the shared Redis queue and connect to this node by its public URL.
+        const q = await QueueAgents.open(cluster.redis);
+        queue = q;
+        remoteAgents = q;
+        remote = new WorkerAgentLauncher(
+          { start: (o, must) => q.start({ ...o, serverUrl: nodeUrl }, must), jobs: () => q.jobs() },
+          workerMode,
+          local,
+        );
+      }
+    } catch (e) {
+      await queue?.close();
+      await cluster?.close();
+      await signaling.close();
+      sfu.close();
+      throw new AppError('CONFIG_INVALID', `REDIS_URL: cannot reach ${redisUrl}: ${(e as Error).message}`);
+    }
+    clusterReady(cluster);
+  }
   log.info(`listening on ${url}${tls ? ` (${tls.source} certificate, SHA-256 ${tls.fingerprint})` : ''}`);
   let closed = false;
   const sig = signaling;
@@ -134,12 +207,17 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     tls,
     sfu,
     signaling: sig,
+    workers,
+    cluster,
     async close() {
       if (closed) return;
       closed = true;
       loopLag.close();
       await identities.close();
       await sig.close(); // closes rooms, agents and the HTTP server (socket.io owns it now)
+      workers?.close();
+      await queue?.close();
+      await cluster?.close();
       sfu.close();
       http.closeAllConnections?.();
     },

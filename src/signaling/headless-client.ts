@@ -124,7 +124,10 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
   /** Sends a request and resolves with the ack's payload; a failed ack throws an AppError with its code. */
   async request<T extends object>(event: string, payload?: unknown): Promise<T> {
     const res = (await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
-    if (!res.ok) throw new AppError(res.error.code as ErrorCode, res.error.message);
+    if (!res.ok) {
+      const { code, message, ...details } = res.error;
+      throw new AppError(code as ErrorCode, message, details);
+    }
     return res;
   }
 
@@ -133,6 +136,31 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
     this.participantId = res.participantId;
     for (const p of res.participants) this.participants.set(p.id, p);
     return res;
+  }
+
+  /**
+   * Connects and joins, following ROOM_ELSEWHERE to the server node that holds the room (a few hops at most:
+   * a room moves only when its node ends). `url` is where it joined.
+   */
+  static async connectAndJoin(
+    url: string,
+    req: JoinRequest,
+    opts: { owner?: string; serverCert?: string } = {},
+  ): Promise<{ client: HeadlessClient; joined: JoinResult; url: string }> {
+    let at = url;
+    for (let hop = 0; ; hop++) {
+      const client = await HeadlessClient.connect(at, opts);
+      try {
+        return { client, joined: await client.join(req), url: at };
+      } catch (e) {
+        client.close();
+        const next = e instanceof AppError ? e.details?.redirect : undefined;
+        if (e instanceof AppError && e.code === 'ROOM_ELSEWHERE' && typeof next === 'string' && hop < 3) {
+          log.debug(`room ${req.room} is on ${next}`);
+          at = next;
+        } else throw e;
+      }
+    }
   }
 
   async leave(): Promise<void> {

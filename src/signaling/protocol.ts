@@ -49,6 +49,8 @@ export const ErrorBodySchema = z.object({
   message: z.string(),
   /** With RATE_LIMITED: how long to wait before trying again, ms. */
   retryAfterMs: z.number().optional(),
+  /** With ROOM_ELSEWHERE: the URL of the server node that holds the room; join there. */
+  redirect: z.string().optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 

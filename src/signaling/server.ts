@@ -26,6 +26,7 @@ import {
   type SubscribeOffer,
 } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
+import type { RoomPlacement } from './room-placement.ts';
 import { iceConfigFor } from './turn-credentials.ts';
 
 const log = createLogger('signaling:server');
@@ -48,6 +49,8 @@ export interface SignalingOptions {
   passcodes?: PasscodeGuardOptions;
   /** Admits a socket.io handshake (Host/Origin policy); refused ones get 403 before any session exists. */
   allowRequest?: (req: IncomingMessage) => boolean;
+  /** Several server nodes: which node holds each room (none: every room lives here). */
+  placement?: RoomPlacement;
 }
 
 export interface ServerStats {
@@ -105,7 +108,7 @@ export class SignalingServer {
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: Ack) => void) : undefined;
       const fail = (e: AppError) => {
-        const body = { ...e.toJSON(), ...retryAfter(e) };
+        const body = { ...e.toJSON(), ...retryAfter(e), ...redirectOf(e) };
         if (ack) ack({ ok: false, error: body });
         else socket.emit(SERVER_EVENTS.serverError, { ...body, event });
       };
@@ -157,9 +160,25 @@ export class SignalingServer {
   }
 
   #handlers: Handlers = {
-    join: (socket, req, joined) => {
+    join: async (socket, req, joined) => {
       if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
       if (joined) throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
+      const placement = this.#opts.placement;
+      // Agents join rooms that live here already; only a user's join may place one.
+      if (placement && !req.agent && !this.#rooms.has(req.room)) {
+        const owner = await placement.claim(req.room).catch((e: unknown) => {
+          log.error(`room directory: cannot place ${req.room}`, e);
+          throw new AppError('BUSY', 'cannot place the room now; try again');
+        });
+        if (owner !== null)
+          throw new AppError('ROOM_ELSEWHERE', `room ${req.room} is on ${owner}`, { redirect: owner });
+        // The claim took a moment: the server or this connection may have moved on meanwhile.
+        const late = this.#closed ? 'CLOSED' : this.#bySocket.has(socket.id) ? 'ALREADY_JOINED' : null;
+        if (late) {
+          if (!this.#rooms.has(req.room)) placement.release(req.room);
+          throw new AppError(late, late === 'CLOSED' ? 'server is shutting down' : 'already in a room');
+        }
+      }
       let room = this.#rooms.get(req.room);
       let agent: ReturnType<AgentSupervisor['get']>;
       if (req.agent) {
@@ -181,7 +200,9 @@ export class SignalingServer {
           agents: this.agents,
           askAnswer: (s, offer) => askAnswer(s, offer),
           onClosed: (r) => {
-            if (this.#rooms.get(r.name) === r) this.#rooms.delete(r.name);
+            if (this.#rooms.get(r.name) !== r) return;
+            this.#rooms.delete(r.name);
+            placement?.release(r.name);
           },
         });
         room = created;
@@ -294,6 +315,11 @@ export class SignalingServer {
     this.agents.close();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
+}
+
+function redirectOf(e: AppError): { redirect?: string } {
+  const url = e.details?.redirect;
+  return typeof url === 'string' ? { redirect: url } : {};
 }
 
 function retryAfter(e: AppError): { retryAfterMs?: number } {

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'AGENT_UNAVAILABLE',
   'AGENT_LIMIT',
   'IDENTITY_NOT_FOUND',
+  'ROOM_ELSEWHERE',
   'CONFIG_INVALID',
   'INTERNAL',
 ] as const;
