@@ -131,6 +131,16 @@ describe.skipIf(skip)('FramePipeline on the fixtures', () => {
     expect(r.frame.width).toBe(256);
   });
 
+  it('processes frames while an identity is set: the tracker serves both in turn', async () => {
+    pipeline.clearIdentity();
+    const [id, ...eyes] = await Promise.all([
+      pipeline.setIdentity([identity]),
+      ...frames.slice(0, 4).map((f) => pipeline.process(f, 'eyes')),
+    ]);
+    expect(id.photos).toHaveLength(1);
+    for (const r of eyes) expect(r.state).not.toBe('fallback-passthrough');
+  });
+
   it('closes idempotently and refuses work afterwards', { timeout: 180_000 }, async () => {
     const p = await FramePipeline.create({ size: 256 });
     await p.close();
