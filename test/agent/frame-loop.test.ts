@@ -21,6 +21,7 @@ class SlowInvert implements FrameProcessor {
     private ms: number,
     private failOdd = false,
   ) {}
+  update(): void {}
   async process(frame: I420Frame): Promise<ProcessResult> {
     await sleep(this.ms);
     if (this.failOdd && frame.data[0] % 2 === 1) throw new Error('model exploded');
@@ -141,6 +142,7 @@ describe('FrameLoop', () => {
     const out: I420Frame[] = [];
     const processor: FrameProcessor = {
       name: 'no-identity',
+      update() {},
       async process(frame) {
         return { frame, state: 'fallback-passthrough', message: 'avatar off: no identity chosen' };
       },
@@ -163,6 +165,7 @@ describe('FrameLoop', () => {
     const seen: string[] = [];
     const processor: FrameProcessor = {
       name: 'spy',
+      update() {},
       async process(frame, settings) {
         seen.push(settings.mode);
         return { frame, state: 'ok' };
@@ -181,7 +184,7 @@ describe('FrameLoop', () => {
 
   it('loads the passthrough processor when no module is configured', async () => {
     const factory = await loadProcessorFactory(undefined);
-    const p = await factory(eyes);
+    const p = await factory(eyes, { loadIdentity: async () => [] });
     expect(p).toBeInstanceOf(PassthroughProcessor);
     const f = syntheticFrame(16, 16, 0);
     expect((await p.process(f, eyes)).frame).toBe(f);

@@ -75,7 +75,7 @@ describe.skipIf(process.platform !== 'linux')('npm start and signals', () => {
     const pid = proc.pid as number;
     // The server, its agent spawner and the warm agent.
     await until(
-      () => descendants(pid).some((p) => cmdline(p).includes('agent/main.ts')),
+      () => descendants(pid).some((p) => cmdline(p).includes('cli/agent.ts')),
       'the warm agent',
       30_000,
     );

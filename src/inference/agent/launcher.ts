@@ -16,7 +16,8 @@ import type { AgentConfig } from './agent.ts';
 import type { SpawnerReply, SpawnerRequest } from './spawner-protocol.ts';
 
 const log = createLogger('inference:agent:launcher');
-const MAIN = resolve(PROJECT_ROOT, 'src', 'inference', 'agent', 'main.ts');
+/** The agent process's entry: it gives the processor what it needs from outside src/inference. */
+const MAIN = resolve(PROJECT_ROOT, 'src', 'cli', 'agent.ts');
 const SPAWNER = resolve(PROJECT_ROOT, 'src', 'inference', 'agent', 'spawner.ts');
 const KILL_AFTER_MS = 3000;
 const NICE = '/usr/bin/nice';

@@ -1,10 +1,12 @@
-// The contract between the agent's frame loop and whatever turns a camera frame into the processed frame.
-// The agent runs a PassthroughProcessor until the real pipeline (tracker + generator) exists; the pipeline
-// plugs in as a module exporting `createFrameProcessor` (see loadProcessorFactory).
+// The contract between the agent's frame loop and whatever turns a camera frame into the processed frame, in
+// two halves: `update(settings)` runs off the frame path whenever the settings change (slow work such as loading
+// an identity belongs there), `process(frame)` runs per frame and never waits for that work. Processors plug in
+// as a module exporting `createFrameProcessor` (see loadProcessorFactory).
 import { pathToFileURL } from 'node:url';
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import type { I420Frame, RgbaFrame } from '../frame.ts';
+import type { IdentityInput } from '../pipeline/identity.ts';
 
 export interface AgentSettings {
   mode: Mode;
@@ -31,16 +33,29 @@ export interface ProcessResult {
 
 export interface FrameProcessor {
   readonly name: string;
-  /** Processes one camera frame with the current settings (which may change between calls). */
+  /**
+   * Prepares for new settings (e.g. loads the identity), off the frame path: the agent calls it before the first
+   * frame and on every change, one call at a time, and hands the settings to `process` only once it resolved.
+   * A processor that cannot apply them may throw; `process` then shows its fallback for them.
+   */
+  update(settings: AgentSettings): Promise<void> | void;
+  /** Processes one camera frame with the settings of the latest update that resolved. */
   process(frame: I420Frame, settings: AgentSettings): Promise<ProcessResult>;
   close(): Promise<void> | void;
 }
 
-export type ProcessorFactory = (settings: AgentSettings) => Promise<FrameProcessor>;
+/** What a processor needs from outside src/inference, given by the agent process's entry (src/cli/agent.ts). */
+export interface ProcessorDeps {
+  /** The photos of an identity, by id; throws (e.g. NOT_FOUND) when there is none. */
+  loadIdentity(id: string): Promise<readonly IdentityInput[]>;
+}
 
-/** Sends the camera frame unchanged: the plumbing works (and is measured) before the generator exists. */
+export type ProcessorFactory = (settings: AgentSettings, deps: ProcessorDeps) => Promise<FrameProcessor>;
+
+/** Sends the camera frame unchanged: measures the plumbing alone (tests, the call bench). */
 export class PassthroughProcessor implements FrameProcessor {
   readonly name = 'passthrough';
+  update(): void {}
   async process(frame: I420Frame): Promise<ProcessResult> {
     return { frame, state: 'ok' };
   }
