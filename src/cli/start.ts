@@ -4,11 +4,9 @@
 // runs this file as its own child (`exec node --import tsx ...`, no tsx relay process between), so a signal npm
 // passes on reaches the server; SIGINT, SIGTERM and SIGHUP all close it, and its spawner and agents end with it
 // (they exit when their IPC channel to it closes).
-import { resolve } from 'node:path';
 import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
 import { startApp } from '../server/app.ts';
 import { createLogger } from '../util/logger.ts';
-import { PROJECT_ROOT } from '../util/paths.ts';
 import { watchParent } from './parent-watch.ts';
 
 const log = createLogger('cli:start');
@@ -16,10 +14,7 @@ const log = createLogger('cli:start');
 const EXIT_DEADLINE_MS = 5000;
 
 // Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor module.
-const launcher = new ProcessAgentLauncher({
-  processorModule:
-    process.env.AGENT_PROCESSOR_MODULE ?? resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
-});
+const launcher = new ProcessAgentLauncher();
 const app = await startApp({ launcher });
 process.stdout.write(
   `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,

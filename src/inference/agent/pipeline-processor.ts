@@ -1,6 +1,7 @@
 // The real FrameProcessor: the FramePipeline (tracker -> geometry -> generator) behind the agent's contract.
 // The identity loads in update(), off the frame path: frames keep the previous identity (or the fallback) until
 // the new one is ready. Without models the agent still runs, passing the camera through and saying why.
+import { setting } from '../../config.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { I420Frame } from '../frame.ts';
 import { SketchRenderer } from '../geometry/index.ts';
@@ -14,6 +15,8 @@ import type {
   ProcessorFactory,
   ProcessResult,
 } from './processor.ts';
+
+export { PIPELINE_PROCESSOR_MODULE } from './processor.ts';
 
 const log = createLogger('inference:agent:pipeline');
 /** Debug sketch: small and a few per second (it travels over signaling, not media). */
@@ -105,15 +108,13 @@ class UnavailableProcessor implements FrameProcessor {
 
 export const createFrameProcessor: ProcessorFactory = async (_settings, deps) => {
   try {
-    // Server settings: AVATAR_SIZE (256 or 512) and GENERATOR_MODEL (a replacement generator .onnx).
-    const size = Number(process.env.AVATAR_SIZE) === 512 ? 512 : 256;
-    const pipeline = await FramePipeline.create({ size, generatorPath: process.env.GENERATOR_MODEL || undefined });
+    const pipeline = await FramePipeline.create({
+      size: setting('AVATAR_SIZE'),
+      generatorPath: setting('GENERATOR_MODEL'),
+    });
     return new PipelineProcessor(pipeline, deps);
   } catch (e) {
     log.error('frame pipeline failed to start', e);
     return new UnavailableProcessor((e as Error).message);
   }
 };
-
-/** Path of this module, for AGENT_PROCESSOR_MODULE / ProcessAgentLauncher({ processorModule }). */
-export const PIPELINE_PROCESSOR_MODULE = new URL(import.meta.url).pathname;

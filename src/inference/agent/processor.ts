@@ -1,8 +1,9 @@
 // The contract between the agent's frame loop and whatever turns a camera frame into the processed frame, in
 // two halves: `update(settings)` runs off the frame path whenever the settings change (slow work such as loading
-// an identity belongs there), `process(frame)` runs per frame and never waits for that work. Processors plug in
-// as a module exporting `createFrameProcessor` (see loadProcessorFactory).
+// an identity belongs there), `process(frame)` runs per frame and never waits for that work. The agent runs the
+// frame pipeline (pipeline-processor.ts) unless AGENT_PROCESSOR_MODULE names another module or `passthrough`.
 import { pathToFileURL } from 'node:url';
+import { setting } from '../../config.ts';
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import type { I420Frame, RgbaFrame } from '../frame.ts';
@@ -64,18 +65,31 @@ export class PassthroughProcessor implements FrameProcessor {
 
 export const passthroughFactory: ProcessorFactory = async () => new PassthroughProcessor();
 
+/** The AGENT_PROCESSOR_MODULE value that selects PassthroughProcessor. */
+export const PASSTHROUGH = 'passthrough';
+/** The default processor module: the frame pipeline. */
+export const PIPELINE_PROCESSOR_MODULE = new URL('./pipeline-processor.ts', import.meta.url).pathname;
+
+/** The module loadProcessorFactory would import for `modulePath` (undefined: the passthrough, built in). */
+export function processorModulePath(modulePath = setting('AGENT_PROCESSOR_MODULE')): string | undefined {
+  if (modulePath === PASSTHROUGH) return undefined;
+  return modulePath || PIPELINE_PROCESSOR_MODULE;
+}
+
 /**
- * The processor factory for an agent process: `modulePath` (or env AGENT_PROCESSOR_MODULE) names a module whose
- * export `createFrameProcessor: ProcessorFactory` builds the processor; without one, passthrough.
+ * The processor factory for an agent process: `modulePath` (default: AGENT_PROCESSOR_MODULE) names a module
+ * whose export `createFrameProcessor: ProcessorFactory` builds the processor; none: the frame pipeline;
+ * `passthrough`: PassthroughProcessor.
  */
 export async function loadProcessorFactory(
-  modulePath = process.env.AGENT_PROCESSOR_MODULE,
+  modulePath = setting('AGENT_PROCESSOR_MODULE'),
 ): Promise<ProcessorFactory> {
-  if (!modulePath) return passthroughFactory;
-  const url = modulePath.startsWith('file:') ? modulePath : pathToFileURL(modulePath).href;
+  const path = processorModulePath(modulePath);
+  if (!path) return passthroughFactory;
+  const url = path.startsWith('file:') ? path : pathToFileURL(path).href;
   const mod = (await import(url)) as { createFrameProcessor?: ProcessorFactory };
   if (typeof mod.createFrameProcessor !== 'function') {
-    throw new AppError('MODEL_MISSING', `${modulePath} exports no createFrameProcessor`);
+    throw new AppError('MODEL_MISSING', `${path} exports no createFrameProcessor`);
   }
   return mod.createFrameProcessor;
 }
