@@ -70,4 +70,29 @@ describe('Agent and FrameProcessor.update()', () => {
       user.client.close();
     }
   });
+
+  it('a failed update still hands the settings over and reports why', async () => {
+    const user = await joinAs(app, 'agent-update-fail', 'U');
+    const cam = new HeadlessCamera({});
+    cam.start();
+    await user.client.publish(cam.tracks());
+    await user.client.settings({ mode: 'eyes' });
+    const { options } = launcher.launched[launcher.launched.length - 1];
+    const processor = new GatedProcessor();
+    processor.update = async (settings) => {
+      processor.calls.push({ call: 'update', sketch: !!settings.debugSketch });
+      if (settings.debugSketch) throw new Error('boom');
+    };
+    const agent = new Agent({ ...options, settings: options.settings }, async () => processor);
+    try {
+      await agent.start();
+      await user.client.settings({ mode: 'eyes', debugSketch: true });
+      await until(() => processor.processed(true) >= 1, 'frames with the new settings');
+      expect(agent.status().message).toBe('settings not applied: boom');
+    } finally {
+      await agent.close();
+      cam.stop();
+      user.client.close();
+    }
+  });
 });
