@@ -64,7 +64,7 @@ async function startServer(poolSize: number, processor: string | undefined, nice
       '--import',
       'tsx',
       resolve(import.meta.dirname, 'call-server.ts'),
-      JSON.stringify({ poolSize, processor }),
+      JSON.stringify({ poolSize, processor: processor ?? 'passthrough' }),
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -142,6 +142,16 @@ export const SETTINGS = {
     shown: 'built-in',
     doc: 'path of a replacement generator `.onnx` with the same named inputs/outputs',
   }),
+  REGION_RENDERER: def({
+    schema: z.enum(['learned', 'classic']),
+    def: 'learned',
+    doc: 'avatar eyes and mouth: `learned` (region models, classic where one is missing) or `classic`',
+  }),
+  EYE_CONTACT_RENDERER: def({
+    schema: z.enum(['learned', 'classic']),
+    def: 'classic',
+    doc: "eye contact's eyes: `classic` or `learned` (1-3 deg more on the fixture drivers for ~5 ms a frame)",
+  }),
   MODEL_CACHE_DIR: def({
     schema: z.string().min(1),
     def: () => resolve(PROJECT_ROOT, '.cache', 'models'),
@@ -173,7 +183,7 @@ export const SETTINGS = {
   AGENT_PROCESSOR_MODULE: def({
     schema: z.string().min(1),
     shown: 'the frame pipeline',
-    doc: 'module exporting `createFrameProcessor` for the agents',
+    doc: 'module exporting `createFrameProcessor` for the agents, or `passthrough` (the camera unchanged)',
   }),
   AGENT_POOL_SIZE: def({
     schema: int(0, 8),

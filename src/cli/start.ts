@@ -4,12 +4,10 @@
 // runs this file as its own child (`exec node --import tsx ...`, no tsx relay process between), so a signal npm
 // passes on reaches the server; SIGINT, SIGTERM and SIGHUP all close it, and its spawner and agents end with it
 // (they exit when their IPC channel to it closes).
-import { resolve } from 'node:path';
 import { loadConfig, setting } from '../config.ts';
 import { ProcessAgentLauncher } from '../inference/agent/launcher.ts';
 import { startApp } from '../server/app.ts';
 import { createLogger } from '../util/logger.ts';
-import { PROJECT_ROOT } from '../util/paths.ts';
 import { watchParent } from './parent-watch.ts';
 
 const log = createLogger('cli:start');
@@ -26,14 +24,7 @@ try {
 
 // Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor module. With
 // AGENT_WORKERS=remote they run on inference workers only: no local spawner or warm agent.
-const launcher =
-  setting('AGENT_WORKERS') === 'remote'
-    ? undefined
-    : new ProcessAgentLauncher({
-        processorModule:
-          process.env.AGENT_PROCESSOR_MODULE ??
-          resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
-      });
+const launcher = setting('AGENT_WORKERS') === 'remote' ? undefined : new ProcessAgentLauncher();
 const app = await startApp({ launcher });
 process.stdout.write(
   `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,

@@ -4,12 +4,11 @@
 // processor), and ends them all on SIGINT/SIGTERM. WORKER_TOKEN may stand in for --token; --cert names the PEM
 // certificate of an https:// server with a self-signed one (its fingerprint is pinned).
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setting } from '../config.ts';
 import { InferenceWorker } from '../scale/inference-worker.ts';
 import { QueueWorker } from '../scale/queue-worker.ts';
 import { createLogger } from '../util/logger.ts';
-import { PROJECT_ROOT } from '../util/paths.ts';
 
 const log = createLogger('cli:worker');
 
@@ -23,7 +22,7 @@ const { values } = parseArgs({
     cert: { type: 'string' },
   },
 });
-const token = values.token ?? process.env.WORKER_TOKEN;
+const token = values.token ?? setting('WORKER_TOKEN');
 const capacity = Number(values.capacity);
 const viaServer = values.server !== undefined && token !== undefined;
 if (!(viaServer || values.redis) || !Number.isInteger(capacity) || capacity < 1 || capacity > 256) {
@@ -34,10 +33,8 @@ if (!(viaServer || values.redis) || !Number.isInteger(capacity) || capacity < 1 
   process.exit(2);
 }
 
-const launcher = {
-  processorModule:
-    process.env.AGENT_PROCESSOR_MODULE ?? resolve(PROJECT_ROOT, 'src/inference/agent/pipeline-processor.ts'),
-};
+// Agents run the frame pipeline unless AGENT_PROCESSOR_MODULE names another processor (the launcher's default).
+const launcher = {};
 const worker = values.redis
   ? new QueueWorker({ redisUrl: values.redis, capacity, workerId: values.id, launcher })
   : new InferenceWorker({

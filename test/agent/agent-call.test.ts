@@ -28,7 +28,7 @@ function lumaCorrelation(a: I420Frame, b: I420Frame): number {
   return pearson(pa, pb);
 }
 
-const rig = useAgentRig();
+const rig = useAgentRig({ processorModule: 'passthrough' });
 
 async function callWithCamera(room: string, cam: HeadlessCamera) {
   const a = await joinAs(rig.app, room, 'A');

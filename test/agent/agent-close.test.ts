@@ -37,6 +37,7 @@ describe('Agent.close() during start()', () => {
     await agent.close();
     deliver({
       name: 'late',
+      update: () => undefined,
       process: async (frame) => ({ frame, state: 'ok' }),
       close: () => {
         closedProcessors++;

@@ -1,12 +1,15 @@
 // The agent's frame loop with real FrameProcessor implementations of controlled speed and failure.
 import { describe, expect, it } from 'vitest';
 import { FrameLoop } from '../../src/inference/agent/frame-loop.ts';
+import { createFrameProcessor } from '../../src/inference/agent/pipeline-processor.ts';
 import {
   type AgentSettings,
   type FrameProcessor,
   loadProcessorFactory,
   PassthroughProcessor,
+  PIPELINE_PROCESSOR_MODULE,
   type ProcessResult,
+  processorModulePath,
 } from '../../src/inference/agent/processor.ts';
 import type { I420Frame } from '../../src/inference/frame.ts';
 import { syntheticFrame } from '../../src/media/probe/camera.ts';
@@ -21,6 +24,7 @@ class SlowInvert implements FrameProcessor {
     private ms: number,
     private failOdd = false,
   ) {}
+  update(): void {}
   async process(frame: I420Frame): Promise<ProcessResult> {
     await sleep(this.ms);
     if (this.failOdd && frame.data[0] % 2 === 1) throw new Error('model exploded');
@@ -141,6 +145,7 @@ describe('FrameLoop', () => {
     const out: I420Frame[] = [];
     const processor: FrameProcessor = {
       name: 'no-identity',
+      update() {},
       async process(frame) {
         return { frame, state: 'fallback-passthrough', message: 'avatar off: no identity chosen' };
       },
@@ -163,6 +168,7 @@ describe('FrameLoop', () => {
     const seen: string[] = [];
     const processor: FrameProcessor = {
       name: 'spy',
+      update() {},
       async process(frame, settings) {
         seen.push(settings.mode);
         return { frame, state: 'ok' };
@@ -179,9 +185,14 @@ describe('FrameLoop', () => {
     expect(seen).toEqual(['eyes', 'avatar']);
   });
 
-  it('loads the passthrough processor when no module is configured', async () => {
-    const factory = await loadProcessorFactory(undefined);
-    const p = await factory(eyes);
+  it('loads the frame pipeline by default and the passthrough for `passthrough`', async () => {
+    expect(processorModulePath(undefined)).toBe(PIPELINE_PROCESSOR_MODULE);
+    expect(processorModulePath('')).toBe(PIPELINE_PROCESSOR_MODULE);
+    expect(processorModulePath('/x/custom.ts')).toBe('/x/custom.ts');
+    expect(processorModulePath('passthrough')).toBeUndefined();
+    expect(await loadProcessorFactory()).toBe(createFrameProcessor);
+    const factory = await loadProcessorFactory('passthrough');
+    const p = await factory(eyes, { loadIdentity: async () => [] });
     expect(p).toBeInstanceOf(PassthroughProcessor);
     const f = syntheticFrame(16, 16, 0);
     expect((await p.process(f, eyes)).frame).toBe(f);

@@ -17,7 +17,7 @@ const EXIT_MS = 20_000;
 
 describe('ProcessAgentLauncher', () => {
   it('keeps warm agents ready, at a lower CPU priority, and close() ends them and is idempotent', async () => {
-    const launcher = new ProcessAgentLauncher({ poolSize: 2, niceness: 10 });
+    const launcher = new ProcessAgentLauncher({ poolSize: 2, niceness: 10, processorModule: 'passthrough' });
     await launcher.warmUp(60_000);
     const pids = launcher.poolPids();
     expect(pids).toHaveLength(2);
@@ -37,7 +37,7 @@ describe('ProcessAgentLauncher', () => {
   }, 90_000);
 
   it('a dead spawner ends the warm agents it started, and the launcher stays usable', async () => {
-    const launcher = new ProcessAgentLauncher({ poolSize: 1 });
+    const launcher = new ProcessAgentLauncher({ poolSize: 1, processorModule: 'passthrough' });
     await launcher.warmUp(60_000);
     const [pid] = launcher.poolPids();
     const spawner = launcher.spawnerPid as number;
@@ -50,7 +50,7 @@ describe('ProcessAgentLauncher', () => {
   }, 90_000);
 
   it('poolSize 0 starts no agent until one is launched', async () => {
-    const launcher = new ProcessAgentLauncher({ poolSize: 0 });
+    const launcher = new ProcessAgentLauncher({ poolSize: 0, processorModule: 'passthrough' });
     await launcher.warmUp(1000);
     expect(launcher.poolPids()).toHaveLength(0);
     launcher.close();

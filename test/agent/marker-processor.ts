@@ -7,6 +7,7 @@ export const MARKER_LUMA = 200;
 
 export const createFrameProcessor: ProcessorFactory = async () => ({
   name: 'marker',
+  update() {},
   async process(frame) {
     const data = frame.data.slice();
     data.fill(MARKER_LUMA, stampHeight(frame.width) * frame.width, frame.width * frame.height);

@@ -57,7 +57,13 @@ describe.skipIf(process.platform !== 'linux')('npm start and signals', () => {
     const proc = spawn('npm', withPrestart ? ['start'] : ['start', '--ignore-scripts'], {
       cwd: PROJECT_ROOT,
       // A warm agent that loads no models (passthrough), so the whole tree exists within seconds.
-      env: { ...process.env, PORT: '0', AGENT_POOL_SIZE: '1', AGENT_PROCESSOR_MODULE: '', IDENTITY_DIR: dir },
+      env: {
+        ...process.env,
+        PORT: '0',
+        AGENT_POOL_SIZE: '1',
+        AGENT_PROCESSOR_MODULE: 'passthrough',
+        IDENTITY_DIR: dir,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     npm = proc;
@@ -75,7 +81,7 @@ describe.skipIf(process.platform !== 'linux')('npm start and signals', () => {
     const pid = proc.pid as number;
     // The server, its agent spawner and the warm agent.
     await until(
-      () => descendants(pid).some((p) => cmdline(p).includes('agent/main.ts')),
+      () => descendants(pid).some((p) => cmdline(p).includes('cli/agent.ts')),
       'the warm agent',
       30_000,
     );

@@ -29,7 +29,7 @@ describe.skipIf(unavailable !== null)('inference agent on the Janus backend', ()
 
   beforeAll(async () => {
     janus = await launchJanus();
-    launcher = new ProcessAgentLauncher({ poolSize: 0 });
+    launcher = new ProcessAgentLauncher({ poolSize: 0, processorModule: 'passthrough' });
     app = await startJanusServer(janus.url, launcher);
   }, 30_000);
   afterAll(async () => {

@@ -35,7 +35,7 @@ describe.skipIf(skip !== '')('a call over HTTPS with the self-signed certificate
     tlsDir = mkdtempSync(join(tmpdir(), 'https-call-'));
     process.env.TLS_DIR = tlsDir;
     await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
-    launcher = new ProcessAgentLauncher({ poolSize: 0 });
+    launcher = new ProcessAgentLauncher({ poolSize: 0, processorModule: 'passthrough' });
     app = await startApp({ port: 0, host, clientDir: resolve(PROJECT_ROOT, 'client', 'dist'), launcher });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs() });
   });

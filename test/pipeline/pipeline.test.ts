@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PipelineProcessor } from '../../src/inference/agent/pipeline-processor.ts';
+import type { AgentSettings } from '../../src/inference/agent/processor.ts';
 import type { I420Frame, RgbaFrame } from '../../src/inference/frame.ts';
 import { decodeImage, rgbaToI420 } from '../../src/inference/image.ts';
 import { eyeCrop } from '../../src/inference/pipeline/live-eyes.ts';
 import { FramePipeline, STAGES } from '../../src/inference/pipeline/pipeline.ts';
+import { AppError } from '../../src/util/errors.ts';
 import { readMjpeg } from '../../src/util/mjpeg.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
 
@@ -129,6 +132,61 @@ describe.skipIf(skip)('FramePipeline on the fixtures', () => {
     const r = await pipeline.process(frames[3], 'avatar');
     expect(r.state).toBe('ok');
     expect(r.frame.width).toBe(256);
+  });
+
+  it('processes frames while an identity is set: the tracker serves both in turn', async () => {
+    pipeline.clearIdentity();
+    const [id, ...eyes] = await Promise.all([
+      pipeline.setIdentity([identity]),
+      ...frames.slice(0, 4).map((f) => pipeline.process(f, 'eyes')),
+    ]);
+    expect(id.photos).toHaveLength(1);
+    for (const r of eyes) expect(r.state).not.toBe('fallback-passthrough');
+  });
+
+  it('PipelineProcessor loads identities in update(), never in process()', async () => {
+    let release: () => void = () => undefined;
+    const loads: string[] = [];
+    const processor = new PipelineProcessor(pipeline, {
+      async loadIdentity(id) {
+        loads.push(id);
+        if (id !== 's0') throw new AppError('NOT_FOUND', `no identity ${id}`);
+        await new Promise<void>((r) => (release = r));
+        return [identity];
+      },
+    });
+    const frame = rgbaToI420(frames[3]);
+    const avatar = (identityId: string | null): AgentSettings => ({ mode: 'avatar', identityId });
+    // An identity whose update has not run yet: the fallback, and no load on the frame path.
+    pipeline.clearIdentity();
+    const early = await processor.process(frame, avatar('s0'));
+    expect(early).toMatchObject({
+      state: 'fallback-passthrough',
+      message: 'avatar off: identity not loaded',
+    });
+    expect(loads).toEqual([]);
+
+    const updated = processor.update(avatar('s0'));
+    await expect(processor.process(frame, avatar('s0'))).resolves.toMatchObject({
+      state: 'fallback-passthrough',
+    });
+    expect((await processor.process(frame, { mode: 'eyes', identityId: null })).frame.width).toBe(
+      frame.width,
+    );
+    release();
+    await updated;
+    const ok = await processor.process(frame, avatar('s0'));
+    expect(ok.state).toBe('ok');
+    expect(ok.frame.width).toBe(256);
+
+    // A failed load: the previous identity does not stand in; the fallback says why.
+    await processor.update(avatar('nobody'));
+    const failed = await processor.process(frame, avatar('nobody'));
+    expect(failed).toMatchObject({
+      state: 'fallback-passthrough',
+      message: 'avatar off: no identity nobody',
+    });
+    expect(loads).toEqual(['s0', 'nobody']);
   });
 
   it('closes idempotently and refuses work afterwards', { timeout: 180_000 }, async () => {

@@ -2,7 +2,8 @@
 // the frame processor, and publishes the processed video. It signals like any participant, with the agent
 // credentials the server gave it. Lip sync: the agent measures how much later its video reaches receivers than
 // the raw camera would (decode, frame loop, encode, pacing) and reports the audio delay that matches it
-// (path-delay.ts); the SFU holds the user's audio back by that much.
+// (path-delay.ts); the SFU holds the user's audio back by that much. Settings changes reach the frame loop only
+// after the processor's update() for them resolved: frames keep the old settings while an identity loads.
 import wrtc from '@roamhq/wrtc';
 import { copyStamp } from '../../media/probe/stamp.ts';
 import { HeadlessClient } from '../../signaling/headless-client.ts';
@@ -18,10 +19,13 @@ import type { I420Frame, RgbaFrame } from '../frame.ts';
 import { encodeJpeg } from '../image.ts';
 import { FrameLoop } from './frame-loop.ts';
 import { lipSyncDelayMs, PathDelayMeter, type PathDelays } from './path-delay.ts';
-import type { AgentSettings, FrameProcessor, ProcessorFactory } from './processor.ts';
+import type { AgentSettings, FrameProcessor } from './processor.ts';
 
 const { RTCVideoSource, RTCVideoSink } = wrtc.nonstandard;
 const log = createLogger('inference:agent');
+
+/** Builds the agent's processor (the entry point binds the factory to its dependencies). */
+export type ProcessorSource = (settings: AgentSettings) => Promise<FrameProcessor>;
 
 export interface AgentConfig {
   serverUrl: string;
@@ -37,9 +41,12 @@ export interface AgentConfig {
   reportIntervalMs?: number;
 }
 
+const sameSettings = (a: AgentSettings, b: AgentSettings) =>
+  a.mode === b.mode && a.identityId === b.identityId && !!a.debugSketch === !!b.debugSketch;
+
 export class Agent {
   #cfg: AgentConfig;
-  #factory: ProcessorFactory;
+  #createProcessor: ProcessorSource;
   #client: HeadlessClient | null = null;
   #processor: FrameProcessor | null = null;
   #loop: FrameLoop | null = null;
@@ -49,15 +56,21 @@ export class Agent {
   #report: NodeJS.Timeout | null = null;
   #meter = new PathDelayMeter();
   #path: PathDelays = { videoMs: 0, audioLagMs: 0 };
+  /** The latest settings from the server. */
   #settings: AgentSettings;
+  /** The settings of the latest update() that ended: the ones the frame loop runs with. */
+  #applied: AgentSettings | null = null;
+  /** Updates run one at a time, in order. */
+  #updates: Promise<void> = Promise.resolve();
+  #updateError: string | null = null;
   #closed = false;
   #abort = new AbortController();
   #sketchBusy = false;
   onClosed: (() => void) | null = null;
 
-  constructor(cfg: AgentConfig, factory: ProcessorFactory) {
+  constructor(cfg: AgentConfig, createProcessor: ProcessorSource) {
     this.#cfg = cfg;
-    this.#factory = factory;
+    this.#createProcessor = createProcessor;
     this.#settings = cfg.settings;
     this.#videoOut = this.#videoSource.createTrack();
   }
@@ -76,7 +89,7 @@ export class Agent {
     client.on('disconnect', () => void this.close());
     client.on('settings', (s) => {
       this.#settings = { mode: s.mode, identityId: s.identityId, debugSketch: s.debugSketch };
-      if (this.#loop) this.#loop.settings = this.#settings;
+      void this.#update();
     });
     client.on('track', (pid, kind, track) => {
       if (pid === cfg.forParticipantId && kind === 'video') this.#attachVideo(track);
@@ -89,15 +102,18 @@ export class Agent {
     });
     if (signal.aborted) return;
     this.#report = setInterval(() => void this.#sendReport(), cfg.reportIntervalMs ?? 1000);
-    const processor = await this.#factory(this.#settings);
+    const processor = await this.#createProcessor(this.#settings);
     if (signal.aborted) {
       await processor.close();
       return;
     }
     this.#processor = processor;
+    // The first frame finds the processor ready for the settings (close() closes the processor meanwhile).
+    await this.#update();
+    if (signal.aborted || !this.#applied) return;
     this.#loop = new FrameLoop({
-      processor: this.#processor,
-      settings: this.#settings,
+      processor,
+      settings: this.#applied,
       output: (frame) =>
         this.#videoSource.onFrame({ width: frame.width, height: frame.height, data: frame.data }),
       onSketch: (sketch) => this.#sendSketch(sketch),
@@ -111,6 +127,29 @@ export class Agent {
     await client.publish([this.#videoOut], cfg.forParticipantId);
     if (signal.aborted) return;
     log.info(`agent for ${cfg.forParticipantId} running (${processor.name})`);
+  }
+
+  /** Queues an update to the latest settings; one already queued for them covers them. */
+  #update(): Promise<void> {
+    this.#updates = this.#updates.then(() => this.#applyLatest());
+    return this.#updates;
+  }
+
+  async #applyLatest(): Promise<void> {
+    const processor = this.#processor;
+    const settings = this.#settings;
+    // Before the processor exists start() applies the latest settings itself.
+    if (!processor || this.#closed || (this.#applied && sameSettings(settings, this.#applied))) return;
+    try {
+      await processor.update(settings);
+      this.#updateError = null;
+    } catch (e) {
+      // The processor shows its own fallback for settings it could not prepare.
+      this.#updateError = `settings not applied: ${(e as Error).message}`;
+      log.warn(this.#updateError);
+    }
+    this.#applied = settings;
+    if (this.#loop) this.#loop.settings = settings;
   }
 
   #attachVideo(track: MediaStreamTrack): void {
@@ -144,7 +183,7 @@ export class Agent {
       drops: s?.drops ?? 0,
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
       audioDelayMs: Math.round(this.audioDelayMs()),
-      message: s ? s.message : 'loading the pipeline',
+      message: s ? (s.message ?? this.#updateError ?? undefined) : 'loading the pipeline',
       mode: s?.mode,
     };
   }

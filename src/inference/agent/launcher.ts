@@ -3,6 +3,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setting } from '../../config.ts';
 import type {
   AgentHandle,
   AgentHandleEvents,
@@ -16,26 +17,25 @@ import type { AgentConfig } from './agent.ts';
 import type { SpawnerReply, SpawnerRequest } from './spawner-protocol.ts';
 
 const log = createLogger('inference:agent:launcher');
-const MAIN = resolve(PROJECT_ROOT, 'src', 'inference', 'agent', 'main.ts');
+/** The agent process's entry: it gives the processor what it needs from outside src/inference. */
+const MAIN = resolve(PROJECT_ROOT, 'src', 'cli', 'agent.ts');
 const SPAWNER = resolve(PROJECT_ROOT, 'src', 'inference', 'agent', 'spawner.ts');
 const KILL_AFTER_MS = 3000;
 const NICE = '/usr/bin/nice';
-/**
- * Agents run at a lower CPU priority than the SFU: when the cores are short (an agent starting, two avatars on
- * two cores), inference should drop frames, not the SFU delay packets.
- */
-const DEFAULT_NICENESS = 10;
 
 export interface ProcessLauncherOptions {
-  /** Module exporting createFrameProcessor (default env AGENT_PROCESSOR_MODULE; none = passthrough). */
+  /** Module exporting createFrameProcessor, or `passthrough` (default AGENT_PROCESSOR_MODULE, else the pipeline). */
   processorModule?: string;
   keepStamp?: boolean;
   /** Extra environment for the child. */
   env?: Record<string, string>;
-  /** CPU niceness of agent processes, 0-19 (default env AGENT_NICENESS, else 10). */
+  /**
+   * CPU niceness of agent processes, 0-19 (default AGENT_NICENESS): when the cores are short (an agent
+   * starting, two avatars on two cores), inference should drop frames, not the SFU delay packets.
+   */
   niceness?: number;
   /**
-   * Warm agents kept ready, their models loaded (default env AGENT_POOL_SIZE, else 1): turning a mode on then
+   * Warm agents kept ready, their models loaded (default AGENT_POOL_SIZE): turning a mode on then
    * takes a ready process instead of starting one (2-3 s of both cores, in the middle of the call). The pool
    * is filled at start and whenever an agent ends.
    */
@@ -106,7 +106,7 @@ export class ProcessAgentLauncher implements AgentLauncher {
 
   constructor(opts: ProcessLauncherOptions = {}) {
     this.#opts = opts;
-    const size = opts.poolSize ?? Number(process.env.AGENT_POOL_SIZE ?? 1);
+    const size = opts.poolSize ?? setting('AGENT_POOL_SIZE');
     this.#poolSize = Number.isFinite(size) ? Math.max(0, Math.min(8, Math.round(size))) : 1;
     this.#startSpawner();
     this.#fillPool();
@@ -134,10 +134,7 @@ export class ProcessAgentLauncher implements AgentLauncher {
   }
 
   #command(): string[] {
-    const nice = Math.max(
-      0,
-      Math.min(19, Math.round(this.#opts.niceness ?? Number(process.env.AGENT_NICENESS ?? DEFAULT_NICENESS))),
-    );
+    const nice = Math.max(0, Math.min(19, Math.round(this.#opts.niceness ?? setting('AGENT_NICENESS'))));
     const node = [process.execPath, '--import', 'tsx', MAIN];
     // Through nice(1) every thread of the agent (libwebrtc's, onnxruntime's) gets the priority.
     return nice > 0 && existsSync(NICE) ? [NICE, '-n', String(nice), ...node] : node;

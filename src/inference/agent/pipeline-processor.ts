@@ -1,52 +1,66 @@
 // The real FrameProcessor: the FramePipeline (tracker -> geometry -> generator) behind the agent's contract.
-// Identity ids are those of the identity store (uploads); a fixture portrait name (e.g. "s0") also works, for
-// tests and demos. Without models the agent still runs, passing the camera through and saying why.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { isIdentityId, loadIdentityPhotos } from '../../server/identities/store.ts';
-import { AppError } from '../../util/errors.ts';
+// The identity loads in update(), off the frame path: frames keep the previous identity (or the fallback) until
+// the new one is ready. Without models the agent still runs, passing the camera through and saying why.
+import { setting } from '../../config.ts';
 import { createLogger } from '../../util/logger.ts';
-import { FIXTURES_DIR } from '../../util/paths.ts';
 import type { I420Frame } from '../frame.ts';
 import { SketchRenderer } from '../geometry/index.ts';
 import { rgbaToI420 } from '../image.ts';
 import { FramePipeline } from '../pipeline/pipeline.ts';
 import { renderResultSketch } from '../pipeline/sketch-frame.ts';
-import type { AgentSettings, FrameProcessor, ProcessorFactory, ProcessResult } from './processor.ts';
+import type {
+  AgentSettings,
+  FrameProcessor,
+  ProcessorDeps,
+  ProcessorFactory,
+  ProcessResult,
+} from './processor.ts';
+
+export { PIPELINE_PROCESSOR_MODULE } from './processor.ts';
 
 const log = createLogger('inference:agent:pipeline');
 /** Debug sketch: small and a few per second (it travels over signaling, not media). */
 const SKETCH_SIZE = 192;
 const SKETCH_INTERVAL_MS = 300;
 
-async function identityInputs(id: string) {
-  if (isIdentityId(id)) return (await loadIdentityPhotos(id)).map((p) => p.image);
-  const fixture = resolve(FIXTURES_DIR, 'identities', `${id}.jpg`);
-  if (/^[A-Za-z0-9_-]+$/.test(id) && existsSync(fixture)) return [fixture];
-  throw new AppError('NOT_FOUND', `no identity ${id}`);
-}
-
 export class PipelineProcessor implements FrameProcessor {
   readonly name = 'pipeline';
   #pipeline: FramePipeline;
-  #identityId: string | null = null;
+  #deps: ProcessorDeps;
+  /** The identity the update in progress or last made asks for. */
+  #wantedId: string | null = null;
+  /** The identity the pipeline holds (null: none). */
+  #loadedId: string | null = null;
   #identityError: string | null = null;
   #sketch: SketchRenderer | null = null;
   #lastSketchAt = -Infinity;
 
-  constructor(pipeline: FramePipeline) {
+  constructor(pipeline: FramePipeline, deps: ProcessorDeps) {
     this.#pipeline = pipeline;
+    this.#deps = deps;
   }
 
-  async #ensureIdentity(id: string | null): Promise<void> {
-    if (id === this.#identityId) return;
-    this.#identityId = id;
+  /** Loads the identity (also outside avatar mode, so that turning avatar on finds it ready). */
+  async update(settings: AgentSettings): Promise<void> {
+    const id = settings.identityId;
+    if (id === this.#wantedId) return;
+    this.#wantedId = id;
     this.#identityError = null;
-    this.#pipeline.clearIdentity();
-    if (!id) return;
+    if (!id) {
+      this.#pipeline.clearIdentity();
+      this.#loadedId = null;
+      return;
+    }
     try {
-      await this.#pipeline.setIdentity(await identityInputs(id));
+      const inputs = await this.#deps.loadIdentity(id);
+      if (this.#wantedId !== id || this.#pipeline.closed) return;
+      await this.#pipeline.setIdentity(inputs);
+      if (this.#wantedId === id) this.#loadedId = id;
     } catch (e) {
+      if (this.#wantedId !== id) return;
+      // The old identity must not stand in for the one the user chose.
+      this.#pipeline.clearIdentity();
+      this.#loadedId = null;
       this.#identityError = (e as Error).message;
       log.warn(`identity ${id} unusable`, this.#identityError);
     }
@@ -54,10 +68,15 @@ export class PipelineProcessor implements FrameProcessor {
 
   async process(frame: I420Frame, settings: AgentSettings): Promise<ProcessResult> {
     if (settings.mode === 'none') return { frame, state: 'ok' };
-    await this.#ensureIdentity(settings.identityId);
     const avatar = settings.mode === 'avatar' || settings.mode === 'both';
-    if (avatar && !this.#pipeline.identity) {
-      const why = this.#identityError ?? 'no identity chosen';
+    const ready =
+      settings.identityId !== null && settings.identityId === this.#loadedId && this.#pipeline.identity;
+    if (avatar && !ready) {
+      const why = !settings.identityId
+        ? 'no identity chosen'
+        : settings.identityId === this.#wantedId && this.#identityError
+          ? this.#identityError
+          : 'identity not loaded';
       return { frame, state: 'fallback-passthrough', message: `avatar off: ${why}` };
     }
     const r = await this.#pipeline.process(frame, settings.mode);
@@ -80,24 +99,22 @@ export class PipelineProcessor implements FrameProcessor {
 class UnavailableProcessor implements FrameProcessor {
   readonly name = 'pipeline-unavailable';
   constructor(readonly reason: string) {}
+  update(): void {}
   async process(frame: I420Frame): Promise<ProcessResult> {
     return { frame, state: 'fallback-passthrough', message: `processing unavailable: ${this.reason}` };
   }
   close(): void {}
 }
 
-export const createFrameProcessor: ProcessorFactory = async () => {
+export const createFrameProcessor: ProcessorFactory = async (_settings, deps) => {
   try {
-    // Server settings: AVATAR_SIZE (256 or 512) and GENERATOR_MODEL (a replacement generator .onnx).
-    const size = Number(process.env.AVATAR_SIZE) === 512 ? 512 : 256;
-    return new PipelineProcessor(
-      await FramePipeline.create({ size, generatorPath: process.env.GENERATOR_MODEL || undefined }),
-    );
+    const pipeline = await FramePipeline.create({
+      size: setting('AVATAR_SIZE'),
+      generatorPath: setting('GENERATOR_MODEL'),
+    });
+    return new PipelineProcessor(pipeline, deps);
   } catch (e) {
     log.error('frame pipeline failed to start', e);
     return new UnavailableProcessor((e as Error).message);
   }
 };
-
-/** Path of this module, for AGENT_PROCESSOR_MODULE / ProcessAgentLauncher({ processorModule }). */
-export const PIPELINE_PROCESSOR_MODULE = new URL(import.meta.url).pathname;

@@ -8,6 +8,7 @@
 // output "y" float32 [N,4,H,W] = patch RGB in [0,1], mask in [0,1].
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setting } from '../../config.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
@@ -51,12 +52,12 @@ const MOUTH_N = 3 * MOUTH_CROP.width * MOUTH_CROP.height;
 
 /** The setting: REGION_RENDERER=classic|learned (default learned, which falls back where models are missing). */
 export function regionRendererSetting(): RegionRenderer {
-  return (process.env.REGION_RENDERER ?? '').toLowerCase() === 'classic' ? 'classic' : 'learned';
+  return setting('REGION_RENDERER');
 }
 
 /** The setting: EYE_CONTACT_RENDERER=learned|classic (default classic: the learned eyes gain 1-3 deg there for ~5 ms per frame). */
 export function eyeContactRendererSetting(): RegionRenderer {
-  return (process.env.EYE_CONTACT_RENDERER ?? '').toLowerCase() === 'learned' ? 'learned' : 'classic';
+  return setting('EYE_CONTACT_RENDERER');
 }
 
 class RegionModel {

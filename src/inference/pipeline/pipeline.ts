@@ -113,6 +113,7 @@ export class FramePipeline {
   #learnedEyes: LearnedEyes | null;
   readonly #avatarLearned: boolean;
   #identity: Identity | null = null;
+  #trackerQueue: Promise<unknown> = Promise.resolve();
   #lastTarget: Float32Array | null = null;
   readonly #driver: DriverGeometry;
   #closed = false;
@@ -197,10 +198,24 @@ export class FramePipeline {
   async setIdentity(inputs: readonly IdentityInput[]): Promise<Identity> {
     this.#check();
     if (inputs.length === 0) throw new AppError('BAD_REQUEST', 'an identity needs at least one photo');
+    // Frames may be processed meanwhile (the agent loads identities off its frame path): each photo takes the
+    // tracker in its turn and leaves it reset, so the video re-detects its face next.
+    const tracker = this.#tracker;
+    const photoLandmarker: Landmarker = {
+      reset: () => undefined,
+      track: (image) =>
+        this.#trackerTurn(async () => {
+          tracker.reset();
+          try {
+            return await tracker.track(image);
+          } finally {
+            tracker.reset();
+          }
+        }),
+    };
     const photos: IdentityPhoto[] = [];
     for (const input of inputs)
-      photos.push(await prepareIdentityPhoto(input, this.#tracker, this.size, this.#framing));
-    this.#tracker.reset();
+      photos.push(await prepareIdentityPhoto(input, photoLandmarker, this.size, this.#framing));
     const renderer = new AvatarRenderer(this.#generator, photos, this.size, this.size);
     // Regions are learned over the built-in generator's output only: a replacement model draws its own.
     const regions =
@@ -216,6 +231,13 @@ export class FramePipeline {
     this.#lastTarget = null;
     log.info(`identity set: ${photos.length} photo(s) at ${this.size}px`);
     return this.#identity;
+  }
+
+  /** Runs `fn` once the tracker's previous user is done (its track() refuses overlapping calls). */
+  #trackerTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.#trackerQueue.then(fn);
+    this.#trackerQueue = turn.catch(() => undefined);
+    return turn;
   }
 
   clearIdentity(): void {
@@ -245,7 +267,7 @@ export class FramePipeline {
     const avatar = mode === 'avatar' || mode === 'both';
     if (avatar && !this.#identity) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
     // The caller's clock drives the tracker's smoothing too, so an offline render is the same on every run.
-    const face = await this.#tracker.track(frame, tMs);
+    const face = await this.#trackerTurn(() => this.#tracker.track(frame, tMs));
     const t1 = performance.now();
     timings.track = t1 - t0;
     result.face = face;
