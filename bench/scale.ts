@@ -7,13 +7,11 @@
 //   --processor MODULE, --fps F (camera, default 15), --size PX (default 256).
 
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import { Redis } from 'ioredis';
 import { HeadlessCamera } from '../src/media/probe/camera.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../src/signaling/protocol.ts';
-import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { type Proc, startProc } from '../test/scale/processes.ts';
 import { HAVE_REDIS, startRedis } from '../test/scale/redis.ts';
 
@@ -95,7 +93,7 @@ export async function run(args: string[]): Promise<void> {
   const capacity = Number(arg(args, 'capacity') ?? 4);
   const fps = Number(arg(args, 'fps') ?? 15);
   const size = Number(arg(args, 'size') ?? 256);
-  const processor = arg(args, 'processor') ?? resolve(PROJECT_ROOT, 'bench', 'passthrough-processor.ts');
+  const processor = arg(args, 'processor') ?? 'passthrough';
   const redis = await startRedis();
   const procs: Proc[] = [];
   const nodes: Array<{ url: string; proc: Proc }> = [];
