@@ -20,6 +20,7 @@ import { createLogger } from '../../util/logger.ts';
 import type { IceCandidateInit, SubscribeOfferHandler } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
+import { keepInactiveSections } from './inactive-sections.ts';
 import { RtpRewriter } from './rtp-rewriter.ts';
 import { adoptSockets, type SocketOwner } from './socket-guard.ts';
 import type { TaskGate } from './task-gate.ts';
@@ -276,7 +277,10 @@ export class Subscriber {
         adoptSockets(pc, this.#owner);
         const local = pc.localDescription;
         if (!local) throw new AppError('NEGOTIATION_FAILED', 'no local description');
-        const answer = await withTimeout(handler(this.#offerMessage(local.sdp)), 'answer');
+        const answer = await withTimeout(
+          handler(this.#offerMessage(keepInactiveSections(local.sdp))),
+          'answer',
+        );
         if (this.#closed) return;
         if (answer.type !== 'answer')
           throw new AppError('BAD_REQUEST', 'subscribe:offer expects an SDP answer');
