@@ -23,23 +23,10 @@ import { BurstDetector, FrameCollector } from '../src/media/probe/receiver.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus, Mode } from '../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../src/util/paths.ts';
+import { arg, pct, round, sleep } from './bench-helpers.ts';
 
 const FPS = 25;
 const MARK_EVERY = 25;
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (v: number, d = 1) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
-
-function pct(values: number[], p: number): number {
-  if (!values.length) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 /** Pids of a process's children, from /proc (Linux). */
 function childPids(pid: number): number[] {

@@ -16,15 +16,11 @@ import type { AgentStatus } from '../src/signaling/protocol.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { type Proc, startProc } from '../test/scale/processes.ts';
 import { HAVE_REDIS, startRedis } from '../test/scale/redis.ts';
+import { arg, sleep } from './bench-helpers.ts';
 
 const { RTCVideoSink } = wrtc.nonstandard;
 const TICK_S = 1 / 100; // USER_HZ
 
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, d = 2) => Number(v.toFixed(d));
 
 /** CPU seconds of a process and all its descendants (Linux /proc). */

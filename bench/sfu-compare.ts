@@ -19,22 +19,9 @@ import { type JanusProcess, janusUnavailable, launchJanus } from '../src/media/j
 import { HeadlessCamera } from '../src/media/probe/camera.ts';
 import { FrameCollector } from '../src/media/probe/receiver.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
+import { arg, pct, round, sleep } from './bench-helpers.ts';
 
 const FPS = 25;
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (v: number, d = 1) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
-
-function pct(values: number[], p: number): number {
-  if (!values.length) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
 
 /** CPU seconds (user + system) of a process, from /proc; 0 when it is gone. */
 function cpuSeconds(pid: number | undefined): number {
