@@ -1,6 +1,7 @@
 // Image and series metrics for the quality bench: SSIM (grey, 7x7 windows, over a box), PSNR, Pearson r,
 // cosine similarity, landmark-derived face measures (from the peer's mesh).
 import type { RgbaFrame } from '../src/inference/frame.ts';
+import { keypointBounds } from '../src/inference/keypoint-bounds.ts';
 
 export interface Region {
   x0: number;
@@ -118,16 +119,7 @@ export const interOcular = (m: ArrayLike<number>): number => dist(pt(m, 33), pt(
 
 /** Box around landmark indices, grown by `pad` x its size. */
 export function landmarkBox(m: ArrayLike<number>, idx: readonly number[], pad: number): Region {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const i of idx) {
-    x0 = Math.min(x0, m[3 * i]);
-    x1 = Math.max(x1, m[3 * i]);
-    y0 = Math.min(y0, m[3 * i + 1]);
-    y1 = Math.max(y1, m[3 * i + 1]);
-  }
+  const { x0, y0, x1, y1 } = keypointBounds(m, idx);
   const px = (x1 - x0) * pad;
   const py = (y1 - y0) * pad;
   return { x0: x0 - px, y0: y0 - py, x1: x1 + px, y1: y1 + py };
