@@ -1,8 +1,10 @@
 // Shared setup for call tests: a server on a free loopback port and headless participants.
 
+import type { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { type App, startApp } from '../../src/server/app.ts';
 import type { AgentLauncher } from '../../src/signaling/agents.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
+import type { Participant } from '../../src/signaling/protocol.ts';
 
 export async function startTestServer(launcher?: AgentLauncher): Promise<App> {
   return startApp({ port: 0, host: '127.0.0.1', launcher });
@@ -40,4 +42,41 @@ export function nextEvent<T>(
     };
     (client.on as (e: string, f: (v: T) => void) => void)(event, on);
   });
+}
+
+/**
+ * A and B join `room`, A publishes `cam` and B receives it: the start of every agent-in-a-call test. Closing
+ * both clients and the camera is pushed onto `cleanup`.
+ */
+export async function publisherAndViewer(
+  app: App,
+  room: string,
+  cam: HeadlessCamera,
+  cleanup: Array<() => void>,
+): Promise<{
+  a: Awaited<ReturnType<typeof joinAs>>;
+  b: Awaited<ReturnType<typeof joinAs>>;
+  track: MediaStreamTrack;
+}> {
+  const a = await joinAs(app, room, 'A');
+  const b = await joinAs(app, room, 'B');
+  cleanup.push(
+    () => a.client.close(),
+    () => b.client.close(),
+    () => cam.stop(),
+  );
+  cam.start();
+  await a.client.publish(cam.tracks());
+  const track = await b.client.waitForTrack(a.id, 'video');
+  return { a, b, track };
+}
+
+/** Resolves when `client` is told that participant `id`'s video is now `video` (an agent took over or left). */
+export function videoBecomes(
+  client: HeadlessClient,
+  id: string,
+  video: Participant['video'],
+  timeoutMs: number,
+): Promise<Participant> {
+  return nextEvent<Participant>(client, 'updated', (p) => p.id === id && p.video === video, timeoutMs);
 }

@@ -6,8 +6,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
-import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
-import { nextEvent, until } from '../media/helpers.ts';
+import type { AgentStatus } from '../../src/signaling/protocol.ts';
+import { nextEvent, until, videoBecomes } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
 import { alive, MARKER_PROCESSOR, type Proc, startProc } from './processes.ts';
 import { HAVE_REDIS, startRedis, type TestRedis } from './redis.ts';
@@ -91,8 +91,7 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
     await until(() => at1.raw >= 5 && at2.raw >= 5, 'both participants see each other', 20_000);
 
     // Avatar for both: two jobs through the queue.
-    const processed = (c: HeadlessClient, id: string) =>
-      nextEvent<Participant>(c, 'updated', (p) => p.id === id && p.video === 'processed', AGENT_WAIT_MS);
+    const processed = (c: HeadlessClient, id: string) => videoBecomes(c, id, 'processed', AGENT_WAIT_MS);
     const served = [processed(p2.client, p1id), processed(p1.client, p2id)];
     await p1.client.settings({ mode: 'avatar' });
     await p2.client.settings({ mode: 'avatar' });
