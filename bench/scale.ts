@@ -14,7 +14,7 @@ import { HeadlessCamera } from '../src/media/probe/camera.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../src/signaling/protocol.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
-import { type Proc, startProc } from '../test/scale/processes.ts';
+import { nodeUrl, type Proc, startNode, startQueueWorker } from '../test/scale/processes.ts';
 import { HAVE_REDIS, startRedis } from '../test/scale/redis.ts';
 import { arg, sleep } from './bench-helpers.ts';
 
@@ -100,26 +100,12 @@ export async function run(args: string[]): Promise<void> {
   const r = new Redis(redis.url);
   try {
     for (let i = 0; i < 2; i++) {
-      const proc = startProc('src/cli/start.ts', [], {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_URL: redis.url,
-        AGENT_WORKERS: 'remote',
-        AGENT_MAX: '64',
-      });
+      const proc = startNode(redis.url, { AGENT_MAX: '64' });
       procs.push(proc);
-      nodes.push({ url: (await proc.line(/call server: (\S+?)\/? /))[1], proc });
+      nodes.push({ url: await nodeUrl(proc), proc });
     }
     for (const id of ['w1', 'w2']) {
-      const proc = startProc(
-        'src/cli/worker.ts',
-        ['--redis', redis.url, '--capacity', String(capacity), '--id', id],
-        {
-          AGENT_PROCESSOR_MODULE: processor,
-          AGENT_POOL_SIZE: '0',
-          AGENT_NICENESS: '0',
-        },
-      );
+      const proc = startQueueWorker(redis.url, id, capacity, processor, { AGENT_NICENESS: '0' });
       procs.push(proc);
       workers.push({ id, proc });
       await proc.line(/registered/);

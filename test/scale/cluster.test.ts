@@ -9,7 +9,7 @@ import { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../../src/signaling/protocol.ts';
 import { nextEvent, until, videoBecomes } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
-import { alive, MARKER_PROCESSOR, type Proc, startProc } from './processes.ts';
+import { alive, nodeUrl, type Proc, startNode, startQueueWorker } from './processes.ts';
 import { HAVE_REDIS, startRedis, type TestRedis } from './redis.ts';
 
 const AGENT_WAIT_MS = 45_000;
@@ -30,20 +30,12 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
   beforeAll(async () => {
     redis = await startRedis();
     for (let i = 0; i < 2; i++) {
-      const node = startProc('src/cli/start.ts', [], {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_URL: redis.url,
-        AGENT_WORKERS: 'remote',
-      });
+      const node = startNode(redis.url);
       procs.push(node);
-      nodes.push((await node.line(/call server: (\S+?)\/? /))[1]);
+      nodes.push(await nodeUrl(node));
     }
     for (const id of ['w1', 'w2']) {
-      const w = startProc('src/cli/worker.ts', ['--redis', redis.url, '--capacity', '2', '--id', id], {
-        AGENT_PROCESSOR_MODULE: MARKER_PROCESSOR,
-        AGENT_POOL_SIZE: '0',
-      });
+      const w = startQueueWorker(redis.url, id, 2);
       procs.push(w);
       workers.set(id, w);
       await w.line(/registered/);
