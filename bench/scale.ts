@@ -6,7 +6,6 @@
 // Options: --streams 1,2,4, --seconds S (measure window, default 8), --capacity N (per worker, default 4),
 //   --processor MODULE, --fps F (camera, default 15), --size PX (default 256).
 
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import { Redis } from 'ioredis';
@@ -17,26 +16,11 @@ import { PROJECT_ROOT } from '../src/util/paths.ts';
 import { nodeUrl, type Proc, startNode, startQueueWorker } from '../test/scale/processes.ts';
 import { HAVE_REDIS, startRedis } from '../test/scale/redis.ts';
 import { arg, sleep } from './bench-helpers.ts';
+import { treeCpuSeconds } from './proc-cpu.ts';
 
 const { RTCVideoSink } = wrtc.nonstandard;
-const TICK_S = 1 / 100; // USER_HZ
 
 const round = (v: number, d = 2) => Number(v.toFixed(d));
-
-/** CPU seconds of a process and all its descendants (Linux /proc). */
-function treeCpu(pid: number): number {
-  let s = 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    s += (Number(fields[11]) + Number(fields[12])) * TICK_S;
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    for (const k of kids ? kids.split(' ') : []) s += treeCpu(Number(k));
-  } catch {
-    // gone
-  }
-  return s;
-}
 
 interface Stream {
   publisher: HeadlessClient;
@@ -117,8 +101,8 @@ export async function run(args: string[]): Promise<void> {
       }
       await sleep(2000); // settle: keyframes, agent warm-up
       const cpu0 = {
-        nodes: nodes.map((x) => treeCpu(x.proc.child.pid as number)),
-        workers: workers.map((x) => treeCpu(x.proc.child.pid as number)),
+        nodes: nodes.map((x) => treeCpuSeconds(x.proc.child.pid as number)),
+        workers: workers.map((x) => treeCpuSeconds(x.proc.child.pid as number)),
         harness: process.cpuUsage(),
       };
       const frames0 = streams.map((s) => s.frames);
@@ -127,8 +111,10 @@ export async function run(args: string[]): Promise<void> {
       await sleep(seconds * 1000);
       const dt = (performance.now() - t0) / 1000;
       const cmd1 = Number((await r.info('stats')).match(/total_commands_processed:(\d+)/)?.[1] ?? 0);
-      const nodeCpu = nodes.map((x, i) => (treeCpu(x.proc.child.pid as number) - cpu0.nodes[i]) / dt);
-      const workerCpu = workers.map((x, i) => (treeCpu(x.proc.child.pid as number) - cpu0.workers[i]) / dt);
+      const nodeCpu = nodes.map((x, i) => (treeCpuSeconds(x.proc.child.pid as number) - cpu0.nodes[i]) / dt);
+      const workerCpu = workers.map(
+        (x, i) => (treeCpuSeconds(x.proc.child.pid as number) - cpu0.workers[i]) / dt,
+      );
       const h = process.cpuUsage(cpu0.harness);
       const jobs = (
         await Promise.all(

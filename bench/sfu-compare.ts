@@ -11,7 +11,6 @@
 // height 3/4 of it), --sfu werift,janus[,janus-remb] (janus-remb: JANUS_TWCC=0, REMB only as werift),
 // --janus-url URL (a running Janus; default: start a private one).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,20 +19,9 @@ import { HeadlessCamera } from '../src/media/probe/camera.ts';
 import { FrameCollector } from '../src/media/probe/receiver.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import { arg, pct, round, sleep } from './bench-helpers.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 
 const FPS = 25;
-
-/** CPU seconds (user + system) of a process, from /proc; 0 when it is gone. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
 
 async function startServer(
   env: Record<string, string>,
