@@ -17,13 +17,8 @@ import { PROJECT_ROOT } from '../src/util/paths.ts';
 import type { DatasetIndex } from '../training/dataset/build.ts';
 import { decodeFrames } from '../training/dataset/decode.ts';
 import { contactSheet } from './contact-sheet.ts';
-import { clampRegion, landmarkBox, psnr, type Region, ssim } from './quality-metrics.ts';
+import { clampRegion, landmarkBox, mean, psnr, type Region, r3, ssim } from './quality-metrics.ts';
 
-const r3 = (v: number) => Number(v.toFixed(3));
-const mean = (x: readonly number[]) => {
-  const v = x.filter((a) => Number.isFinite(a));
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
-};
 const emit = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ bench: 'learned', ...o })}\n`);
 

@@ -87,6 +87,15 @@ export function psnr(a: RgbaFrame, b: RgbaFrame): number {
 
 export { pearson } from '../src/inference/geometry/math.ts';
 
+/** Three decimals, for the JSON lines. */
+export const r3 = (v: number): number => Number(v.toFixed(3));
+
+/** Mean of the finite values (a frame without a face gives NaN and is left out); NaN when there are none. */
+export const mean = (x: readonly number[]): number => {
+  const v = x.filter((a) => Number.isFinite(a));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
+};
+
 export const std = (x: readonly number[]): number => {
   const m = x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
   return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, x.length));

@@ -35,19 +35,16 @@ import {
   eyeOpen,
   jitter,
   landmarkBox,
+  mean,
   mouthOpen,
   pearson,
   psnr,
   type Region,
+  r3,
   ssim,
   std,
 } from './quality-metrics.ts';
 
-const r3 = (v: number) => Number(v.toFixed(3));
-const mean = (x: readonly number[]) => {
-  const v = x.filter((a) => Number.isFinite(a));
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
-};
 const emit = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ bench: 'quality', ...o })}\n`);
 
