@@ -1,6 +1,8 @@
 // Shared setup for call tests: a server on a free loopback port and headless participants.
 
+import { expect } from 'vitest';
 import type { HeadlessCamera } from '../../src/media/probe/camera.ts';
+import type { FrameCollector } from '../../src/media/probe/receiver.ts';
 import { type App, startApp } from '../../src/server/app.ts';
 import type { AgentLauncher } from '../../src/signaling/agents.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
@@ -79,4 +81,19 @@ export function videoBecomes(
   timeoutMs: number,
 ): Promise<Participant> {
   return nextEvent<Participant>(client, 'updated', (p) => p.id === id && p.video === video, timeoutMs);
+}
+
+/**
+ * Waits for `n` frames and checks that more than `minStamped` carry a readable stamp (undamaged) and that the
+ * stamps, the sender's counter, only rise (frames arrive in send order).
+ */
+export async function expectStampsInOrder(
+  frames: FrameCollector,
+  n: number,
+  minStamped: number,
+): Promise<void> {
+  await frames.waitFrames(n);
+  const stamps = frames.frames.map((f) => f.stamp).filter((s): s is number => s !== null);
+  expect(stamps.length).toBeGreaterThan(minStamped);
+  for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
 }
