@@ -15,7 +15,6 @@
 // deployment. The viewer, whose playout buffers are measured, keeps its priority (and, with it, its share).
 // --publisher-niceness 0 shows the harness's own load instead.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,38 +22,11 @@ import { BurstDetector, FrameCollector } from '../src/media/probe/receiver.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus, Mode } from '../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../src/util/paths.ts';
+import { arg, pct, round, sleep } from './bench-helpers.ts';
+import { cpuSeconds, processTree } from './proc-cpu.ts';
 
 const FPS = 25;
 const MARK_EVERY = 25;
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (v: number, d = 1) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
-
-function pct(values: number[], p: number): number {
-  if (!values.length) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-/** Pids of a process's children, from /proc (Linux). */
-function childPids(pid: number): number[] {
-  try {
-    const tasks = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    return tasks ? tasks.split(' ').map(Number) : [];
-  } catch {
-    return [];
-  }
-}
-
-/** A process and all its descendants. */
-function processTree(pid: number): number[] {
-  return [pid, ...childPids(pid).flatMap(processTree)];
-}
 
 /** Starts bench/call-server.ts in its own process; resolves with its URL once its warm agents are ready. */
 async function startServer(poolSize: number, processor: string | undefined, niceness: number) {
@@ -146,18 +118,6 @@ async function startPublisher(
       await exited;
     },
   };
-}
-
-/** CPU seconds (user+system) of a child process, from /proc. */
-function procCpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
 }
 
 /** Sums of the viewer's inbound video and audio stats (all publishers). */
@@ -286,10 +246,10 @@ async function runCount(
     const cpuStart = process.cpuUsage();
     // Agents are the server's grandchildren (through the spawner); warm spares are counted with them.
     const agentPids = processTree(app.pid).filter((pid) => pid !== app.pid);
-    const agentCpuStart = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0);
-    const pubCpu = () => procs.reduce((s, p) => s + procCpuSeconds(p.child.pid), 0);
+    const agentCpuStart = agentPids.reduce<number>((s, pid) => s + cpuSeconds(pid), 0);
+    const pubCpu = () => procs.reduce((s, p) => s + cpuSeconds(p.child.pid), 0);
     const pubCpuStart = pubCpu();
-    const serverCpuStart = procCpuSeconds(app.pid);
+    const serverCpuStart = cpuSeconds(app.pid);
     const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
     const rx0 = receiverStats(await viewer.getStats('subscribe'));
     const win = { t0: performance.now(), t1: performance.now() + seconds * 1000 };
@@ -298,8 +258,8 @@ async function runCount(
     const serverStats = (await (await fetch(`${app.url}/stats`)).json()) as { eventLoopLagMs?: unknown };
     const cpu = process.cpuUsage(cpuStart);
     const publishersCpu = pubCpu() - pubCpuStart;
-    const agentCpu = agentPids.reduce<number>((s, pid) => s + procCpuSeconds(pid), 0) - agentCpuStart;
-    const serverCpu = procCpuSeconds(app.pid) - serverCpuStart;
+    const agentCpu = agentPids.reduce<number>((s, pid) => s + cpuSeconds(pid), 0) - agentCpuStart;
+    const serverCpu = cpuSeconds(app.pid) - serverCpuStart;
     const dropsEnd = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
 
     for (const p of pubs) Object.assign(p, await p.proc.report());

@@ -7,7 +7,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { FaceTracker } from '../src/inference/face/tracker.ts';
 import type { RgbaFrame } from '../src/inference/frame.ts';
 import { LearnedRegions, type RegionRenderer } from '../src/inference/generator/learned-regions.ts';
@@ -17,13 +16,9 @@ import { FramePipeline } from '../src/inference/pipeline/pipeline.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import type { DatasetIndex } from '../training/dataset/build.ts';
 import { decodeFrames } from '../training/dataset/decode.ts';
-import { clampRegion, landmarkBox, psnr, type Region, ssim } from './quality-metrics.ts';
+import { contactSheet } from './contact-sheet.ts';
+import { clampRegion, landmarkBox, mean, psnr, type Region, r3, ssim } from './quality-metrics.ts';
 
-const r3 = (v: number) => Number(v.toFixed(3));
-const mean = (x: readonly number[]) => {
-  const v = x.filter((a) => Number.isFinite(a));
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
-};
 const emit = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ bench: 'learned', ...o })}\n`);
 
@@ -60,25 +55,6 @@ async function render(frames: RgbaFrame[], fps: number, renderer: RegionRenderer
   } finally {
     await pipeline.close();
   }
-}
-
-async function sheet(path: string, rows: RgbaFrame[][], tile = 256): Promise<void> {
-  const comps = [];
-  for (let r = 0; r < rows.length; r++)
-    for (let c = 0; c < rows[r].length; c++) {
-      const f = rows[r][c];
-      const input = await sharp(f.data, { raw: { width: f.width, height: f.height, channels: 4 } })
-        .resize(tile, tile)
-        .png()
-        .toBuffer();
-      comps.push({ input, left: c * tile, top: r * tile });
-    }
-  await sharp({
-    create: { width: 3 * tile, height: rows.length * tile, channels: 3, background: 'black' },
-  })
-    .composite(comps)
-    .png()
-    .toFile(path);
 }
 
 /** ms per call of each region model (crop, sketch, network, paste) on one 256 frame, one thread. */
@@ -180,9 +156,10 @@ export async function run(args: string[]): Promise<void> {
       emit(res);
       if (values.sheet) {
         const picks = [0.25, 0.5, 0.75, 0.95].map((p) => Math.floor(p * (frames.length - 1)));
-        await sheet(
+        await contactSheet(
           join(values.sheet, `${clip.file.replace(/[^\w.-]+/g, '_')}.png`),
           picks.map((i) => [frames[i], outs.classic[i], outs.learned[i]]),
+          256,
         );
       }
     }

@@ -1,6 +1,7 @@
 // Image and series metrics for the quality bench: SSIM (grey, 7x7 windows, over a box), PSNR, Pearson r,
 // cosine similarity, landmark-derived face measures (from the peer's mesh).
 import type { RgbaFrame } from '../src/inference/frame.ts';
+import { keypointBounds } from '../src/inference/keypoint-bounds.ts';
 
 export interface Region {
   x0: number;
@@ -86,6 +87,15 @@ export function psnr(a: RgbaFrame, b: RgbaFrame): number {
 
 export { pearson } from '../src/inference/geometry/math.ts';
 
+/** Three decimals, for the JSON lines. */
+export const r3 = (v: number): number => Number(v.toFixed(3));
+
+/** Mean of the finite values (a frame without a face gives NaN and is left out); NaN when there are none. */
+export const mean = (x: readonly number[]): number => {
+  const v = x.filter((a) => Number.isFinite(a));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
+};
+
 export const std = (x: readonly number[]): number => {
   const m = x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
   return Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, x.length));
@@ -118,16 +128,7 @@ export const interOcular = (m: ArrayLike<number>): number => dist(pt(m, 33), pt(
 
 /** Box around landmark indices, grown by `pad` x its size. */
 export function landmarkBox(m: ArrayLike<number>, idx: readonly number[], pad: number): Region {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const i of idx) {
-    x0 = Math.min(x0, m[3 * i]);
-    x1 = Math.max(x1, m[3 * i]);
-    y0 = Math.min(y0, m[3 * i + 1]);
-    y1 = Math.max(y1, m[3 * i + 1]);
-  }
+  const { x0, y0, x1, y1 } = keypointBounds(m, idx);
   const px = (x1 - x0) * pad;
   const py = (y1 - y0) * pad;
   return { x0: x0 - px, y0: y0 - py, x1: x1 + px, y1: y1 + py };

@@ -28,25 +28,23 @@ import { decodeImage } from '../src/inference/image.ts';
 import { FramePipeline } from '../src/inference/pipeline/pipeline.ts';
 import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR } from '../src/util/paths.ts';
+import { contactSheet } from './contact-sheet.ts';
 import { createHumanPeer, type HumanPeer, type PeerFace, unmirroredIris } from './peer/human.ts';
 import {
   cosine,
   eyeOpen,
   jitter,
   landmarkBox,
+  mean,
   mouthOpen,
   pearson,
   psnr,
   type Region,
+  r3,
   ssim,
   std,
 } from './quality-metrics.ts';
 
-const r3 = (v: number) => Number(v.toFixed(3));
-const mean = (x: readonly number[]) => {
-  const v = x.filter((a) => Number.isFinite(a));
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
-};
 const emit = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ bench: 'quality', ...o })}\n`);
 
@@ -111,26 +109,6 @@ async function peerAll(peer: HumanPeer, frames: readonly RgbaFrame[]): Promise<(
   return out;
 }
 
-async function sheet(path: string, rows: RgbaFrame[][], tile = 192): Promise<void> {
-  const comps = [];
-  for (let r = 0; r < rows.length; r++)
-    for (let c = 0; c < rows[r].length; c++) {
-      const f = rows[r][c];
-      const input = await sharp(f.data, { raw: { width: f.width, height: f.height, channels: 4 } })
-        .resize(tile, tile)
-        .png()
-        .toBuffer();
-      comps.push({ input, left: c * tile, top: r * tile });
-    }
-  const cols = Math.max(...rows.map((r) => r.length));
-  await sharp({
-    create: { width: cols * tile, height: rows.length * tile, channels: 3, background: 'black' },
-  })
-    .composite(comps)
-    .png()
-    .toFile(path);
-}
-
 async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanPeer, sheetDir?: string) {
   const size = frames[0].width;
   const pipeline = await FramePipeline.create({ size, framing: 'full' });
@@ -186,9 +164,10 @@ async function selfReenactment(driver: string, frames: RgbaFrame[], peer: HumanP
     }
     if (sheetDir) {
       const picks = [0.15, 0.35, 0.55, 0.75, 0.95].map((p) => Math.floor(p * (frames.length - 1)));
-      await sheet(
+      await contactSheet(
         join(sheetDir, `self-${driver}.png`),
         picks.map((i) => [frames[i], outs[i]]),
+        192,
       );
     }
     const res = {
@@ -254,10 +233,11 @@ async function crossIdentity(
     }
     if (sheetDir) {
       const picks = [0.2, 0.5, 0.8].map((p) => Math.floor(p * (frames.length - 1)));
-      await sheet(join(sheetDir, `cross-${idName}-${driver}.png`), [
-        picks.map((i) => frames[i]),
-        picks.map((i) => outs[i]),
-      ]);
+      await contactSheet(
+        join(sheetDir, `cross-${idName}-${driver}.png`),
+        [picks.map((i) => frames[i]), picks.map((i) => outs[i])],
+        192,
+      );
     }
     const jD = jitter(truth.faces.map((f) => f?.mesh ?? null));
     const jO = jitter(got.map((f) => f?.mesh ?? null));

@@ -6,39 +6,19 @@
 // Options: --streams 1,2,4, --seconds S (measure window, default 8), --capacity N (per worker, default 4),
 //   --processor MODULE, --fps F (camera, default 15), --size PX (default 256).
 
-import { readFileSync } from 'node:fs';
 import wrtc from '@roamhq/wrtc';
 import { Redis } from 'ioredis';
 import { HeadlessCamera } from '../src/media/probe/camera.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../src/signaling/protocol.ts';
-import { type Proc, startProc } from '../test/scale/processes.ts';
+import { nodeUrl, type Proc, startNode, startQueueWorker } from '../test/scale/processes.ts';
 import { HAVE_REDIS, startRedis } from '../test/scale/redis.ts';
+import { arg, sleep } from './bench-helpers.ts';
+import { treeCpuSeconds } from './proc-cpu.ts';
 
 const { RTCVideoSink } = wrtc.nonstandard;
-const TICK_S = 1 / 100; // USER_HZ
 
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (v: number, d = 2) => Number(v.toFixed(d));
-
-/** CPU seconds of a process and all its descendants (Linux /proc). */
-function treeCpu(pid: number): number {
-  let s = 0;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    s += (Number(fields[11]) + Number(fields[12])) * TICK_S;
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    for (const k of kids ? kids.split(' ') : []) s += treeCpu(Number(k));
-  } catch {
-    // gone
-  }
-  return s;
-}
 
 interface Stream {
   publisher: HeadlessClient;
@@ -102,26 +82,12 @@ export async function run(args: string[]): Promise<void> {
   const r = new Redis(redis.url);
   try {
     for (let i = 0; i < 2; i++) {
-      const proc = startProc('src/cli/start.ts', [], {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_URL: redis.url,
-        AGENT_WORKERS: 'remote',
-        AGENT_MAX: '64',
-      });
+      const proc = startNode(redis.url, { AGENT_MAX: '64' });
       procs.push(proc);
-      nodes.push({ url: (await proc.line(/call server: (\S+?)\/? /))[1], proc });
+      nodes.push({ url: await nodeUrl(proc), proc });
     }
     for (const id of ['w1', 'w2']) {
-      const proc = startProc(
-        'src/cli/worker.ts',
-        ['--redis', redis.url, '--capacity', String(capacity), '--id', id],
-        {
-          AGENT_PROCESSOR_MODULE: processor,
-          AGENT_POOL_SIZE: '0',
-          AGENT_NICENESS: '0',
-        },
-      );
+      const proc = startQueueWorker(redis.url, id, capacity, processor, { AGENT_NICENESS: '0' });
       procs.push(proc);
       workers.push({ id, proc });
       await proc.line(/registered/);
@@ -133,8 +99,8 @@ export async function run(args: string[]): Promise<void> {
       }
       await sleep(2000); // settle: keyframes, agent warm-up
       const cpu0 = {
-        nodes: nodes.map((x) => treeCpu(x.proc.child.pid as number)),
-        workers: workers.map((x) => treeCpu(x.proc.child.pid as number)),
+        nodes: nodes.map((x) => treeCpuSeconds(x.proc.child.pid as number)),
+        workers: workers.map((x) => treeCpuSeconds(x.proc.child.pid as number)),
         harness: process.cpuUsage(),
       };
       const frames0 = streams.map((s) => s.frames);
@@ -143,8 +109,10 @@ export async function run(args: string[]): Promise<void> {
       await sleep(seconds * 1000);
       const dt = (performance.now() - t0) / 1000;
       const cmd1 = Number((await r.info('stats')).match(/total_commands_processed:(\d+)/)?.[1] ?? 0);
-      const nodeCpu = nodes.map((x, i) => (treeCpu(x.proc.child.pid as number) - cpu0.nodes[i]) / dt);
-      const workerCpu = workers.map((x, i) => (treeCpu(x.proc.child.pid as number) - cpu0.workers[i]) / dt);
+      const nodeCpu = nodes.map((x, i) => (treeCpuSeconds(x.proc.child.pid as number) - cpu0.nodes[i]) / dt);
+      const workerCpu = workers.map(
+        (x, i) => (treeCpuSeconds(x.proc.child.pid as number) - cpu0.workers[i]) / dt,
+      );
       const h = process.cpuUsage(cpu0.harness);
       const jobs = (
         await Promise.all(

@@ -11,7 +11,6 @@
 // height 3/4 of it), --sfu werift,janus[,janus-remb] (janus-remb: JANUS_TWCC=0, REMB only as werift),
 // --janus-url URL (a running Janus; default: start a private one).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,34 +18,10 @@ import { type JanusProcess, janusUnavailable, launchJanus } from '../src/media/j
 import { HeadlessCamera } from '../src/media/probe/camera.ts';
 import { FrameCollector } from '../src/media/probe/receiver.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
+import { arg, pct, round, sleep } from './bench-helpers.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 
 const FPS = 25;
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (v: number, d = 1) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
-
-function pct(values: number[], p: number): number {
-  if (!values.length) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-}
-
-/** CPU seconds (user + system) of a process, from /proc; 0 when it is gone. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
 
 async function startServer(
   env: Record<string, string>,

@@ -4,12 +4,8 @@
 // Options: --frames N (per clip), --clips d0,d3 (names in FIXTURES_DIR/drivers), --threads N (ORT intra-op).
 import { join } from 'node:path';
 import { FIXTURES_DIR, fixturesAvailable } from '../src/util/paths.ts';
+import { arg } from './bench-helpers.ts';
 import { compareWithPeer, driverClips } from './peer/compare.ts';
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 export async function run(args: string[]): Promise<void> {
   if (!fixturesAvailable()) {

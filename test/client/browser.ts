@@ -27,6 +27,14 @@ export function chromiumArgs(fakeVideoFile?: string): string[] {
   ];
 }
 
+/** Where buildClient writes the client, for startApp's clientDir. */
+export const CLIENT_DIST = resolve(PROJECT_ROOT, 'client', 'dist');
+
+/** Builds the client with Vite, as the browser tests serve it. */
+export async function buildClient(): Promise<void> {
+  await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
+}
+
 export interface BrowserRig {
   app: App;
   browser: Browser;
@@ -40,8 +48,8 @@ export interface BrowserRig {
 export async function startBrowserRig(
   opts: { app?: AppOptions; fakeVideoFile?: string } = {},
 ): Promise<BrowserRig> {
-  await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
-  const app = await startApp({ port: 0, clientDir: resolve(PROJECT_ROOT, 'client', 'dist'), ...opts.app });
+  await buildClient();
+  const app = await startApp({ port: 0, clientDir: CLIENT_DIST, ...opts.app });
   const base = `http://localhost:${new URL(app.url).port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs(opts.fakeVideoFile) });
   const contexts: BrowserContext[] = [];

@@ -6,7 +6,7 @@ import { FrameCollector } from '../../src/media/probe/receiver.ts';
 import type { App } from '../../src/server/app.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { ParticipantLeftPush } from '../../src/signaling/protocol.ts';
-import { joinAs, nextEvent } from './helpers.ts';
+import { expectStampsInOrder, joinAs, nextEvent } from './helpers.ts';
 
 export interface CallBackend {
   name: string;
@@ -51,11 +51,7 @@ export function callCases(backend: CallBackend): void {
       const audio = await b.client.waitForTrack(a.id, 'audio');
       expect(audio.kind).toBe('audio');
       const frames = track(new FrameCollector(video, true));
-      await frames.waitFrames(40);
-      const stamps = frames.frames.map((f) => f.stamp).filter((s): s is number => s !== null);
-      expect(stamps.length).toBeGreaterThan(30);
-      // Frames arrive in send order (the stamp is the sender's counter).
-      for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
+      await expectStampsInOrder(frames, 40, 30);
       expect(frames.last?.width).toBe(512);
       const stats = app.signaling.stats();
       const room = stats.rooms.find((r) => r.name === 'call');

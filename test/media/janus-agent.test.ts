@@ -8,8 +8,7 @@ import { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { FrameCollector } from '../../src/media/probe/receiver.ts';
 import type { App } from '../../src/server/app.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
-import type { Participant } from '../../src/signaling/protocol.ts';
-import { joinAs, nextEvent, until } from './helpers.ts';
+import { publisherAndViewer, until, videoBecomes } from './helpers.ts';
 import { janusSettled, startJanusServer } from './janus-helpers.ts';
 
 const unavailable = janusUnavailable();
@@ -17,9 +16,8 @@ if (unavailable) console.warn(`skipping the Janus agent test: ${unavailable}`);
 // Agent processes start in seconds on an idle machine, much longer on a loaded one.
 const AGENT_WAIT_MS = 45_000;
 
-function videoOf(client: HeadlessClient, id: string, video: 'raw' | 'processed') {
-  return nextEvent<Participant>(client, 'updated', (p) => p.id === id && p.video === video, AGENT_WAIT_MS);
-}
+const videoOf = (client: HeadlessClient, id: string, video: 'raw' | 'processed') =>
+  videoBecomes(client, id, video, AGENT_WAIT_MS);
 
 describe.skipIf(unavailable !== null)('inference agent on the Janus backend', () => {
   let janus: JanusProcess;
@@ -45,16 +43,7 @@ describe.skipIf(unavailable !== null)('inference agent on the Janus backend', ()
 
   it('mode on: B gets the agent output; off: the camera; agent killed: the camera again', async () => {
     const cam = new HeadlessCamera({ stamp: true, audio: true });
-    const a = await joinAs(app, 'jagent', 'A');
-    const b = await joinAs(app, 'jagent', 'B');
-    cleanup.push(
-      () => a.client.close(),
-      () => b.client.close(),
-      () => cam.stop(),
-    );
-    cam.start();
-    await a.client.publish(cam.tracks());
-    const track = await b.client.waitForTrack(a.id, 'video');
+    const { a, b, track } = await publisherAndViewer(app, 'jagent', cam, cleanup);
     const frames = new FrameCollector(track, true);
     cleanup.push(() => frames.stop());
     await frames.waitFrames(10);

@@ -11,7 +11,7 @@ import type { App } from '../../src/server/app.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { ParticipantLeftPush } from '../../src/signaling/protocol.ts';
 import { callCases } from './call-cases.ts';
-import { joinAs, nextEvent, until } from './helpers.ts';
+import { expectStampsInOrder, joinAs, nextEvent, until } from './helpers.ts';
 import { JanusProbe, janusSettled, startJanusServer } from './janus-helpers.ts';
 
 const unavailable = janusUnavailable();
@@ -72,10 +72,7 @@ describe.skipIf(unavailable !== null)('Janus backend', () => {
         const video = await rx.client.waitForTrack(tx.id, 'video');
         expect((await rx.client.waitForTrack(tx.id, 'audio')).kind).toBe('audio');
         const frames = keep(new FrameCollector(video, true));
-        await frames.waitFrames(30);
-        const stamps = frames.frames.map((f) => f.stamp).filter((s): s is number => s !== null);
-        expect(stamps.length).toBeGreaterThan(20);
-        for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
+        await expectStampsInOrder(frames, 30, 20);
         expect(frames.last?.width).toBe(512);
       }
       const room = app.signaling.stats().rooms.find((r) => r.name === 'jcall');

@@ -5,15 +5,22 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
 import { type App, startApp } from '../../src/server/app.ts';
 import { machineAddresses } from '../../src/util/addresses.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
-import { CHROMIUM, chromiumArgs, chromiumMissing, joinAs, tileOf, waitPlaying } from '../client/browser.ts';
+import {
+  buildClient,
+  CHROMIUM,
+  CLIENT_DIST,
+  chromiumArgs,
+  chromiumMissing,
+  joinAs,
+  tileOf,
+  waitPlaying,
+} from '../client/browser.ts';
 
 const host = machineAddresses()[0];
 const skip = chromiumMissing() || (host ? '' : 'this machine has no non-loopback IPv4 address');
@@ -34,9 +41,9 @@ describe.skipIf(skip !== '')('a call over HTTPS with the self-signed certificate
   beforeAll(async () => {
     tlsDir = mkdtempSync(join(tmpdir(), 'https-call-'));
     process.env.TLS_DIR = tlsDir;
-    await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
+    await buildClient();
     launcher = new ProcessAgentLauncher({ poolSize: 0, processorModule: 'passthrough' });
-    app = await startApp({ port: 0, host, clientDir: resolve(PROJECT_ROOT, 'client', 'dist'), launcher });
+    app = await startApp({ port: 0, host, clientDir: CLIENT_DIST, launcher });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs() });
   });
 

@@ -8,10 +8,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
-import { CHROMIUM, chromiumArgs, chromiumMissing, joinAs, tileOf, waitPlaying } from '../client/browser.ts';
+import {
+  buildClient,
+  CHROMIUM,
+  chromiumArgs,
+  chromiumMissing,
+  joinAs,
+  tileOf,
+  waitPlaying,
+} from '../client/browser.ts';
 import { createNetnsPair, type NetnsPair, netnsRefused } from './netns.ts';
 import { selectedPairs, trackPeerConnections } from './page-ice.ts';
 
@@ -84,7 +91,7 @@ describe.skipIf(skip !== '')('a call between two network namespaces, avatar on',
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'twohosts-'));
-    await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
+    await buildClient();
     net = createNetnsPair();
     url = await startServer();
   }, 180_000);

@@ -1,13 +1,18 @@
 // A call forced through a real TURN server: coturn on loopback, the server hands out REST-API credentials and
 // ICE_TRANSPORT_POLICY=relay in the join ack, so two Chromium pages may only use relay candidates. Video flows
 // both ways, and every connection of both pages selected a relay candidate pair that carries bytes.
-import { resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, startApp } from '../../src/server/app.ts';
-import { PROJECT_ROOT } from '../../src/util/paths.ts';
-import { CHROMIUM, chromiumArgs, chromiumMissing, joinAs, waitPlaying } from '../client/browser.ts';
+import {
+  buildClient,
+  CHROMIUM,
+  CLIENT_DIST,
+  chromiumArgs,
+  chromiumMissing,
+  joinAs,
+  waitPlaying,
+} from '../client/browser.ts';
 import { type Coturn, startCoturn, turnserverMissing } from './coturn.ts';
 import { selectedPairs, trackPeerConnections } from './page-ice.ts';
 
@@ -27,12 +32,12 @@ describe.skipIf(skip !== '')('a call relayed through coturn (iceTransportPolicy 
     process.env.TURN_URLS = turn.url;
     process.env.TURN_SECRET = turn.secret;
     process.env.ICE_TRANSPORT_POLICY = 'relay';
-    await build({ configFile: resolve(PROJECT_ROOT, 'client', 'vite.config.ts'), logLevel: 'error' });
+    await buildClient();
     // A loopback host candidate on the SFU: coturn relays on loopback (--allow-loopback-peers).
     app = await startApp({
       port: 0,
       host: '127.0.0.1',
-      clientDir: resolve(PROJECT_ROOT, 'client', 'dist'),
+      clientDir: CLIENT_DIST,
       sfu: { extraHostAddresses: ['127.0.0.1'] },
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs() });

@@ -6,10 +6,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
-import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
-import { nextEvent, until } from '../media/helpers.ts';
+import type { AgentStatus } from '../../src/signaling/protocol.ts';
+import { nextEvent, until, videoBecomes } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
-import { alive, MARKER_PROCESSOR, type Proc, startProc } from './processes.ts';
+import { alive, nodeUrl, type Proc, startNode, startQueueWorker } from './processes.ts';
 import { HAVE_REDIS, startRedis, type TestRedis } from './redis.ts';
 
 const AGENT_WAIT_MS = 45_000;
@@ -30,20 +30,12 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
   beforeAll(async () => {
     redis = await startRedis();
     for (let i = 0; i < 2; i++) {
-      const node = startProc('src/cli/start.ts', [], {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        REDIS_URL: redis.url,
-        AGENT_WORKERS: 'remote',
-      });
+      const node = startNode(redis.url);
       procs.push(node);
-      nodes.push((await node.line(/call server: (\S+?)\/? /))[1]);
+      nodes.push(await nodeUrl(node));
     }
     for (const id of ['w1', 'w2']) {
-      const w = startProc('src/cli/worker.ts', ['--redis', redis.url, '--capacity', '2', '--id', id], {
-        AGENT_PROCESSOR_MODULE: MARKER_PROCESSOR,
-        AGENT_POOL_SIZE: '0',
-      });
+      const w = startQueueWorker(redis.url, id, 2);
       procs.push(w);
       workers.set(id, w);
       await w.line(/registered/);
@@ -91,8 +83,7 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
     await until(() => at1.raw >= 5 && at2.raw >= 5, 'both participants see each other', 20_000);
 
     // Avatar for both: two jobs through the queue.
-    const processed = (c: HeadlessClient, id: string) =>
-      nextEvent<Participant>(c, 'updated', (p) => p.id === id && p.video === 'processed', AGENT_WAIT_MS);
+    const processed = (c: HeadlessClient, id: string) => videoBecomes(c, id, 'processed', AGENT_WAIT_MS);
     const served = [processed(p2.client, p1id), processed(p1.client, p2id)];
     await p1.client.settings({ mode: 'avatar' });
     await p2.client.settings({ mode: 'avatar' });

@@ -97,6 +97,36 @@ export function startWorker(
   );
 }
 
+/** A server node on Redis (remote agents, a free loopback port); `nodeUrl` waits for it to listen. */
+export function startNode(redisUrl: string, env: Record<string, string> = {}): Proc {
+  return startProc('src/cli/start.ts', [], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    AGENT_WORKERS: 'remote',
+    ...env,
+  });
+}
+
+export async function nodeUrl(node: Proc): Promise<string> {
+  return (await node.line(/call server: (\S+?)\/? /))[1];
+}
+
+/** A worker on the Redis agent queue with no warm pool; it prints `registered` once it takes jobs. */
+export function startQueueWorker(
+  redisUrl: string,
+  id: string,
+  capacity: number,
+  processor = MARKER_PROCESSOR,
+  env: Record<string, string> = {},
+): Proc {
+  return startProc('src/cli/worker.ts', ['--redis', redisUrl, '--capacity', String(capacity), '--id', id], {
+    AGENT_PROCESSOR_MODULE: processor,
+    AGENT_POOL_SIZE: '0',
+    ...env,
+  });
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

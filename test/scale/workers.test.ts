@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { WORKER_NAMESPACE } from '../../src/scale/worker-protocol.ts';
 import { type App, startApp } from '../../src/server/app.ts';
-import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
-import { joinAs, nextEvent, until } from '../media/helpers.ts';
+import type { AgentStatus } from '../../src/signaling/protocol.ts';
+import { nextEvent, publisherAndViewer, until, videoBecomes } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
 import { createNetns, type Netns, netnsAvailable } from './netns.ts';
 import { alive, type Proc, startWorker } from './processes.ts';
@@ -61,26 +61,12 @@ function workerSuite(where: 'loopback' | 'netns') {
 
   it('runs the agent on a worker; a killed worker -> avatar held, then served from the other worker', async () => {
     const cam = new HeadlessCamera({ stamp: true, width: 256, height: 256, fps: 15 });
-    const a = await joinAs(app, 'workers', 'A');
-    const b = await joinAs(app, 'workers', 'B');
-    cleanup.push(
-      () => a.client.close(),
-      () => b.client.close(),
-      () => cam.stop(),
-    );
-    cam.start();
-    await a.client.publish(cam.tracks());
-    const view = viewMarker(await b.client.waitForTrack(a.id, 'video'));
+    const { a, b, track } = await publisherAndViewer(app, 'workers', cam, cleanup);
+    const view = viewMarker(track);
     cleanup.push(() => view.stop());
     await until(() => view.raw >= 5, 'camera frames before avatar mode');
 
-    const processed = () =>
-      nextEvent<Participant>(
-        b.client,
-        'updated',
-        (p) => p.id === a.id && p.video === 'processed',
-        AGENT_WAIT_MS,
-      );
+    const processed = () => videoBecomes(b.client, a.id, 'processed', AGENT_WAIT_MS);
     const served = processed();
     await a.client.settings({ mode: 'avatar' });
     await served;

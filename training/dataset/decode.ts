@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
 import type { RgbaFrame } from '../../src/inference/frame.ts';
+import { keypointBounds } from '../../src/inference/keypoint-bounds.ts';
 import { DEFAULT_FRAMING, type Landmarker } from '../../src/inference/pipeline/identity.ts';
 
 function run(args: readonly string[]): Promise<Buffer> {
@@ -95,16 +96,7 @@ export function faceSquare(
   scale: number,
   lift: number,
 ): SquareCrop {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (let i = 0; i < 468; i++) {
-    x0 = Math.min(x0, lm[3 * i]);
-    x1 = Math.max(x1, lm[3 * i]);
-    y0 = Math.min(y0, lm[3 * i + 1]);
-    y1 = Math.max(y1, lm[3 * i + 1]);
-  }
+  const { x0, y0, x1, y1 } = keypointBounds(lm, 468);
   const fh = y1 - y0;
   // ffmpeg's crop must stay inside the frame: shrink to the frame and shift.
   const side = Math.min(Math.round(scale * Math.max(x1 - x0, fh)), width, height) & ~1;

@@ -3,6 +3,7 @@
 // model returns goes back through the same box. The left eye is mirrored so one model serves both eyes.
 import type { RgbaFrame } from '../frame.ts';
 import { gazeColour, type SketchEye, SketchRenderer } from '../geometry/sketch.ts';
+import { keypointBounds } from '../keypoint-bounds.ts';
 import { EYES, type EyeRegion, OUTER_LIPS } from './regions.ts';
 
 export const EYE_CROP = { width: 64, height: 32 } as const;
@@ -54,16 +55,7 @@ export function eyeBoxes(kp: ArrayLike<number>): [RegionBox, RegionBox] {
 }
 
 export function mouthBox(kp: ArrayLike<number>): RegionBox {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const i of OUTER_LIPS) {
-    x0 = Math.min(x0, kp[3 * i]);
-    x1 = Math.max(x1, kp[3 * i]);
-    y0 = Math.min(y0, kp[3 * i + 1]);
-    y1 = Math.max(y1, kp[3 * i + 1]);
-  }
+  const { x0, y0, x1, y1 } = keypointBounds(kp, OUTER_LIPS);
   const side = Math.max(MOUTH_SPAN_W * (x1 - x0), MOUTH_SPAN_H * (y1 - y0));
   return {
     cx: (x0 + x1) / 2,

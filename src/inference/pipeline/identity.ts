@@ -6,6 +6,7 @@ import type { FaceResult, Frame, RgbaFrame } from '../frame.ts';
 import type { AvatarSource } from '../generator/avatar.ts';
 import { rgbaToPlanar } from '../generator/planar.ts';
 import { decodeImage } from '../image.ts';
+import { keypointBounds } from '../keypoint-bounds.ts';
 
 export interface Landmarker {
   /** `timeMs` drives the landmark smoothing (default: now). */
@@ -30,20 +31,6 @@ export interface Framing {
 
 /** Head and shoulders, about as the fixtures' driver clips frame a face. */
 export const DEFAULT_FRAMING: Framing = { scale: 1.95, lift: 0.12 };
-
-function extent(lm: Float32Array): { x0: number; y0: number; x1: number; y1: number } {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (let i = 0; i < 468; i++) {
-    x0 = Math.min(x0, lm[3 * i]);
-    x1 = Math.max(x1, lm[3 * i]);
-    y0 = Math.min(y0, lm[3 * i + 1]);
-    y1 = Math.max(y1, lm[3 * i + 1]);
-  }
-  return { x0, y0, x1, y1 };
-}
 
 /**
  * Finds the face in one photo and crops it to size x size. `framing: 'full'` keeps the whole (square) image,
@@ -70,7 +57,7 @@ export async function prepareIdentityPhoto(
     top = 0;
     side = Math.max(image.width, image.height);
   } else {
-    const e = extent(lm);
+    const e = keypointBounds(lm, 468);
     const fw = e.x1 - e.x0;
     const fh = e.y1 - e.y0;
     side = Math.round(framing.scale * Math.max(fw, fh));

@@ -7,6 +7,7 @@ import type { LearnedRegions, RegionSource } from '../generator/learned-regions.
 import { boxBounds, eyeBoxes } from '../generator/region-crops.ts';
 import { EYES } from '../generator/regions.ts';
 import type { SketchEye } from '../geometry/sketch.ts';
+import { keypointBounds } from '../keypoint-bounds.ts';
 import { cropPlanar, type EyeCrop, pasteChanged } from './live-eyes.ts';
 
 type Eyes = { left: SketchEye; right: SketchEye } | null;
@@ -34,16 +35,7 @@ function regionCrop(kp: ArrayLike<number>, width: number, height: number): EyeCr
 
 /** The lid ring's pixel bounds [x0, y0, x1, y1], one pixel wider each way. */
 function lidBox(kp: ArrayLike<number>, ring: readonly number[]): [number, number, number, number] {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const i of ring) {
-    x0 = Math.min(x0, kp[3 * i]);
-    x1 = Math.max(x1, kp[3 * i]);
-    y0 = Math.min(y0, kp[3 * i + 1]);
-    y1 = Math.max(y1, kp[3 * i + 1]);
-  }
+  const { x0, y0, x1, y1 } = keypointBounds(kp, ring);
   return [Math.floor(x0) - 1, Math.floor(y0) - 1, Math.ceil(x1) + 1, Math.ceil(y1) + 1];
 }
 

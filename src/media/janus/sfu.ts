@@ -2,9 +2,9 @@
 // Rooms are VideoRooms created on demand; closing the SFU closes the rooms, waits for their handles to detach
 // and the VideoRooms to go, then destroys the session.
 import { setting } from '../../config.ts';
-import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
+import { SfuRooms } from '../sfu-rooms.ts';
 import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
 import { JanusRoom } from './room.ts';
 import { JanusSession } from './session.ts';
@@ -23,9 +23,8 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   readonly maxPlayoutDelayMs: number;
   readonly twcc: boolean;
   readonly session: Promise<JanusSession>;
-  #rooms = new Map<string, JanusRoom>();
+  readonly #rooms = new SfuRooms<JanusRoom>((r) => this.emit('roomclose', r));
   #work = new Set<Promise<unknown>>();
-  #closed = false;
   #ended: Promise<void> | null = null;
 
   /** `url`: the Janus API base, e.g. http://127.0.0.1:8088/janus (JANUS_URL). */
@@ -51,25 +50,22 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#rooms.closed;
   }
 
   createRoom(id: string): JanusRoom {
-    if (this.#closed) throw new AppError('CLOSED', 'SFU is closed');
-    if (this.#rooms.has(id)) throw new AppError('BAD_REQUEST', `room ${id} exists`);
-    const room = new JanusRoom(id, {
-      session: this.session,
-      rembBps: this.rembBps,
-      maxPlayoutDelayMs: this.maxPlayoutDelayMs,
-      twcc: this.twcc,
-      track: (w) => this.#track(w),
-      onRoomClosed: (r) => {
-        if (this.#rooms.get(r.id) === r) this.#rooms.delete(r.id);
-        if (!this.#closed) this.emit('roomclose', r);
-      },
-    });
-    this.#rooms.set(id, room);
-    return room;
+    return this.#rooms.create(
+      id,
+      (onRoomClosed) =>
+        new JanusRoom(id, {
+          session: this.session,
+          rembBps: this.rembBps,
+          maxPlayoutDelayMs: this.maxPlayoutDelayMs,
+          twcc: this.twcc,
+          track: (w) => this.#track(w),
+          onRoomClosed,
+        }),
+    );
   }
 
   getRoom(id: string): JanusRoom | undefined {
@@ -77,7 +73,7 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   }
 
   rooms(): JanusRoom[] {
-    return [...this.#rooms.values()];
+    return this.#rooms.all();
   }
 
   #track(work: Promise<unknown>): void {
@@ -93,10 +89,7 @@ export class JanusSfu extends TypedEmitter<SfuEvents> implements Sfu {
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const room of [...this.#rooms.values()]) room.close();
-    this.#rooms.clear();
+    if (!this.#rooms.close()) return;
     this.#ended = (async () => {
       while (this.#work.size) await Promise.all([...this.#work]);
       const session = await this.session.catch(() => null);

@@ -3,9 +3,10 @@
 // streams, then `update` (subscribe/unsubscribe, Janus renegotiates) and `switch` (new source on an existing
 // m-line, no renegotiation). Janus's offers, whether they answer a request or come on their own (a publisher
 // left), go to the client through the SubscribeOfferHandler; the answer goes back with `start`.
-import type { Kind, Sdp, SubscribeOffer } from '../../signaling/protocol.ts';
+import type { Kind, SubscribeOffer } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
+import { withTimeout } from '../negotiation-timeout.ts';
 import type { SubscribeOfferHandler } from '../types.ts';
 import { JanusHandle } from './handle.ts';
 import type { Jsep, SubscriptionStream, VideoRoomData } from './messages.ts';
@@ -258,7 +259,7 @@ export class JanusSubscriber {
     const handler = this.#handler;
     if (this.#closed || !handler || !this.#handle) return;
     try {
-      const answer = await withTimeout(handler(offer), ANSWER_TIMEOUT_MS);
+      const answer = await withTimeout(handler(offer), 'answer', ANSWER_TIMEOUT_MS);
       if (this.#closed) return;
       if (answer.type !== 'answer')
         throw new AppError('BAD_REQUEST', 'subscribe:offer expects an SDP answer');
@@ -296,20 +297,4 @@ export class JanusSubscriber {
     const h = await this.#handle?.catch(() => null);
     await h?.detach();
   }
-}
-
-function withTimeout(p: Promise<Sdp>, ms: number): Promise<Sdp> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new AppError('NEGOTIATION_FAILED', 'answer timed out')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

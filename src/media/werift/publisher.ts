@@ -12,12 +12,12 @@ import {
 import type { Kind, Sdp } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
+import { withTimeout } from '../negotiation-timeout.ts';
 import type { IceCandidateInit } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
 import { adoptSockets, type SocketOwner } from './socket-guard.ts';
 import type { TaskGate } from './task-gate.ts';
-import { withTimeout } from './timeout.ts';
 
 const log = createLogger('media:publisher');
 

@@ -1,7 +1,7 @@
 // The werift SFU: a set of rooms. Pure TypeScript (mediasoup's worker binary cannot be installed here).
 import { setting } from '../../config.ts';
-import { AppError } from '../../util/errors.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
+import { SfuRooms } from '../sfu-rooms.ts';
 import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
 import { WeriftRoom } from './room.ts';
 import { TaskGate } from './task-gate.ts';
@@ -9,8 +9,7 @@ import { TaskGate } from './task-gate.ts';
 export type ResolvedSfuOptions = Required<SfuOptions>;
 
 export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
-  #rooms = new Map<string, WeriftRoom>();
-  #closed = false;
+  readonly #rooms = new SfuRooms<WeriftRoom>((r) => this.emit('roomclose', r));
   /** SDP work of every room: CPU is the process's, not the room's. */
   readonly #gate = new TaskGate();
   readonly options: ResolvedSfuOptions;
@@ -30,18 +29,11 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#rooms.closed;
   }
 
   createRoom(id: string): WeriftRoom {
-    if (this.#closed) throw new AppError('CLOSED', 'SFU is closed');
-    if (this.#rooms.has(id)) throw new AppError('BAD_REQUEST', `room ${id} exists`);
-    const room = new WeriftRoom(id, this.options, this.#gate, (r) => {
-      if (this.#rooms.get(r.id) === r) this.#rooms.delete(r.id);
-      if (!this.#closed) this.emit('roomclose', r);
-    });
-    this.#rooms.set(id, room);
-    return room;
+    return this.#rooms.create(id, (onClosed) => new WeriftRoom(id, this.options, this.#gate, onClosed));
   }
 
   getRoom(id: string): WeriftRoom | undefined {
@@ -49,14 +41,11 @@ export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   }
 
   rooms(): WeriftRoom[] {
-    return [...this.#rooms.values()];
+    return this.#rooms.all();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const room of [...this.#rooms.values()]) room.close();
-    this.#rooms.clear();
+    if (!this.#rooms.close()) return;
     this.emit('close');
     this.removeAllListeners();
   }

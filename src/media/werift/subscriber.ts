@@ -17,6 +17,7 @@ import {
 import type { Kind, SubscribeOffer } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
+import { withTimeout } from '../negotiation-timeout.ts';
 import type { IceCandidateInit, SubscribeOfferHandler } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
@@ -24,7 +25,6 @@ import { keepInactiveSections } from './inactive-sections.ts';
 import { RtpRewriter } from './rtp-rewriter.ts';
 import { adoptSockets, type SocketOwner } from './socket-guard.ts';
 import type { TaskGate } from './task-gate.ts';
-import { withTimeout } from './timeout.ts';
 
 const log = createLogger('media:subscriber');
 const KINDS: Kind[] = ['audio', 'video'];

@@ -1,6 +1,6 @@
 // Negotiation steps that a peer never completes (a client that never answers) must not hold a connection's
-// negotiation forever: each step gets a deadline and fails with a coded error.
-import { AppError } from '../../util/errors.ts';
+// negotiation forever: each step gets a deadline and fails with a coded error. Both SFU backends use it.
+import { AppError } from '../util/errors.ts';
 
 export const NEGOTIATION_TIMEOUT_MS = 15_000;
 
