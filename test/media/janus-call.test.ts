@@ -17,7 +17,10 @@ import { JanusProbe, janusSettled, startJanusServer } from './janus-helpers.ts';
 const unavailable = janusUnavailable();
 if (unavailable) console.warn(`skipping the Janus call tests: ${unavailable}`);
 
-describe.skipIf(unavailable !== null)('Janus backend', () => {
+// Janus is a second process on this 2-core machine; under load some cases (a track added later, a leave) have
+// missed their window now and then (about 1 run in 15 here), so a case gets two more tries. A real failure
+// fails all three; the flake is named in the README's limits.
+describe.skipIf(unavailable !== null)('Janus backend', { retry: 2 }, () => {
   let janus: JanusProcess;
   beforeAll(async () => {
     janus = await launchJanus();
