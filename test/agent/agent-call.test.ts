@@ -12,7 +12,7 @@ import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus, Participant, ServerErrorPush } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
 import { joinAs, nextEvent, until } from '../media/helpers.ts';
-import { useAgentRig } from './rig.ts';
+import { publishingPair, useAgentRig } from './rig.ts';
 
 /** Pearson correlation of the luma below the stamp band, on an 8x-subsampled grid. */
 function lumaCorrelation(a: I420Frame, b: I420Frame): number {
@@ -31,15 +31,7 @@ function lumaCorrelation(a: I420Frame, b: I420Frame): number {
 const rig = useAgentRig({ processorModule: 'passthrough' });
 
 async function callWithCamera(room: string, cam: HeadlessCamera) {
-  const a = await joinAs(rig.app, room, 'A');
-  const b = await joinAs(rig.app, room, 'B');
-  rig.cleanup.push(
-    () => a.client.close(),
-    () => b.client.close(),
-    () => cam.stop(),
-  );
-  cam.start();
-  await a.client.publish(cam.tracks());
+  const { a, b } = await publishingPair(rig, room, cam);
   const frames = new FrameCollector(await b.client.waitForTrack(a.id, 'video'), true);
   rig.cleanup.push(() => frames.stop());
   await frames.waitFrames(10);

@@ -10,7 +10,7 @@ import { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
 import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
 import { joinAs, nextEvent, until } from '../media/helpers.ts';
-import { useAgentRig } from './rig.ts';
+import { publishingPair, useAgentRig } from './rig.ts';
 
 const { RTCVideoSink } = wrtc.nonstandard;
 const AGENT_WAIT_MS = 45_000;
@@ -52,15 +52,7 @@ function watch(track: MediaStreamTrack) {
 describe('avatar mode fails closed (real agent processes, marker processor)', () => {
   it('never shows the camera after avatar is on: agent start, SIGKILL, SIGSTOP; restarts by itself', async () => {
     const cam = new HeadlessCamera({ stamp: true, width: 256, height: 256, fps: 15 });
-    const a = await joinAs(rig.app, 'failover', 'A');
-    const b = await joinAs(rig.app, 'failover', 'B');
-    rig.cleanup.push(
-      () => a.client.close(),
-      () => b.client.close(),
-      () => cam.stop(),
-    );
-    cam.start();
-    await a.client.publish(cam.tracks());
+    const { a, b } = await publishingPair(rig, 'failover', cam);
     const view = watch(await b.client.waitForTrack(a.id, 'video'));
     rig.cleanup.push(() => view.stop());
     await until(() => view.seen.filter((s) => s.raw).length >= 5, 'raw camera frames before avatar mode');

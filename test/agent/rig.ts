@@ -2,8 +2,9 @@
 // and after them the file's cleanups run, the server closes, its agents exit and the launcher's spawner ends.
 import { afterAll, beforeAll } from 'vitest';
 import { ProcessAgentLauncher, type ProcessLauncherOptions } from '../../src/inference/agent/launcher.ts';
+import type { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import type { App } from '../../src/server/app.ts';
-import { startTestServer, until } from '../media/helpers.ts';
+import { joinAs, startTestServer, until } from '../media/helpers.ts';
 
 export interface AgentRig {
   /** Set in beforeAll (a skipped file starts no processes). */
@@ -28,4 +29,18 @@ export function useAgentRig(opts: ProcessLauncherOptions = {}): AgentRig {
     rig.launcher.close();
   });
   return rig;
+}
+
+/** A and B in `room`, A publishing `cam`; both clients and the camera are closed with the rig. */
+export async function publishingPair(rig: AgentRig, room: string, cam: HeadlessCamera) {
+  const a = await joinAs(rig.app, room, 'A');
+  const b = await joinAs(rig.app, room, 'B');
+  rig.cleanup.push(
+    () => a.client.close(),
+    () => b.client.close(),
+    () => cam.stop(),
+  );
+  cam.start();
+  await a.client.publish(cam.tracks());
+  return { a, b };
 }

@@ -8,7 +8,7 @@ import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
 import { type AgentSketchPush, MAX_SKETCH_JPEG_BYTES } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
 import { joinAs, nextEvent } from '../media/helpers.ts';
-import { useAgentRig } from './rig.ts';
+import { publishingPair, useAgentRig } from './rig.ts';
 
 const skip = !fixturesAvailable();
 if (skip) console.warn(`sketch test skipped: fixtures not found at ${FIXTURES_DIR}`);
@@ -22,17 +22,9 @@ describe.skipIf(skip)('debug sketch from the agent (real pipeline, fixture drive
   it('eyes mode with debugSketch: the user receives JPEG sketches, other participants none', async () => {
     const clip = await loadClip(resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg'), 50);
     const cam = new HeadlessCamera({ clip });
-    const a = await joinAs(rig.app, 'sketch', 'A');
-    const b = await joinAs(rig.app, 'sketch', 'B');
+    const { a, b } = await publishingPair(rig, 'sketch', cam);
     const seenByB: AgentSketchPush[] = [];
     b.client.on('sketch', (s) => seenByB.push(s));
-    rig.cleanup.push(
-      () => a.client.close(),
-      () => b.client.close(),
-      () => cam.stop(),
-    );
-    cam.start();
-    await a.client.publish(cam.tracks());
     const first = nextEvent<AgentSketchPush>(a.client, 'sketch', () => true, WAIT_MS);
     expect(await a.client.settings({ mode: 'eyes', debugSketch: true })).toEqual({
       mode: 'eyes',
