@@ -11,7 +11,7 @@ import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus, Participant, ServerErrorPush } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
-import { joinAs, nextEvent, until } from '../media/helpers.ts';
+import { nextEvent, until } from '../media/helpers.ts';
 import { publishingPair, useAgentRig } from './rig.ts';
 
 /** Pearson correlation of the luma below the stamp band, on an 8x-subsampled grid. */

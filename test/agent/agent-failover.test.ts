@@ -9,7 +9,7 @@ import type { I420Frame } from '../../src/inference/frame.ts';
 import { HeadlessCamera } from '../../src/media/probe/camera.ts';
 import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
 import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
-import { joinAs, nextEvent, until } from '../media/helpers.ts';
+import { nextEvent, until } from '../media/helpers.ts';
 import { publishingPair, useAgentRig } from './rig.ts';
 
 const { RTCVideoSink } = wrtc.nonstandard;

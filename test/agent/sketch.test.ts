@@ -7,7 +7,7 @@ import { PIPELINE_PROCESSOR_MODULE } from '../../src/inference/agent/pipeline-pr
 import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
 import { type AgentSketchPush, MAX_SKETCH_JPEG_BYTES } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
-import { joinAs, nextEvent } from '../media/helpers.ts';
+import { nextEvent } from '../media/helpers.ts';
 import { publishingPair, useAgentRig } from './rig.ts';
 
 const skip = !fixturesAvailable();
