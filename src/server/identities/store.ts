@@ -9,7 +9,6 @@ import { setting } from '../../config.ts';
 import type { Box, RgbaFrame } from '../../inference/frame.ts';
 import { decodeImage } from '../../inference/image.ts';
 import { AppError } from '../../util/errors.ts';
-import { PROJECT_ROOT } from '../../util/paths.ts';
 
 export function defaultIdentityDir(): string {
   return setting('IDENTITY_DIR');
