@@ -6,15 +6,11 @@ import { AppError } from '../util/errors.ts';
 
 const RETRY_AFTER_S = 2;
 
-export function uploadConcurrencyFromEnv(): number {
-  return setting('UPLOAD_CONCURRENCY');
-}
-
 export class UploadGate {
   readonly limit: number;
   #active = 0;
 
-  constructor(limit = uploadConcurrencyFromEnv()) {
+  constructor(limit = setting('UPLOAD_CONCURRENCY')) {
     this.limit = limit;
   }
 

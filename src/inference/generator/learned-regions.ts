@@ -8,7 +8,6 @@
 // output "y" float32 [N,4,H,W] = patch RGB in [0,1], mask in [0,1].
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setting } from '../../config.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { PROJECT_ROOT } from '../../util/paths.ts';
@@ -49,16 +48,6 @@ export interface RegionSource {
 
 const EYE_N = 3 * EYE_CROP.width * EYE_CROP.height;
 const MOUTH_N = 3 * MOUTH_CROP.width * MOUTH_CROP.height;
-
-/** The setting: REGION_RENDERER=classic|learned (default learned, which falls back where models are missing). */
-export function regionRendererSetting(): RegionRenderer {
-  return setting('REGION_RENDERER');
-}
-
-/** The setting: EYE_CONTACT_RENDERER=learned|classic (default classic: the learned eyes gain 1-3 deg there for ~5 ms per frame). */
-export function eyeContactRendererSetting(): RegionRenderer {
-  return setting('EYE_CONTACT_RENDERER');
-}
 
 class RegionModel {
   readonly session: OnnxSession;

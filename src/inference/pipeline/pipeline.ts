@@ -1,18 +1,17 @@
 // FramePipeline: one camera frame -> the processed frame. Tracker -> geometry (re-enactment targets, eye-contact
 // policy) -> dense flow -> generator -> composition, with per-stage timings and the fallbacks the design asks
 // for (avatar: the identity's still with the last good pose; eye contact: the original frame).
+import { setting } from '../../config.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { FaceResult, Frame } from '../frame.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import {
-  eyeContactRendererSetting,
   LearnedRegions,
   type LearnedRegionsOptions,
   type RegionRenderer,
   type RegionSource,
-  regionRendererSetting,
 } from '../generator/learned-regions.ts';
 import { planarToI420, planarToRgba } from '../generator/planar.ts';
 import type { EyeContactOptions, FaceGeometry } from '../geometry/index.ts';
@@ -159,8 +158,8 @@ export class FramePipeline {
       generator = await Generator.create({ modelPath: opts.generatorPath });
       // Eye contact always uses the built-in generator: it redraws eyes on the live frame, not a whole head.
       const eyeGenerator = opts.generatorPath ? await Generator.create() : generator;
-      const avatarLearned = (opts.regionRenderer ?? regionRendererSetting()) === 'learned';
-      const eyeContactLearned = (opts.eyeContactRenderer ?? eyeContactRendererSetting()) === 'learned';
+      const avatarLearned = (opts.regionRenderer ?? setting('REGION_RENDERER')) === 'learned';
+      const eyeContactLearned = (opts.eyeContactRenderer ?? setting('EYE_CONTACT_RENDERER')) === 'learned';
       if (avatarLearned || eyeContactLearned)
         learned = await LearnedRegions.create({
           ...opts.regionModels,
