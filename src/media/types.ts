@@ -1,7 +1,8 @@
 // The SFU's narrow interface: rooms, peers, publish, subscribe, close. The werift backend implements it; a
 // mediasoup backend could implement the same where mediasoup installs. Signaling talks only to these types.
-import type { Kind, Sdp, SubscribeOffer } from '../signaling/protocol.ts';
+
 import type { TypedEmitter } from '../util/typed-emitter.ts';
+import type { Kind, Sdp, SubscribeOffer } from './sdp-types.ts';
 
 export type IceTarget = 'publish' | 'subscribe';
 export interface IceCandidateInit {

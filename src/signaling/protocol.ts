@@ -34,6 +34,18 @@
 //   offering). The join ack gives browsers `iceServers` (short-lived TURN credentials when TURN is configured)
 //   and `iceTransportPolicy` for their RTCPeerConnections.
 import { z } from 'zod';
+import type { Kind, Sdp, SubscribeOffer } from '../media/sdp-types.ts';
+
+export type { Kind, Sdp, SubscribeOffer };
+
+/** The schemas parse to exactly the media layer's types: a compile error here when the two drift apart. */
+type InStep<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const mediaTypesInStep: [
+  InStep<z.infer<typeof KindSchema>, Kind>,
+  InStep<z.infer<typeof SdpSchema>, Sdp>,
+  InStep<z.infer<typeof SubscribeOfferSchema>, SubscribeOffer>,
+] = [true, true, true];
+void mediaTypesInStep;
 
 /** Largest accepted payload of one event (JSON-serialized); SDPs of a few tracks are ~5-10 kB. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -65,14 +77,12 @@ export const RoomNameSchema = z
 export const DisplayNameSchema = z.string().trim().min(1).max(64);
 export const ParticipantIdSchema = z.string().min(1).max(64);
 export const KindSchema = z.enum(['audio', 'video']);
-export type Kind = z.infer<typeof KindSchema>;
 
 /** none = plain camera; avatar = the chosen identity driven by the user; eyes = eye contact; both. */
 export const ModeSchema = z.enum(['none', 'avatar', 'eyes', 'both']);
 export type Mode = z.infer<typeof ModeSchema>;
 
 export const SdpSchema = z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().min(1).max(60_000) });
-export type Sdp = z.infer<typeof SdpSchema>;
 
 export const IceCandidateSchema = z.object({
   candidate: z.string().max(1024),
@@ -201,7 +211,6 @@ export const SubscribeOfferSchema = z.object({
   /** mid -> whose track this transceiver carries; mids not listed are inactive. */
   tracks: z.record(z.string(), z.object({ participantId: ParticipantIdSchema, kind: KindSchema })),
 });
-export type SubscribeOffer = z.infer<typeof SubscribeOfferSchema>;
 export type SubscribeOfferAck = Ack<{ answer: Sdp }>;
 
 /** `participants`: the full list (after join and whenever it is simpler than deltas). */

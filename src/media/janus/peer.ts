@@ -1,10 +1,11 @@
 // One participant (browser or agent) on Janus: a publisher handle in the room (the client's publish offer goes
 // in `joinandconfigure`, later ones in `configure`; Janus answers) and one multistream subscriber handle
 // (JanusSubscriber). The feed id is the participant's numeric id in the VideoRoom.
-import type { Kind, Sdp } from '../../signaling/protocol.ts';
+
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
+import type { Kind, Sdp } from '../sdp-types.ts';
 import type {
   IceCandidateInit,
   IceTarget,

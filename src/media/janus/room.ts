@@ -1,10 +1,11 @@
 // A room on Janus: one VideoRoom created on demand and destroyed on close, its peers, and the routes that show
 // an agent's output in place of a participant's camera. A monitor handle joins the VideoRoom as a passive
 // participant to hear which feeds publish which streams; routes move subscribers' m-lines with `switch`.
-import type { Kind } from '../../signaling/protocol.ts';
+
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
+import type { Kind } from '../sdp-types.ts';
 import type { SfuRoom, SfuRoomEvents } from '../types.ts';
 import { JanusHandle } from './handle.ts';
 import type { PublisherInfo, VideoRoomData } from './messages.ts';

@@ -3,7 +3,7 @@
 // held every video back to it). The project's protocol gives each participant's audio and video their own
 // streams, as the werift SFU does: the offer's msid lines are rewritten from the mid map before the client
 // sees it (the answer does not depend on them).
-import type { SubscribeOffer } from '../../signaling/protocol.ts';
+import type { SubscribeOffer } from '../sdp-types.ts';
 
 export function withProtocolMsids(sdp: string, tracks: SubscribeOffer['tracks']): string {
   const eol = sdp.includes('\r\n') ? '\r\n' : '\n';

@@ -3,10 +3,11 @@
 // streams, then `update` (subscribe/unsubscribe, Janus renegotiates) and `switch` (new source on an existing
 // m-line, no renegotiation). Janus's offers, whether they answer a request or come on their own (a publisher
 // left), go to the client through the SubscribeOfferHandler; the answer goes back with `start`.
-import type { Kind, SubscribeOffer } from '../../signaling/protocol.ts';
+
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { withTimeout } from '../negotiation-timeout.ts';
+import type { Kind, SubscribeOffer } from '../sdp-types.ts';
 import type { SubscribeOfferHandler } from '../types.ts';
 import { JanusHandle } from './handle.ts';
 import type { Jsep, SubscriptionStream, VideoRoomData } from './messages.ts';

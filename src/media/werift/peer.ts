@@ -2,10 +2,10 @@
 // a subscriber (the connection the server offers on). The room routes packets between peers through the
 // lookups below; the peer's state stays private to its two halves.
 import type { RtpPacket } from 'werift';
-import type { Kind, Sdp } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
+import type { Kind, Sdp } from '../sdp-types.ts';
 import type {
   IceCandidateInit,
   IceTarget,

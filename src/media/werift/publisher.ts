@@ -9,10 +9,10 @@ import {
   RtcpPayloadSpecificFeedback,
   type RtpPacket,
 } from 'werift';
-import type { Kind, Sdp } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { withTimeout } from '../negotiation-timeout.ts';
+import type { Kind, Sdp } from '../sdp-types.ts';
 import type { IceCandidateInit } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';

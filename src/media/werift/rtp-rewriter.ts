@@ -3,7 +3,7 @@
 // change of source, so the receiver sees one stream (werift's own replaceRTP mangles 32-bit timestamps on a
 // discontinuity). Video packets carry the playout-delay cap.
 import type { MediaStreamTrack, RTCRtpTransceiver, RtpPacket } from 'werift';
-import type { Kind } from '../../signaling/protocol.ts';
+import type { Kind } from '../sdp-types.ts';
 import { PLAYOUT_DELAY_URI } from './config.ts';
 
 /** playout-delay extension: 12-bit min and max, in 10 ms units. */

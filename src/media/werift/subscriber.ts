@@ -14,10 +14,10 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
-import type { Kind, SubscribeOffer } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { withTimeout } from '../negotiation-timeout.ts';
+import type { Kind, SubscribeOffer } from '../sdp-types.ts';
 import type { IceCandidateInit, SubscribeOfferHandler } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { addCandidate, closeConnection, createConnection } from './connection.ts';
