@@ -6,7 +6,7 @@
 // IPC out: {t:'ready', id} | {t:'settings', ok} | {t:'report', sentAt, burstsAt} (epoch ms) | {t:'error', message}.
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { HeadlessCamera, loadClip } from '../src/media/probe/camera.ts';
+import { HeadlessCamera, loadClip } from '../src/probe/camera.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { Settings } from '../src/signaling/protocol.ts';
 

@@ -18,7 +18,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BurstDetector, FrameCollector } from '../src/media/probe/receiver.ts';
+import { BurstDetector, FrameCollector } from '../src/probe/receiver.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus, Mode } from '../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../src/util/paths.ts';

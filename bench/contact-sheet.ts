@@ -1,6 +1,6 @@
 // A PNG contact sheet of frames (one row per sample, one column per variant), for eyeballing bench output.
 import sharp from 'sharp';
-import type { RgbaFrame } from '../src/inference/frame.ts';
+import type { RgbaFrame } from '../src/video/frame.ts';
 
 /** Writes `rows` as a grid of tile x tile squares to `path`; rows may differ in length (black fills). */
 export async function contactSheet(path: string, rows: RgbaFrame[][], tile: number): Promise<void> {

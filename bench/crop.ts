@@ -5,11 +5,11 @@ import { performance } from 'node:perf_hooks';
 import { UNIT } from '../src/inference/face/crop-js.ts';
 import { type CropBackend, createCropper } from '../src/inference/face/cropper.ts';
 import { cropToImage } from '../src/inference/face/roi.ts';
-import type { Frame } from '../src/inference/frame.ts';
-import { decodeImage, rgbaToI420 } from '../src/inference/image.ts';
 import { SessionGroup } from '../src/inference/onnx/runtime.ts';
 import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../src/util/paths.ts';
+import type { Frame } from '../src/video/frame.ts';
+import { decodeImage, rgbaToI420 } from '../src/video/image.ts';
 
 export async function run(args: string[]): Promise<void> {
   const reps = Number(args[args.indexOf('--reps') + 1]) || 200;

@@ -4,9 +4,9 @@
 // the image's pixel scale with the crop scale estimated from the mesh itself (see rescaleDepth).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { decodeImage } from '../src/inference/image.ts';
 import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR, PROJECT_ROOT } from '../src/util/paths.ts';
+import { decodeImage } from '../src/video/image.ts';
 import { createHumanPeer } from './peer/human.ts';
 
 export interface PeerFrame {

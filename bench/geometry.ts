@@ -9,9 +9,9 @@ import { FaceAnalyzer, newFaceGeometry } from '../src/inference/geometry/analyze
 import { EyeContactPolicy, newEyeContactTarget } from '../src/inference/geometry/eye-contact.ts';
 import { pearson } from '../src/inference/geometry/math.ts';
 import { fitView, SketchRenderer } from '../src/inference/geometry/sketch.ts';
-import { decodeImage } from '../src/inference/image.ts';
 import { readMjpeg } from '../src/util/mjpeg.ts';
 import { fixturesAvailable } from '../src/util/paths.ts';
+import { decodeImage } from '../src/video/image.ts';
 import { driverPaths, peerFrames } from './geometry-peer-frames.ts';
 
 export interface AngleAgreement {

@@ -4,11 +4,11 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { I420Frame } from '../src/inference/frame.ts';
-import { decodeImage, rgbaToI420 } from '../src/inference/image.ts';
 import { FramePipeline, type PipelineMode, STAGES } from '../src/inference/pipeline/pipeline.ts';
 import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR } from '../src/util/paths.ts';
+import type { I420Frame } from '../src/video/frame.ts';
+import { decodeImage, rgbaToI420 } from '../src/video/image.ts';
 
 async function i420Frames(jpegs: Uint8Array[], width?: number, height?: number): Promise<I420Frame[]> {
   const out: I420Frame[] = [];

@@ -1,7 +1,8 @@
 // Image and series metrics for the quality bench: SSIM (grey, 7x7 windows, over a box), PSNR, Pearson r,
 // cosine similarity, landmark-derived face measures (from the peer's mesh).
-import type { RgbaFrame } from '../src/inference/frame.ts';
+
 import { keypointBounds } from '../src/inference/keypoint-bounds.ts';
+import type { RgbaFrame } from '../src/video/frame.ts';
 
 export interface Region {
   x0: number;

@@ -20,14 +20,14 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { RgbaFrame } from '../src/inference/frame.ts';
 import { planarToRgba } from '../src/inference/generator/planar.ts';
 import { EYES, FACE_OVAL, OUTER_LIPS } from '../src/inference/generator/regions.ts';
 import { FaceAnalyzer } from '../src/inference/geometry/analyzer.ts';
-import { decodeImage } from '../src/inference/image.ts';
 import { FramePipeline } from '../src/inference/pipeline/pipeline.ts';
 import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR } from '../src/util/paths.ts';
+import type { RgbaFrame } from '../src/video/frame.ts';
+import { decodeImage } from '../src/video/image.ts';
 import { contactSheet } from './contact-sheet.ts';
 import { createHumanPeer, type HumanPeer, type PeerFace, unmirroredIris } from './peer/human.ts';
 import {

@@ -4,7 +4,7 @@
 // against 2 x present publishers, and event-loop lag. One JSON line.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createSfu } from '../src/media/index.ts';
-import { openFds, RoomDriver } from '../src/media/probe/room-driver.ts';
+import { openFds, RoomDriver } from '../src/probe/room-driver.ts';
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

@@ -8,7 +8,7 @@
 
 import wrtc from '@roamhq/wrtc';
 import { Redis } from 'ioredis';
-import { HeadlessCamera } from '../src/media/probe/camera.ts';
+import { HeadlessCamera } from '../src/probe/camera.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../src/signaling/protocol.ts';
 import { nodeUrl, type Proc, startNode, startQueueWorker } from '../test/scale/processes.ts';

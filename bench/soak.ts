@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSfu } from '../src/media/index.ts';
-import { openFds, RoomDriver } from '../src/media/probe/room-driver.ts';
+import { openFds, RoomDriver } from '../src/probe/room-driver.ts';
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

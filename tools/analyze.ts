@@ -9,7 +9,7 @@
 // key-points on the source photo (avatar mode: the photo's face driven by the clip, its eyes aimed by the policy).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { FaceResult, RgbaFrame } from '../src/inference/frame.ts';
+import type { FaceResult } from '../src/inference/face-result.ts';
 import { FaceAnalyzer } from '../src/inference/geometry/analyzer.ts';
 import { PinholeCamera } from '../src/inference/geometry/camera.ts';
 import { EyeContactPolicy } from '../src/inference/geometry/eye-contact.ts';
@@ -17,10 +17,11 @@ import { newEyePlacement } from '../src/inference/geometry/gaze.ts';
 import { newHeadPose } from '../src/inference/geometry/pose.ts';
 import { Reenactor } from '../src/inference/geometry/reenact.ts';
 import { fitView, SketchRenderer } from '../src/inference/geometry/sketch.ts';
-import { decodeImage, encodeJpeg } from '../src/inference/image.ts';
 import { AppError, isAppError } from '../src/util/errors.ts';
 import { createLogger } from '../src/util/logger.ts';
 import { joinMjpeg, readMjpeg } from '../src/util/mjpeg.ts';
+import type { RgbaFrame } from '../src/video/frame.ts';
+import { decodeImage, encodeJpeg } from '../src/video/image.ts';
 
 const log = createLogger('cli:analyze');
 

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { nme } from '../../src/inference/face/nme.ts';
 import { FaceTracker, type FaceTrackerOptions } from '../../src/inference/face/tracker.ts';
-import type { RgbaFrame } from '../../src/inference/frame.ts';
-import { decodeImage } from '../../src/inference/image.ts';
 import { readMjpeg } from '../../src/util/mjpeg.ts';
 import { FIXTURES_DIR } from '../../src/util/paths.ts';
+import type { RgbaFrame } from '../../src/video/frame.ts';
+import { decodeImage } from '../../src/video/image.ts';
 import { createHumanPeer } from './human.ts';
 
 export interface ClipStats {

@@ -22,8 +22,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Box, RgbaFrame } from '../../src/inference/frame.ts';
 import { AppError } from '../../src/util/errors.ts';
+import type { Box, RgbaFrame } from '../../src/video/frame.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -7,9 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RgbaFrame } from '../inference/frame.ts';
 import { SketchRenderer } from '../inference/geometry/index.ts';
-import { decodeImage, encodeJpeg, i420ToRgba } from '../inference/image.ts';
 import {
   type FramePipeline,
   type PipelineMode,
@@ -19,6 +17,8 @@ import {
 import { renderResultSketch } from '../inference/pipeline/sketch-frame.ts';
 import { AppError, isAppError } from '../util/errors.ts';
 import { readMjpeg } from '../util/mjpeg.ts';
+import type { RgbaFrame } from '../video/frame.ts';
+import { decodeImage, encodeJpeg, i420ToRgba } from '../video/image.ts';
 
 const USAGE =
   'usage: npm run render -- --identity A.jpg [--identity B.jpg ...] --driver D.mjpeg --out O.mjpeg|O.mp4|DIR\n' +

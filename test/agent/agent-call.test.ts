@@ -3,14 +3,14 @@
 // the raw camera until a new agent serves (avatar mode: agent-failover.test.ts).
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { I420Frame } from '../../src/inference/frame.ts';
 import { pearson } from '../../src/inference/geometry/math.ts';
-import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
-import { FrameCollector } from '../../src/media/probe/receiver.ts';
-import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
+import { HeadlessCamera, loadClip } from '../../src/probe/camera.ts';
+import { FrameCollector } from '../../src/probe/receiver.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus, Participant, ServerErrorPush } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
+import type { I420Frame } from '../../src/video/frame.ts';
+import { readStamp, stampHeight } from '../../src/video/stamp.ts';
 import { nextEvent, until } from '../media/helpers.ts';
 import { publishingPair, useAgentRig } from './rig.ts';
 

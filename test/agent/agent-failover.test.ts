@@ -5,10 +5,10 @@
 import { resolve } from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import { describe, expect, it } from 'vitest';
-import type { I420Frame } from '../../src/inference/frame.ts';
-import { HeadlessCamera } from '../../src/media/probe/camera.ts';
-import { readStamp, stampHeight } from '../../src/media/probe/stamp.ts';
+import { HeadlessCamera } from '../../src/probe/camera.ts';
 import type { AgentStatus, Participant } from '../../src/signaling/protocol.ts';
+import type { I420Frame } from '../../src/video/frame.ts';
+import { readStamp, stampHeight } from '../../src/video/stamp.ts';
 import { nextEvent, until } from '../media/helpers.ts';
 import { publishingPair, useAgentRig } from './rig.ts';
 

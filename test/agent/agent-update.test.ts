@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/inference/agent/agent.ts';
 import type { AgentSettings, FrameProcessor } from '../../src/inference/agent/processor.ts';
-import { HeadlessCamera } from '../../src/media/probe/camera.ts';
+import { HeadlessCamera } from '../../src/probe/camera.ts';
 import type { App } from '../../src/server/app.ts';
 import { joinAs, startTestServer, until } from '../media/helpers.ts';
 import { FakeLauncher } from '../signaling/fakes.ts';

@@ -11,8 +11,8 @@ import {
   type ProcessResult,
   processorModulePath,
 } from '../../src/inference/agent/processor.ts';
-import type { I420Frame } from '../../src/inference/frame.ts';
-import { syntheticFrame } from '../../src/media/probe/camera.ts';
+import { syntheticFrame } from '../../src/probe/camera.ts';
+import type { I420Frame } from '../../src/video/frame.ts';
 import { until } from '../media/helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

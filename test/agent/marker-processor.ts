@@ -1,7 +1,7 @@
 // A test FrameProcessor whose output is recognisable: the luma below the probe stamp band is flat (200), so a
 // receiver can tell the agent's frames from the raw camera's (the synthetic pattern is far from flat).
 import type { ProcessorFactory } from '../../src/inference/agent/processor.ts';
-import { stampHeight } from '../../src/media/probe/stamp.ts';
+import { stampHeight } from '../../src/video/stamp.ts';
 
 export const MARKER_LUMA = 200;
 

@@ -2,7 +2,7 @@
 // and after them the file's cleanups run, the server closes, its agents exit and the launcher's spawner ends.
 import { afterAll, beforeAll } from 'vitest';
 import { ProcessAgentLauncher, type ProcessLauncherOptions } from '../../src/inference/agent/launcher.ts';
-import type { HeadlessCamera } from '../../src/media/probe/camera.ts';
+import type { HeadlessCamera } from '../../src/probe/camera.ts';
 import type { App } from '../../src/server/app.ts';
 import { joinAs, startTestServer, until } from '../media/helpers.ts';
 

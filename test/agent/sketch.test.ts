@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PIPELINE_PROCESSOR_MODULE } from '../../src/inference/agent/pipeline-processor.ts';
-import { HeadlessCamera, loadClip } from '../../src/media/probe/camera.ts';
+import { HeadlessCamera, loadClip } from '../../src/probe/camera.ts';
 import { type AgentSketchPush, MAX_SKETCH_JPEG_BYTES } from '../../src/signaling/protocol.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
 import { nextEvent } from '../media/helpers.ts';

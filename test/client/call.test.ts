@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
 import { PIPELINE_PROCESSOR_MODULE } from '../../src/inference/agent/pipeline-processor.ts';
 import { FaceTracker } from '../../src/inference/face/tracker.ts';
-import type { FaceResult } from '../../src/inference/frame.ts';
+import type { FaceResult } from '../../src/inference/face-result.ts';
 import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
 import { type BrowserRig, chromiumMissing, joinAs, startBrowserRig, tileOf, waitPlaying } from './browser.ts';
 

@@ -6,8 +6,8 @@ import { compareWithPeer } from '../../bench/peer/compare.ts';
 import { createHumanPeer } from '../../bench/peer/human.ts';
 import { nme } from '../../src/inference/face/nme.ts';
 import { FaceTracker } from '../../src/inference/face/tracker.ts';
-import { decodeImage } from '../../src/inference/image.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
+import { decodeImage } from '../../src/video/image.ts';
 
 describe.skipIf(!fixturesAvailable())(
   `accuracy vs Human (fixtures in ${FIXTURES_DIR}; skipped when absent)`,

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { cropJs, SIGNED, UNIT } from '../../src/inference/face/crop-js.ts';
 import { OnnxCropper } from '../../src/inference/face/crop-onnx.ts';
 import { cropToImage, mapPoints, roiFromPoints } from '../../src/inference/face/roi.ts';
-import type { RgbaFrame } from '../../src/inference/frame.ts';
-import { rgbaToI420 } from '../../src/inference/image.ts';
 import { SessionGroup } from '../../src/inference/onnx/runtime.ts';
+import type { RgbaFrame } from '../../src/video/frame.ts';
+import { rgbaToI420 } from '../../src/video/image.ts';
 
 function gradient(w: number, h: number): RgbaFrame {
   const data = new Uint8Array(w * h * 4);

@@ -3,9 +3,9 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHumanPeer, type HumanPeer, unmirroredIris } from '../../bench/peer/human.ts';
-import { decodeImage } from '../../src/inference/image.ts';
 import { readMjpeg } from '../../src/util/mjpeg.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
+import { decodeImage } from '../../src/video/image.ts';
 
 const dist = (m: Float32Array, i: number, x: number, y: number) => Math.hypot(m[i * 3] - x, m[i * 3 + 1] - y);
 const mid = (m: Float32Array, a: number, b: number): [number, number] => [

@@ -4,11 +4,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nme } from '../../src/inference/face/nme.ts';
 import { FaceTracker } from '../../src/inference/face/tracker.ts';
-import type { RgbaFrame } from '../../src/inference/frame.ts';
-import { decodeImage, rgbaToI420 } from '../../src/inference/image.ts';
 import { AppError } from '../../src/util/errors.ts';
 import { readMjpeg } from '../../src/util/mjpeg.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
+import type { RgbaFrame } from '../../src/video/frame.ts';
+import { decodeImage, rgbaToI420 } from '../../src/video/image.ts';
 
 const blank = (w: number, h: number, v: number): RgbaFrame => ({
   format: 'rgba',

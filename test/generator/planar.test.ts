@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planarToI420, planarToRgba, rgbaToPlanar } from '../../src/inference/generator/planar.ts';
-import { rgbaToI420 } from '../../src/inference/image.ts';
+import { rgbaToI420 } from '../../src/video/image.ts';
 
 describe('planar conversions', () => {
   it('round-trips RGBA and converts to I420 like the RGBA path', () => {

@@ -12,8 +12,8 @@ import { mouthOpening, toCanonical } from '../../src/inference/geometry/expressi
 import { pearson } from '../../src/inference/geometry/math.ts';
 import { PoseEstimator } from '../../src/inference/geometry/pose.ts';
 import { Reenactor } from '../../src/inference/geometry/reenact.ts';
-import { decodeImage } from '../../src/inference/image.ts';
 import { FIXTURES_DIR, fixturesAvailable, PROJECT_ROOT } from '../../src/util/paths.ts';
+import { decodeImage } from '../../src/video/image.ts';
 
 const have = fixturesAvailable();
 if (!have) console.warn(`geometry fixture tests skipped: no fixtures at ${FIXTURES_DIR} (set FIXTURES_DIR)`);

@@ -1,8 +1,8 @@
 // The call cases every SFU backend must pass: two and three headless participants over loopback WebRTC
 // (synthetic moving pattern). call.test.ts runs them on werift, janus-call.test.ts on Janus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeadlessCamera } from '../../src/media/probe/camera.ts';
-import { FrameCollector } from '../../src/media/probe/receiver.ts';
+import { HeadlessCamera } from '../../src/probe/camera.ts';
+import { FrameCollector } from '../../src/probe/receiver.ts';
 import type { App } from '../../src/server/app.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { ParticipantLeftPush } from '../../src/signaling/protocol.ts';

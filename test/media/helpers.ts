@@ -1,8 +1,8 @@
 // Shared setup for call tests: a server on a free loopback port and headless participants.
 
 import { expect } from 'vitest';
-import type { HeadlessCamera } from '../../src/media/probe/camera.ts';
-import type { FrameCollector } from '../../src/media/probe/receiver.ts';
+import type { HeadlessCamera } from '../../src/probe/camera.ts';
+import type { FrameCollector } from '../../src/probe/receiver.ts';
 import { type App, startApp } from '../../src/server/app.ts';
 import type { AgentLauncher } from '../../src/signaling/agents.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
 import { type JanusProcess, janusUnavailable, launchJanus } from '../../src/media/janus/launch.ts';
-import { HeadlessCamera } from '../../src/media/probe/camera.ts';
-import { FrameCollector } from '../../src/media/probe/receiver.ts';
+import { HeadlessCamera } from '../../src/probe/camera.ts';
+import { FrameCollector } from '../../src/probe/receiver.ts';
 import type { App } from '../../src/server/app.ts';
 import type { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import { publisherAndViewer, until, videoBecomes } from './helpers.ts';

@@ -5,8 +5,8 @@
 import wrtc from '@roamhq/wrtc';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSfu, type Sfu } from '../../src/media/index.ts';
-import { openFds, RoomDriver } from '../../src/media/probe/room-driver.ts';
 import type { WeriftPeer } from '../../src/media/werift/peer.ts';
+import { openFds, RoomDriver } from '../../src/probe/room-driver.ts';
 import type { SubscribeOffer } from '../../src/signaling/protocol.ts';
 import { until } from './helpers.ts';
 

@@ -2,8 +2,8 @@
 // sees them) lead with the announced address, every port lies in the range, and the call still connects through
 // this machine's own address (what agents and LAN peers use).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeadlessCamera } from '../../src/media/probe/camera.ts';
-import { FrameCollector } from '../../src/media/probe/receiver.ts';
+import { HeadlessCamera } from '../../src/probe/camera.ts';
+import { FrameCollector } from '../../src/probe/receiver.ts';
 import { type App, startApp } from '../../src/server/app.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
 

@@ -3,13 +3,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineProcessor } from '../../src/inference/agent/pipeline-processor.ts';
 import type { AgentSettings } from '../../src/inference/agent/processor.ts';
-import type { I420Frame, RgbaFrame } from '../../src/inference/frame.ts';
-import { decodeImage, rgbaToI420 } from '../../src/inference/image.ts';
 import { eyeCrop } from '../../src/inference/pipeline/live-eyes.ts';
 import { FramePipeline, STAGES } from '../../src/inference/pipeline/pipeline.ts';
 import { AppError } from '../../src/util/errors.ts';
 import { readMjpeg } from '../../src/util/mjpeg.ts';
 import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
+import type { I420Frame, RgbaFrame } from '../../src/video/frame.ts';
+import { decodeImage, rgbaToI420 } from '../../src/video/image.ts';
 
 const skip = !fixturesAvailable();
 if (skip) console.warn(`pipeline tests skipped: fixtures not found at ${FIXTURES_DIR}`);

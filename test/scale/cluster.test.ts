@@ -4,7 +4,7 @@
 // mid-call -> the avatar is held, then served from the other worker.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeadlessCamera } from '../../src/media/probe/camera.ts';
+import { HeadlessCamera } from '../../src/probe/camera.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../../src/signaling/protocol.ts';
 import { nextEvent, until, videoBecomes } from '../media/helpers.ts';

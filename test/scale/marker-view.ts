@@ -1,7 +1,7 @@
 // What a viewer receives of one participant's video: raw camera frames (the probe pattern, far from flat) or the
 // marker processor's output (flat luma below the stamp band), counted per kind.
 import wrtc from '@roamhq/wrtc';
-import { stampHeight } from '../../src/media/probe/stamp.ts';
+import { stampHeight } from '../../src/video/stamp.ts';
 
 const { RTCVideoSink } = wrtc.nonstandard;
 

@@ -5,7 +5,7 @@
 import { readlinkSync } from 'node:fs';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeadlessCamera } from '../../src/media/probe/camera.ts';
+import { HeadlessCamera } from '../../src/probe/camera.ts';
 import { WORKER_NAMESPACE } from '../../src/scale/worker-protocol.ts';
 import { type App, startApp } from '../../src/server/app.ts';
 import type { AgentStatus } from '../../src/signaling/protocol.ts';

@@ -2,9 +2,9 @@
 // fixed rate, cropped square around that face and scaled, as raw RGBA.
 import { spawn } from 'node:child_process';
 import sharp from 'sharp';
-import type { RgbaFrame } from '../../src/inference/frame.ts';
 import { keypointBounds } from '../../src/inference/keypoint-bounds.ts';
 import { DEFAULT_FRAMING, type Landmarker } from '../../src/inference/pipeline/identity.ts';
+import type { RgbaFrame } from '../../src/video/frame.ts';
 
 function run(args: readonly string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,6 @@
 // (path-delay.ts); the SFU holds the user's audio back by that much. Settings changes reach the frame loop only
 // after the processor's update() for them resolved: frames keep the old settings while an identity loads.
 import wrtc from '@roamhq/wrtc';
-import { copyStamp } from '../../media/probe/stamp.ts';
 import { HeadlessClient } from '../../signaling/headless-client.ts';
 import {
   AGENT_REPORT_EVENT,
@@ -15,8 +14,9 @@ import {
   MAX_SKETCH_JPEG_BYTES,
 } from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
-import type { I420Frame, RgbaFrame } from '../frame.ts';
-import { encodeJpeg } from '../image.ts';
+import type { I420Frame, RgbaFrame } from '../../video/frame.ts';
+import { encodeJpeg } from '../../video/image.ts';
+import { copyStamp } from '../../video/stamp.ts';
 import { FrameLoop } from './frame-loop.ts';
 import { lipSyncDelayMs, PathDelayMeter, type PathDelays } from './path-delay.ts';
 import type { AgentSettings, FrameProcessor } from './processor.ts';

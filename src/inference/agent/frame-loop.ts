@@ -4,7 +4,7 @@
 // and by the last avatar frame (or grey) in avatar mode: the camera never leaves as an avatar.
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
-import type { I420Frame, RgbaFrame } from '../frame.ts';
+import type { I420Frame, RgbaFrame } from '../../video/frame.ts';
 import type { AgentSettings, FrameProcessor } from './processor.ts';
 
 const log = createLogger('inference:agent:loop');

@@ -3,9 +3,9 @@
 // the new one is ready. Without models the agent still runs, passing the camera through and saying why.
 import { setting } from '../../config.ts';
 import { createLogger } from '../../util/logger.ts';
-import type { I420Frame } from '../frame.ts';
+import type { I420Frame } from '../../video/frame.ts';
+import { rgbaToI420 } from '../../video/image.ts';
 import { SketchRenderer } from '../geometry/index.ts';
-import { rgbaToI420 } from '../image.ts';
 import { FramePipeline } from '../pipeline/pipeline.ts';
 import { renderResultSketch } from '../pipeline/sketch-frame.ts';
 import type {

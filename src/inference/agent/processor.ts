@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { setting } from '../../config.ts';
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
-import type { I420Frame, RgbaFrame } from '../frame.ts';
+import type { I420Frame, RgbaFrame } from '../../video/frame.ts';
 import type { IdentityInput } from '../pipeline/identity.ts';
 
 export interface AgentSettings {

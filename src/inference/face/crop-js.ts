@@ -1,7 +1,7 @@
 // Bilinear crops in plain TypeScript: an affine window of an RGBA or I420 frame into a model's NHWC float input,
 // with the model's normalisation (value * scale + bias). I420 is sampled per plane and converted only at the crop's
 // pixels, so a camera frame never needs a full-frame colour conversion.
-import type { Frame } from '../frame.ts';
+import type { Frame } from '../../video/frame.ts';
 import type { Affine } from './roi.ts';
 
 export interface Normalisation {

@@ -1,7 +1,7 @@
 // Crops in onnxruntime: a graph that takes the frame (RGBA, or I420 planes) and N affine maps and returns the
 // model's normalised NHWC crops [N,S,S,3], by GridSample. The N crops are stacked into one tall grid so the
 // frame is sampled once without copying it N times. I420 is sampled per plane and converted at the crop's pixels.
-import type { Frame } from '../frame.ts';
+import type { Frame } from '../../video/frame.ts';
 import { GraphBuilder } from '../onnx/builder.ts';
 import { type OnnxSession, ort, type SessionGroup } from '../onnx/runtime.ts';
 import type { Normalisation } from './crop-js.ts';

@@ -1,7 +1,7 @@
 // One interface over the two crop implementations, so the tracker can use either: plain TypeScript (the
 // default: measured faster on the CPU provider, see bench/crop.ts) or the GridSample graph in onnxruntime
 // (for an execution provider that keeps the frame on the device).
-import type { Frame } from '../frame.ts';
+import type { Frame } from '../../video/frame.ts';
 import { ort, type SessionGroup } from '../onnx/runtime.ts';
 import { cropJs, type Normalisation } from './crop-js.ts';
 import { OnnxCropper } from './crop-onnx.ts';

@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
-import { type Box, type FaceResult, type Frame, LANDMARK_COUNT, LEFT_IRIS, RIGHT_IRIS } from '../frame.ts';
+import type { Box, Frame } from '../../video/frame.ts';
+import { type FaceResult, LANDMARK_COUNT, LEFT_IRIS, RIGHT_IRIS } from '../face-result.ts';
 import { ensureModel } from '../models/registry.ts';
 import { type OnnxSession, SessionGroup } from '../onnx/runtime.ts';
 import {

@@ -1,5 +1,5 @@
 // Conversions between interleaved RGBA bytes and the generator's planar float RGB in [0,1].
-import type { I420Frame, RgbaFrame } from '../frame.ts';
+import type { I420Frame, RgbaFrame } from '../../video/frame.ts';
 
 export function rgbaToPlanar(
   frame: RgbaFrame,

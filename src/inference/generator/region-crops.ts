@@ -1,7 +1,7 @@
 // Fixed-size crops of the regions the learned renderers redraw (each eye, the mouth), aligned to a face's
 // key-points: the same boxes cut the training samples (training/dataset) and the live frames, and the patch a
 // model returns goes back through the same box. The left eye is mirrored so one model serves both eyes.
-import type { RgbaFrame } from '../frame.ts';
+import type { RgbaFrame } from '../../video/frame.ts';
 import { gazeColour, type SketchEye, SketchRenderer } from '../geometry/sketch.ts';
 import { keypointBounds } from '../keypoint-bounds.ts';
 import { EYES, type EyeRegion, OUTER_LIPS } from './regions.ts';

@@ -2,7 +2,7 @@
 // eye opening a fill whose colour encodes the gaze angles (red: horizontal, green: vertical, 128 = straight at
 // the camera, +-45 deg to 0/255) with the iris disc, from the eye mesh, in a darker shade of the same colour.
 // Plain integer rasterisation into a reused RGBA buffer: no allocation per frame.
-import type { RgbaFrame } from '../frame.ts';
+import type { RgbaFrame } from '../../video/frame.ts';
 import { eyeMesh, eyeMeshSize } from './gaze.ts';
 import { SKETCH_CHAINS } from './landmarks.ts';
 import { DEG } from './math.ts';

@@ -2,10 +2,11 @@
 // with its landmarks found once (by the same tracker the live frames use).
 import sharp from 'sharp';
 import { AppError } from '../../util/errors.ts';
-import type { FaceResult, Frame, RgbaFrame } from '../frame.ts';
+import type { Frame, RgbaFrame } from '../../video/frame.ts';
+import { decodeImage } from '../../video/image.ts';
+import type { FaceResult } from '../face-result.ts';
 import type { AvatarSource } from '../generator/avatar.ts';
 import { rgbaToPlanar } from '../generator/planar.ts';
-import { decodeImage } from '../image.ts';
 import { keypointBounds } from '../keypoint-bounds.ts';
 
 export interface Landmarker {

@@ -2,7 +2,7 @@
 // the eye model redraws each eye from the untouched frame's eye, the classic result and the sketch of the
 // redirected gaze. Works on a crop around both eye boxes; only pixels the model's mask reaches are written,
 // so the frame outside the eye boxes keeps its exact bytes.
-import type { Frame } from '../frame.ts';
+import type { Frame } from '../../video/frame.ts';
 import type { LearnedRegions, RegionSource } from '../generator/learned-regions.ts';
 import { boxBounds, eyeBoxes } from '../generator/region-crops.ts';
 import { EYES } from '../generator/regions.ts';

@@ -1,7 +1,7 @@
 // Eye contact on the live frame: only the pixels inside the eyelid apertures change (iris moved to the target
 // position, the sclera it uncovers filled from the other side); everything else keeps its exact bytes. Works on
 // a crop around the eyes, in the frame's own format (RGBA or I420).
-import type { Frame } from '../frame.ts';
+import type { Frame } from '../../video/frame.ts';
 import { renderEyes } from '../generator/eyes.ts';
 import type { Generator } from '../generator/generator.ts';
 import { createBackwardMap, toFlowGrid } from '../generator/raster.ts';

@@ -4,7 +4,8 @@
 import { setting } from '../../config.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
-import type { FaceResult, Frame } from '../frame.ts';
+import type { Frame } from '../../video/frame.ts';
+import type { FaceResult } from '../face-result.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import {

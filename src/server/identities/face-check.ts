@@ -11,10 +11,10 @@ import {
 import { cropJs, SIGNED } from '../../inference/face/crop-js.ts';
 import { cropToImage } from '../../inference/face/roi.ts';
 import { FaceTracker } from '../../inference/face/tracker.ts';
-import type { Box, RgbaFrame } from '../../inference/frame.ts';
 import { ensureModel } from '../../inference/models/registry.ts';
 import { createSession, type OnnxSession, ort } from '../../inference/onnx/runtime.ts';
 import { AppError } from '../../util/errors.ts';
+import type { Box, RgbaFrame } from '../../video/frame.ts';
 
 /** A second face counts when it is at least this fraction of the largest face's width (tiny background faces,
  * e.g. in a painting's scenery, do not make a portrait unusable). */

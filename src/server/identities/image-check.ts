@@ -2,9 +2,9 @@
 // that passes is decoded (EXIF orientation applied), scaled down to a stored size and re-encoded as JPEG, so
 // nothing the uploader sent (metadata, odd encodings) is kept.
 import sharp, { type Metadata } from 'sharp';
-import type { RgbaFrame } from '../../inference/frame.ts';
-import { encodeJpeg } from '../../inference/image.ts';
 import { AppError } from '../../util/errors.ts';
+import type { RgbaFrame } from '../../video/frame.ts';
+import { encodeJpeg } from '../../video/image.ts';
 
 export interface ImageLimits {
   /** Bytes of one uploaded photo. */

@@ -6,9 +6,9 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setting } from '../../config.ts';
-import type { Box, RgbaFrame } from '../../inference/frame.ts';
-import { decodeImage } from '../../inference/image.ts';
 import { AppError } from '../../util/errors.ts';
+import type { Box, RgbaFrame } from '../../video/frame.ts';
+import { decodeImage } from '../../video/image.ts';
 
 export function defaultIdentityDir(): string {
   return setting('IDENTITY_DIR');

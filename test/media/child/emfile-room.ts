@@ -3,7 +3,7 @@
 // descriptors the process happens to hold), then reports whether the process survived and what the room did.
 import { Socket } from 'node:dgram';
 import { createSfu } from '../../../src/media/index.ts';
-import { RoomDriver } from '../../../src/media/probe/room-driver.ts';
+import { RoomDriver } from '../../../src/probe/room-driver.ts';
 
 const limit = Number(process.env.BIND_LIMIT ?? 30);
 let binds = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { syntheticFrame } from '../../src/media/probe/camera.ts';
-import { copyStamp, readStamp, writeStamp } from '../../src/media/probe/stamp.ts';
 import { isVp8KeyframeStart } from '../../src/media/werift/vp8.ts';
+import { syntheticFrame } from '../../src/probe/camera.ts';
+import { copyStamp, readStamp, writeStamp } from '../../src/video/stamp.ts';
 
 describe('frame stamp', () => {
   it('round-trips counters and rejects unstamped frames', () => {

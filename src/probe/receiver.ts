@@ -1,8 +1,8 @@
 // Headless receiving end for tests and the benchmark: decoded frames from a remote track (RTCVideoSink), with
 // arrival times, stamps read back, and audio burst onsets (RTCAudioSink).
 import wrtc from '@roamhq/wrtc';
-import type { I420Frame } from '../../inference/frame.ts';
-import { readStamp } from './stamp.ts';
+import type { I420Frame } from '../video/frame.ts';
+import { readStamp } from '../video/stamp.ts';
 
 const { RTCVideoSink, RTCAudioSink } = wrtc.nonstandard;
 

@@ -2,10 +2,10 @@
 // RTCVideoSource at a fixed rate, either a fixture clip (MJPEG decoded once) or a moving synthetic pattern,
 // optionally stamped with the frame counter; the microphone plays a tone burst at every marked frame.
 import wrtc from '@roamhq/wrtc';
-import type { I420Frame } from '../../inference/frame.ts';
-import { decodeImage, rgbaToI420 } from '../../inference/image.ts';
-import { readMjpeg } from '../../util/mjpeg.ts';
-import { writeStamp } from './stamp.ts';
+import { readMjpeg } from '../util/mjpeg.ts';
+import type { I420Frame } from '../video/frame.ts';
+import { decodeImage, rgbaToI420 } from '../video/image.ts';
+import { writeStamp } from '../video/stamp.ts';
 
 const { RTCVideoSource, RTCAudioSource } = wrtc.nonstandard;
 

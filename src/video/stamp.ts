@@ -1,6 +1,6 @@
 // A frame counter stamped into the picture as a row of black/white blocks along the top edge, readable after
 // VP8 encode/decode: the call benchmark and tests measure latency and identify frames with it.
-import type { I420Frame } from '../../inference/frame.ts';
+import type { I420Frame } from './frame.ts';
 
 const DATA_BITS = 16;
 const CHECK_BITS = 8;

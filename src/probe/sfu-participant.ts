@@ -2,10 +2,10 @@
 // (pure TypeScript, no decoding), synthetic RTP when publishing. Room-scale tests and benches use it to put 50
 // people in a room on a 2-core machine; a browser or wrtc client does the same through socket.io.
 import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werift';
-import type { Kind, Sdp, SubscribeOffer } from '../../signaling/protocol.ts';
-import type { SfuPeer, SfuRoom } from '../types.ts';
-import { peerConfig } from '../werift/config.ts';
-import type { TaskGate } from '../werift/task-gate.ts';
+import type { Kind, Sdp, SubscribeOffer } from '../media/sdp-types.ts';
+import type { SfuPeer, SfuRoom } from '../media/types.ts';
+import { peerConfig } from '../media/werift/config.ts';
+import type { TaskGate } from '../media/werift/task-gate.ts';
 
 const KINDS: Kind[] = ['audio', 'video'];
 /** A VP8 keyframe-start payload descriptor and header bits; the SFU never decodes past them. */

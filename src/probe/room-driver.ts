@@ -1,8 +1,8 @@
 // Fills a room with SfuParticipants the way signaling does (everyone subscribes to everyone) and measures what
 // the room-scale test and bench assert: open file descriptors and subscribe m-lines per present publisher.
 import { readdirSync } from 'node:fs';
-import type { SfuRoom } from '../types.ts';
-import { TaskGate } from '../werift/task-gate.ts';
+import type { SfuRoom } from '../media/types.ts';
+import { TaskGate } from '../media/werift/task-gate.ts';
 import { SfuParticipant } from './sfu-participant.ts';
 
 /** Open file descriptors of this process (Linux). */
