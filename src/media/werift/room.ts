@@ -2,19 +2,22 @@
 // a participant's subscribers receive either the participant's own camera or a routed source (the agent's
 // processed output), switched at a keyframe of the new source.
 import type { RtpPacket } from 'werift';
-import type { Kind } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
-import type { CreatePeerOptions, SfuRoom, SfuRoomEvents } from '../types.ts';
+import type { Kind } from '../sdp-types.ts';
+import type { CreatePeerOptions, SfuOptions, SfuRoom, SfuRoomEvents } from '../types.ts';
 import type { IceOptions } from './config.ts';
 import { RtpDelayQueue } from './delay-queue.ts';
 import { type PeerHost, WeriftPeer } from './peer.ts';
-import type { ResolvedSfuOptions } from './sfu.ts';
 import type { TaskGate } from './task-gate.ts';
 import { isVp8KeyframeStart } from './vp8.ts';
 
 const log = createLogger('media:room');
+
+/** The SFU's options with every default filled in, as the rooms get them. */
+export type ResolvedSfuOptions = Required<SfuOptions>;
+
 /** A pending source switch that sees no keyframe in this long switches anyway (a PLI went unanswered). */
 const SWITCH_TIMEOUT_MS = 2000;
 

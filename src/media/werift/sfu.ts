@@ -3,10 +3,8 @@ import { setting } from '../../config.ts';
 import { TypedEmitter } from '../../util/typed-emitter.ts';
 import { SfuRooms } from '../sfu-rooms.ts';
 import type { Sfu, SfuEvents, SfuOptions } from '../types.ts';
-import { WeriftRoom } from './room.ts';
+import { type ResolvedSfuOptions, WeriftRoom } from './room.ts';
 import { TaskGate } from './task-gate.ts';
-
-export type ResolvedSfuOptions = Required<SfuOptions>;
 
 export class WeriftSfu extends TypedEmitter<SfuEvents> implements Sfu {
   readonly #rooms = new SfuRooms<WeriftRoom>((r) => this.emit('roomclose', r));
