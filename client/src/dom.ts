@@ -23,3 +23,16 @@ export const $ = <T extends HTMLElement = HTMLElement>(sel: string, root: Parent
   if (!el) throw new Error(`missing element ${sel}`);
   return el;
 };
+
+/** Shows a message in one of the page's error lines. */
+export function showError(sel: string, message: string): void {
+  const el = $(sel);
+  el.textContent = message;
+  el.hidden = false;
+}
+
+export function hideError(sel: string): void {
+  const el = $(sel);
+  el.textContent = '';
+  el.hidden = true;
+}

@@ -1,9 +1,10 @@
 // The clean feed: /feed/<room>/<participant id or display name>[?passcode=...&audio=1] shows one processed
 // stream alone, full window, no UI - for OBS window capture or a virtual camera. Its state is in the title
 // and in <body data-state> (for scripts), never on screen.
+
+import { RequestError } from './core/signaling.ts';
+import { Viewer } from './core/viewer.ts';
 import { h } from './dom.ts';
-import { RequestError } from './signaling.ts';
-import { Viewer } from './viewer.ts';
 
 export function startFeed(room: string, participant: string): void {
   const params = new URLSearchParams(location.search);

@@ -1,6 +1,6 @@
 // The socket.io connection with promise-shaped requests over the protocol's acks (src/signaling/protocol.ts).
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ErrorBody } from '../../src/signaling/protocol.ts';
+import type { Ack, ErrorBody } from '../../../src/signaling/protocol.ts';
 
 /** The identity owner token identities.ts keeps in localStorage: the server lets only its holder wear them. */
 const OWNER_KEY = 'gazecam.owner';

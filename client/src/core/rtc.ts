@@ -1,6 +1,6 @@
 // WebRTC helpers shared by the call and the viewer: the subscribe connection (the server offers, with a mid ->
 // participant map) and waiting for ICE gathering (the server takes candidates in the SDP).
-import type { JoinResult, SubscribeOffer } from '../../src/signaling/protocol.ts';
+import type { JoinResult, SubscribeOffer } from '../../../src/signaling/protocol.ts';
 import type { Signaling } from './signaling.ts';
 
 /** The join ack's TURN servers and transport policy, applied to a connection before it negotiates. The join

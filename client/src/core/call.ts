@@ -11,7 +11,7 @@ import type {
   ServerErrorPush,
   ServerShutdownPush,
   StatsPush,
-} from '../../src/signaling/protocol.ts';
+} from '../../../src/signaling/protocol.ts';
 import { applyIceConfig, FrameRate, gathered, Subscriber } from './rtc.ts';
 import { Signaling } from './signaling.ts';
 

@@ -6,7 +6,7 @@ import type {
   Participant,
   ParticipantLeftPush,
   ParticipantUpdatedPush,
-} from '../../src/signaling/protocol.ts';
+} from '../../../src/signaling/protocol.ts';
 import { VIEWER_PREFIX } from './call.ts';
 import { applyIceConfig, Subscriber } from './rtc.ts';
 import { Signaling } from './signaling.ts';
