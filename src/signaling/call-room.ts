@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { SfuPeer, SfuRoom } from '../media/types.ts';
+import { BackoffRecord } from '../util/backoff.ts';
 import { AppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
@@ -54,6 +55,8 @@ export class CallRoom {
   readonly name: string;
   readonly passcode?: string;
   readonly sfuRoom: SfuRoom;
+  /** Wrong passcodes against this room, from anywhere: kept for the room's life (no flood elsewhere resets it). */
+  readonly passcodeBackoff = new BackoffRecord();
   #deps: CallRoomDeps;
   #members = new Map<string, Member>();
   #closed = false;

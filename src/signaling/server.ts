@@ -187,12 +187,11 @@ export class SignalingServer {
           throw new AppError('FORBIDDEN', 'invalid agent credentials');
       } else if (room?.passcode !== undefined) {
         const address = socket.handshake.address;
-        this.#passcodes.check(address, room.name);
+        this.#passcodes.check(address, room.passcodeBackoff);
         if (req.passcode !== room.passcode) {
-          this.#passcodes.failed(address, room.name);
+          this.#passcodes.failed(address, room.passcodeBackoff);
           throw new AppError('FORBIDDEN', 'wrong or missing room passcode');
         }
-        this.#passcodes.succeeded(address);
       }
       if (!room) {
         const created: CallRoom = new CallRoom(req.room, req.passcode, {
