@@ -119,7 +119,7 @@ export const SETTINGS = {
   ROOM_MAX_PARTICIPANTS: def({
     schema: int(1, 1000),
     def: '50',
-    doc: 'users per room (agents not counted); more get `ROOM_FULL`',
+    doc: 'users and clean-feed viewers per room (agents not counted); more get `ROOM_FULL`',
   }),
   SFU_ICE_IPV6: def({
     schema: z.enum(['0', '1']).transform((v) => v === '1'),

@@ -36,9 +36,6 @@ export interface JoinOptions {
   media: MediaStream;
 }
 
-/** Participants whose names start with this are viewers (clean feeds, own processed previews), not people. */
-export const VIEWER_PREFIX = 'feed:';
-
 export class Call {
   readonly participants = new Map<string, Participant>();
   readonly statuses = new Map<string, AgentStatus>();
@@ -115,13 +112,24 @@ export class Call {
     }
   }
 
-  /** People in the call (viewers left out), yourself first. */
+  /** People in the call, yourself first: every participant the server lists as a user, whatever its name. */
   list(): Participant[] {
     return [...this.participants.values()]
-      .filter((p) => !p.displayName.startsWith(VIEWER_PREFIX))
+      .filter((p) => p.role !== 'viewer')
       .sort((a, b) =>
         a.id === this.me ? -1 : b.id === this.me ? 1 : a.displayName.localeCompare(b.displayName),
       );
+  }
+
+  /** Viewers as the server marks and names them: "1 viewer: clean feed of alice". */
+  viewerSummary(): string {
+    const viewers = [...this.participants.values()].filter((p) => p.role === 'viewer');
+    if (viewers.length === 0) return '';
+    const each = viewers.map((v) => {
+      const who = v.viewing ? this.participants.get(v.viewing) : undefined;
+      return `${v.displayName} of ${who ? (who.id === this.me ? 'you' : who.displayName) : 'no one yet'}`;
+    });
+    return `${viewers.length} viewer${viewers.length > 1 ? 's' : ''}: ${each.join(', ')}`;
   }
 
   async #publish(media: MediaStream): Promise<void> {

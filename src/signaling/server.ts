@@ -54,7 +54,13 @@ export interface SignalingOptions {
 }
 
 export interface ServerStats {
-  rooms: Array<{ name: string; participants: Participant[]; agents: AgentStatus[]; peers: number }>;
+  rooms: Array<{
+    name: string;
+    participants: Participant[];
+    viewers: Participant[];
+    agents: AgentStatus[];
+    peers: number;
+  }>;
   peers: number;
   agents: AgentStatus[];
 }
@@ -163,6 +169,7 @@ export class SignalingServer {
     join: async (socket, req, joined) => {
       if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
       if (joined) throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
+      if (req.agent && req.view) throw new AppError('BAD_REQUEST', 'join: an agent is not a viewer');
       const placement = this.#opts.placement;
       // Agents join rooms that live here already; only a user's join may place one.
       if (placement && !req.agent && !this.#rooms.has(req.room)) {
@@ -209,9 +216,9 @@ export class SignalingServer {
       }
       let member: Member;
       try {
-        member = room.join(socket, req.displayName, agent);
+        member = room.join(socket, req.displayName, agent, req.view?.participant);
       } catch (e) {
-        if (room.users().length === 0) room.close();
+        if (room.users().length === 0 && room.viewers().length === 0) room.close();
         throw e;
       }
       this.#bySocket.set(socket.id, { room, member });
@@ -221,7 +228,7 @@ export class SignalingServer {
       return {
         participantId: member.id,
         room: room.name,
-        participants: room.users().map((m) => r.info(m)),
+        participants: room.visibleTo(member).map((m) => r.info(m)),
         ...ice,
       };
     },
@@ -230,11 +237,16 @@ export class SignalingServer {
       this.#leave(socket, 'left');
       return {};
     },
-    'publish:offer': async (_s, { offer }, joined) => ({
-      answer: await needJoined(joined, 'publish:offer').member.peer.publish(offer),
-    }),
+    'publish:offer': async (_s, { offer }, joined) => {
+      const { member } = needJoined(joined, 'publish:offer');
+      if (member.role === 'viewer') throw new AppError('FORBIDDEN', 'a viewer publishes nothing');
+      return { answer: await member.peer.publish(offer) };
+    },
     ice: async (_s, d, joined) => {
-      await needJoined(joined, 'ice').member.peer.addIceCandidate(d.target, d.candidate);
+      const { member } = needJoined(joined, 'ice');
+      if (member.role === 'viewer' && d.target === 'publish')
+        throw new AppError('FORBIDDEN', 'a viewer publishes nothing');
+      await member.peer.addIceCandidate(d.target, d.candidate);
       return {};
     },
     subscribe: (_s, d, joined) => {
@@ -288,6 +300,7 @@ export class SignalingServer {
     const rooms = [...this.#rooms.values()].map((r) => ({
       name: r.name,
       participants: r.users().map((m) => r.info(m)),
+      viewers: r.viewers().map((m) => r.info(m)),
       agents: r.agentStatuses(),
       peers: r.sfuRoom.peers().length,
     }));

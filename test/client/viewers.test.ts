@@ -1,0 +1,54 @@
+// Nobody receives a call unseen, in the real web client (issue 21 A): a headless client that calls itself
+// `feed:spy` (the page used to hide every `feed:` name while the server sent it everyone's audio) gets a tile
+// like any person, and a clean-feed viewer is shown in the header as the server marks it. Debian chromium with
+// a fake camera and microphone, the real server, a headless wrtc client.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HeadlessClient } from '../../src/signaling/headless-client.ts';
+import { type BrowserRig, chromiumMissing, joinAs, startBrowserRig, tileOf } from './browser.ts';
+
+const skipReason = chromiumMissing();
+if (skipReason) console.warn(`browser viewer tests skipped: ${skipReason}`);
+
+describe.skipIf(skipReason !== '')('listeners in the web client', () => {
+  let rig: BrowserRig;
+  const clients: HeadlessClient[] = [];
+
+  beforeAll(async () => {
+    rig = await startBrowserRig();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await rig?.close();
+  });
+
+  it('shows a client named feed:spy as a person, and a clean feed as a viewer', async () => {
+    const room = `spy-${Date.now().toString(36)}`;
+    const page = await rig.openPage(`/r/${room}`);
+    const aliceId = await joinAs(page, 'alice');
+    const spy = await HeadlessClient.connect(rig.app.url);
+    clients.push(spy);
+    const { participantId: spyId } = await spy.join({ room, displayName: 'feed:spy' });
+    // The spy receives alice's microphone: the page must show it.
+    await spy.waitForTrack(aliceId, 'audio', 30_000);
+    await expect.poll(() => tileOf(page, spyId).count(), { timeout: 15_000 }).toBe(1);
+    expect(await tileOf(page, spyId).locator('.name').textContent()).toBe('feed:spy');
+
+    const feed = await HeadlessClient.connect(rig.app.url);
+    clients.push(feed);
+    const { participantId: feedId } = await feed.join({
+      room,
+      displayName: 'x',
+      view: { participant: aliceId },
+    });
+    await expect
+      .poll(() => page.locator('#viewers').textContent(), { timeout: 15_000 })
+      .toBe('1 viewer: clean feed of you');
+    expect(await tileOf(page, feedId).count()).toBe(0);
+    console.log(
+      JSON.stringify({ test: 'client-viewers', spyTile: true, header: await page.textContent('#viewers') }),
+    );
+    feed.close();
+    await expect.poll(() => page.locator('#viewers').isHidden(), { timeout: 15_000 }).toBe(true);
+  }, 180_000);
+});
