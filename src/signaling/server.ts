@@ -27,6 +27,7 @@ import {
 } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { RoomPlacement } from './room-placement.ts';
+import { checkPublishOffer, checkSubscribeAnswer } from './sdp-bounds.ts';
 import { iceConfigFor } from './turn-credentials.ts';
 
 const log = createLogger('signaling:server');
@@ -240,6 +241,7 @@ export class SignalingServer {
     'publish:offer': async (_s, { offer }, joined) => {
       const { member } = needJoined(joined, 'publish:offer');
       if (member.role === 'viewer') throw new AppError('FORBIDDEN', 'a viewer publishes nothing');
+      checkPublishOffer(offer.sdp);
       return { answer: await member.peer.publish(offer) };
     },
     ice: async (_s, d, joined) => {
@@ -346,5 +348,6 @@ async function askAnswer(socket: Socket, offer: SubscribeOffer): Promise<Sdp> {
   if (!res?.ok) throw new AppError('NEGOTIATION_FAILED', res?.ok === false ? res.error.message : 'no answer');
   const answer = SdpSchema.safeParse(res.answer);
   if (!answer.success) throw new AppError('BAD_REQUEST', 'subscribe:offer ack: invalid answer');
+  checkSubscribeAnswer(answer.data.sdp, offer.offer.sdp);
   return answer.data;
 }
