@@ -58,6 +58,21 @@ export const SETTINGS = {
     def: '2',
     doc: 'identity uploads checked at once; more get 503 `BUSY`',
   }),
+  CONN_MAX: def({
+    schema: int(16, 1_000_000),
+    def: '4096',
+    doc: 'connections (HTTP and socket.io) held open at once; more are answered 503 `BUSY` and closed',
+  }),
+  CONN_MAX_PER_ADDRESS: def({
+    schema: int(2, 1_000_000),
+    def: '128',
+    doc: 'connections from one client address (IPv6: one /64; `TRUST_PROXY` addresses exempt); more get 503 `BUSY`',
+  }),
+  SIGNALING_MAX_PER_ADDRESS: def({
+    schema: int(1, 1_000_000),
+    def: '48',
+    doc: 'socket.io sessions from one client address (IPv6: one /64); more get a `BUSY` connect error',
+  }),
   TLS_CERT: def({
     schema: z.string().min(1),
     shown: 'none',

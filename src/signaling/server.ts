@@ -4,6 +4,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Sfu } from '../media/types.ts';
+import { AddressCounter } from '../util/address-counter.ts';
 import { AppError, toAppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { AgentSupervisor, type AgentSupervisorOptions } from './agent-supervisor.ts';
@@ -52,6 +53,8 @@ export interface SignalingOptions {
   allowRequest?: (req: IncomingMessage) => boolean;
   /** Several server nodes: which node holds each room (none: every room lives here). */
   placement?: RoomPlacement;
+  /** Sessions one client address (IPv6: one /64) may hold; more get a BUSY connect_error (default: no cap). */
+  maxPerAddress?: { sessions: number; exempt?: string[] };
 }
 
 export interface ServerStats {
@@ -103,8 +106,27 @@ export class SignalingServer {
       maxHttpBufferSize: MAX_PAYLOAD_BYTES * 4,
       serveClient: true, // /socket.io/socket.io.min.js for the static client
       cors: { origin: false },
-      allowRequest: (req, cb) => cb(null, opts.allowRequest?.(req) ?? true),
+      allowRequest: (req, cb) => {
+        let ok: boolean;
+        try {
+          ok = opts.allowRequest?.(req) ?? true;
+        } catch (e) {
+          return cb(`${toAppError(e).code}: ${(e as Error).message}`, false);
+        }
+        cb(null, ok);
+      },
     });
+    const cap = opts.maxPerAddress;
+    if (cap) {
+      const held = new AddressCounter(cap.exempt);
+      this.io.use((socket, next) => {
+        const address = socket.handshake.address;
+        if (held.count(address) >= cap.sessions)
+          return next(new Error(`BUSY: too many connections from your address (${cap.sessions})`));
+        socket.once('disconnect', held.add(address));
+        next();
+      });
+    }
     this.io.on('connection', (socket) => this.#onConnection(socket));
     this.#statsTimer = setInterval(() => this.#pushStats(), opts.statsIntervalMs ?? 2000);
     this.#statsTimer.unref();
