@@ -56,7 +56,17 @@ export const SETTINGS = {
   UPLOAD_CONCURRENCY: def({
     schema: int(1, 32),
     def: '2',
-    doc: 'identity uploads checked at once; more get 503 `BUSY`',
+    doc: 'identity uploads checked at once (more wait); bodies in flight may hold this many largest forms (80 MB each), more get 503 `BUSY`',
+  }),
+  UPLOAD_MIN_BYTES_PER_S: def({
+    schema: int(1, 1_000_000_000),
+    def: '16384',
+    doc: 'an upload body must arrive at least this fast on average after `UPLOAD_GRACE_MS`, else 408 `REQUEST_TIMEOUT`',
+  }),
+  UPLOAD_GRACE_MS: def({
+    schema: int(0, 600_000),
+    def: '5000',
+    doc: 'time an upload body may take before `UPLOAD_MIN_BYTES_PER_S` counts',
   }),
   CONN_MAX: def({
     schema: int(16, 1_000_000),

@@ -60,6 +60,8 @@ export interface AppOptions {
   workers?: { mode?: WorkerMode; token?: string };
   /** Several server nodes on one Redis (default env REDIS_URL and NODE_URL; null: this node alone). */
   cluster?: { redisUrl?: string; nodeUrl?: string } | null;
+  /** Identity uploads: checks at once and the body deadline (default env UPLOAD_*). */
+  uploads?: { concurrency?: number; minBytesPerSec?: number; graceMs?: number };
   /** Passcode back-off (tests lengthen or shorten it). */
   passcodes?: PasscodeGuardOptions;
   /** Connection caps (default env CONN_MAX, CONN_MAX_PER_ADDRESS, SIGNALING_MAX_PER_ADDRESS). */
@@ -96,7 +98,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   const sfu = createSfu(opts.sfu);
   let url = '';
   let signaling: SignalingServer | null = null;
-  const identities = createIdentityRoutes({ dir: opts.identityDir });
+  const identities = createIdentityRoutes({ dir: opts.identityDir, uploads: opts.uploads });
   const loopLag = new LoopLagMonitor();
   let servedPort = port;
   const policy = createOriginPolicy({

@@ -16,6 +16,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   IMAGE_INVALID: 422,
   NO_FACE: 422,
   MULTIPLE_FACES: 422,
+  REQUEST_TIMEOUT: 408,
   RATE_LIMITED: 429,
   BUSY: 503,
   MODEL_MISSING: 503,

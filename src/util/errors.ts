@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'IDENTITY_NOT_FOUND',
   'ROOM_ELSEWHERE',
   'CONFIG_INVALID',
+  'REQUEST_TIMEOUT',
   'INTERNAL',
 ] as const;
 
