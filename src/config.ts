@@ -183,6 +183,11 @@ export const SETTINGS = {
     shown: '`.cache/models`',
     doc: 'converted and generated models',
   }),
+  IDENTITY_MAX_PER_OWNER: def({
+    schema: int(1, 100_000),
+    def: '20',
+    doc: 'identities one owner (browser profile) may keep; more get 403 `QUOTA_EXCEEDED` before the upload is read',
+  }),
   IDENTITY_DIR: def({
     schema: z.string().min(1),
     def: () => resolve(PROJECT_ROOT, '.cache', 'identities'),

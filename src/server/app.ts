@@ -60,6 +60,8 @@ export interface AppOptions {
   workers?: { mode?: WorkerMode; token?: string };
   /** Several server nodes on one Redis (default env REDIS_URL and NODE_URL; null: this node alone). */
   cluster?: { redisUrl?: string; nodeUrl?: string } | null;
+  /** Identities one owner may keep (default env IDENTITY_MAX_PER_OWNER). */
+  identities?: { maxPerOwner?: number };
   /** Identity uploads: checks at once and the body deadline (default env UPLOAD_*). */
   uploads?: { concurrency?: number; minBytesPerSec?: number; graceMs?: number };
   /** Passcode back-off (tests lengthen or shorten it). */
@@ -98,7 +100,11 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   const sfu = createSfu(opts.sfu);
   let url = '';
   let signaling: SignalingServer | null = null;
-  const identities = createIdentityRoutes({ dir: opts.identityDir, uploads: opts.uploads });
+  const identities = createIdentityRoutes({
+    dir: opts.identityDir,
+    uploads: opts.uploads,
+    maxPerOwner: opts.identities?.maxPerOwner,
+  });
   const loopLag = new LoopLagMonitor();
   let servedPort = port;
   const policy = createOriginPolicy({
@@ -186,7 +192,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     // Only the owner wears an identity; the shared fixture portraits (tests, demos) are anyone's.
     canUseIdentity: async (owner, id) =>
       isIdentityId(id)
-        ? owner !== null && (await identities.store.list(owner)).some((r) => r.id === id)
+        ? owner !== null && (await identities.store.owns(owner, id))
         : /^[A-Za-z0-9_-]+$/.test(id) && existsSync(resolve(FIXTURES_DIR, 'identities', `${id}.jpg`)),
   });
   if (workerMode !== 'local' && !redisUrl) {

@@ -9,6 +9,7 @@ const log = createLogger('server:respond');
 const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
   FORBIDDEN: 403,
+  QUOTA_EXCEEDED: 403,
   NOT_FOUND: 404,
   HOST_NOT_ALLOWED: 421,
   PAYLOAD_TOO_LARGE: 413,

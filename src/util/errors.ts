@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'ROOM_ELSEWHERE',
   'CONFIG_INVALID',
   'REQUEST_TIMEOUT',
+  'QUOTA_EXCEEDED',
   'INTERNAL',
 ] as const;
 

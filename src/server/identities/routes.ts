@@ -52,6 +52,8 @@ export interface IdentityRoutesOptions {
   limits?: ImageLimits;
   /** Checks faces (default: a lazily created FaceChecker, shared by all uploads). */
   faceChecker?: () => Promise<Pick<FaceChecker, 'check' | 'close'>>;
+  /** Identities per owner (default env IDENTITY_MAX_PER_OWNER). */
+  maxPerOwner?: number;
   /** Image checks at once (default env UPLOAD_CONCURRENCY) and the body deadline (default env
    * UPLOAD_MIN_BYTES_PER_S, UPLOAD_GRACE_MS). */
   uploads?: { concurrency?: number; minBytesPerSec?: number; graceMs?: number };
@@ -68,7 +70,7 @@ export interface IdentityRoutes {
 }
 
 export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): IdentityRoutes {
-  const store = new IdentityStore(opts.dir);
+  const store = new IdentityStore(opts.dir, { maxPerOwner: opts.maxPerOwner });
   const limits = opts.limits ?? DEFAULT_IMAGE_LIMITS;
   const largestForm = limits.maxBytes * MAX_PHOTOS + FORM_MARGIN;
   const gate = new UploadGate(largestForm, opts.uploads?.concurrency);
@@ -130,6 +132,7 @@ export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): Identity
       what: 'upload',
     } as const;
     checkDeclaredLength(req, limit);
+    await store.checkQuota(owner); // before a byte of the body is read
     // The body holds its declared bytes of the budget before one is read (a chunked one, what has arrived).
     const declared = Number(req.headers['content-length'] ?? 0);
     const hold = gate.hold(Number.isInteger(declared) && declared > 0 ? declared : 0);
