@@ -414,10 +414,10 @@ function renderIdentities(): void {
 function renderTiles(list: Participant[]): void {
   const call = state.call;
   if (!call) return;
-  // Viewers have no tile, but nobody receives the call unseen: the server lists and names them.
-  const viewers = $('#viewers');
-  viewers.textContent = call.viewerSummary();
-  viewers.hidden = viewers.textContent === '';
+  // Viewers and agents have no tile, but nobody receives the call unseen: the server marks them.
+  const machines = $('#viewers');
+  machines.textContent = call.machineSummary();
+  machines.hidden = machines.textContent === '';
   const tiles = $('#tiles');
   for (const p of list) {
     let tile = tiles.querySelector<HTMLElement>(`.tile[data-participant="${p.id}"]`);

@@ -121,15 +121,28 @@ export class Call {
       );
   }
 
-  /** Viewers as the server marks and names them: "1 viewer: clean feed of alice". */
-  viewerSummary(): string {
-    const viewers = [...this.participants.values()].filter((p) => p.role === 'viewer');
-    if (viewers.length === 0) return '';
-    const each = viewers.map((v) => {
-      const who = v.viewing ? this.participants.get(v.viewing) : undefined;
-      return `${v.displayName} of ${who ? (who.id === this.me ? 'you' : who.displayName) : 'no one yet'}`;
-    });
-    return `${viewers.length} viewer${viewers.length > 1 ? 's' : ''}: ${each.join(', ')}`;
+  /** Machine participants as the server marks them: viewers (role) and agents (a participant's mode: one agent
+   * each, receiving that participant's camera), e.g. "1 viewer: clean feed of you · 1 agent: avatar for bob". */
+  machineSummary(): string {
+    const all = [...this.participants.values()];
+    const name = (id: string | null | undefined) => {
+      const p = id ? this.participants.get(id) : undefined;
+      return p ? (p.id === this.me ? 'you' : p.displayName) : 'no one yet';
+    };
+    const viewers = all
+      .filter((p) => p.role === 'viewer')
+      .map((v) => `${v.displayName} of ${name(v.viewing)}`);
+    const agents = all
+      .filter((p) => p.role !== 'viewer' && p.mode !== 'none')
+      .map(
+        (p) =>
+          `${p.mode === 'eyes' ? 'eye contact' : p.mode === 'both' ? 'avatar + eye contact' : 'avatar'} for ${name(p.id)}`,
+      );
+    const part = (n: number, what: string, list: string[]) =>
+      n ? `${n} ${what}${n > 1 ? 's' : ''}: ${list.join(', ')}` : '';
+    return [part(viewers.length, 'viewer', viewers), part(agents.length, 'agent', agents)]
+      .filter(Boolean)
+      .join(' · ');
   }
 
   async #publish(media: MediaStream): Promise<void> {

@@ -1,9 +1,10 @@
 // Nobody receives a call unseen, in the real web client (issue 21 A): a headless client that calls itself
 // `feed:spy` (the page used to hide every `feed:` name while the server sent it everyone's audio) gets a tile
-// like any person, and a clean-feed viewer is shown in the header as the server marks it. Debian chromium with
+// like any person, and a clean-feed viewer and an agent are shown in the header as the server marks them. Debian chromium with
 // a fake camera and microphone, the real server, a headless wrtc client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
+import { FakeLauncher } from '../signaling/fakes.ts';
 import { type BrowserRig, chromiumMissing, joinAs, startBrowserRig, tileOf } from './browser.ts';
 
 const skipReason = chromiumMissing();
@@ -14,7 +15,8 @@ describe.skipIf(skipReason !== '')('listeners in the web client', () => {
   const clients: HeadlessClient[] = [];
 
   beforeAll(async () => {
-    rig = await startBrowserRig();
+    // Agents are counted, not run: the launcher only records launches.
+    rig = await startBrowserRig({ app: { launcher: new FakeLauncher() } });
   }, 120_000);
 
   afterAll(async () => {
@@ -45,10 +47,16 @@ describe.skipIf(skipReason !== '')('listeners in the web client', () => {
       .poll(() => page.locator('#viewers').textContent(), { timeout: 15_000 })
       .toBe('1 viewer: clean feed of you');
     expect(await tileOf(page, feedId).count()).toBe(0);
+    // An agent receives the camera of the participant it serves: the header says so too.
+    await spy.settings({ mode: 'eyes' });
+    await expect
+      .poll(() => page.locator('#viewers').textContent(), { timeout: 15_000 })
+      .toBe('1 viewer: clean feed of you · 1 agent: eye contact for feed:spy');
     console.log(
       JSON.stringify({ test: 'client-viewers', spyTile: true, header: await page.textContent('#viewers') }),
     );
     feed.close();
+    await spy.settings({ mode: 'none' });
     await expect.poll(() => page.locator('#viewers').isHidden(), { timeout: 15_000 }).toBe(true);
   }, 180_000);
 });
