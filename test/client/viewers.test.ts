@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import { FakeLauncher } from '../signaling/fakes.ts';
-import { type BrowserRig, chromiumMissing, joinAs, startBrowserRig, tileOf } from './browser.ts';
+import { type BrowserRig, chromiumMissing, joinAs, startBrowserRig, tileOf, waitPlaying } from './browser.ts';
 
 const skipReason = chromiumMissing();
 if (skipReason) console.warn(`browser viewer tests skipped: ${skipReason}`);
@@ -55,6 +55,14 @@ describe.skipIf(skipReason !== '')('listeners in the web client', () => {
     console.log(
       JSON.stringify({ test: 'client-viewers', spyTile: true, header: await page.textContent('#viewers') }),
     );
+    // The clean feed page joins as a viewer of alice (by name): it plays her, and she sees it listed.
+    const feedPage = await rig.openPage(`/feed/${room}/alice`);
+    await feedPage.waitForSelector('body[data-state="playing"]', { state: 'attached', timeout: 60_000 });
+    await waitPlaying(feedPage, 'video#feed', 60_000);
+    await expect
+      .poll(() => page.locator('#viewers').textContent(), { timeout: 15_000 })
+      .toMatch(/^2 viewers: clean feed of you, clean feed of you/);
+    await feedPage.close();
     feed.close();
     await spy.settings({ mode: 'none' });
     await expect.poll(() => page.locator('#viewers').isHidden(), { timeout: 15_000 }).toBe(true);
