@@ -22,7 +22,7 @@ const ask = async (c: HeadlessClient, event: string, payload?: unknown) =>
   (await c.socket.timeout(10_000).emitWithAck(event, payload)) as Ack;
 
 /** A browser-shaped offer with `n` video m-lines (each ~260 bytes). */
-export function bigOffer(n: number): string {
+function bigOffer(n: number): string {
   const head = [
     'v=0',
     'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
