@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { HeadlessCamera } from '../src/probe/camera.ts';
 import { HeadlessClient } from '../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../src/signaling/protocol.ts';
-import { nodeUrl, type Proc, startNode, startQueueWorker } from '../test/scale/processes.ts';
+import { nodeStats, nodeUrl, type Proc, startNode, startQueueWorker } from '../test/scale/processes.ts';
 import { HAVE_REDIS, startRedis } from '../test/scale/redis.ts';
 import { arg, sleep } from './bench-helpers.ts';
 import { treeCpuSeconds } from './proc-cpu.ts';
@@ -117,10 +117,10 @@ export async function run(args: string[]): Promise<void> {
       const jobs = (
         await Promise.all(
           nodes.map(async (x) => {
-            const st = (await (await fetch(`${x.url}/stats`)).json()) as {
+            const st = await nodeStats<{
               agentJobs?: Array<{ workerId: string | null }>;
               rooms: unknown[];
-            };
+            }>(x.url);
             return { rooms: st.rooms.length, jobs: st.agentJobs ?? [] };
           }),
         )

@@ -56,7 +56,32 @@ export const SETTINGS = {
   UPLOAD_CONCURRENCY: def({
     schema: int(1, 32),
     def: '2',
-    doc: 'identity uploads checked at once; more get 503 `BUSY`',
+    doc: 'identity uploads checked at once (more wait); bodies in flight may hold this many largest forms (80 MB each), more get 503 `BUSY`',
+  }),
+  UPLOAD_MIN_BYTES_PER_S: def({
+    schema: int(1, 1_000_000_000),
+    def: '16384',
+    doc: 'an upload body must arrive at least this fast on average after `UPLOAD_GRACE_MS`, else 408 `REQUEST_TIMEOUT`',
+  }),
+  UPLOAD_GRACE_MS: def({
+    schema: int(0, 600_000),
+    def: '5000',
+    doc: 'time an upload body may take before `UPLOAD_MIN_BYTES_PER_S` counts',
+  }),
+  CONN_MAX: def({
+    schema: int(16, 1_000_000),
+    def: '4096',
+    doc: 'connections (HTTP and socket.io) held open at once; more are answered 503 `BUSY` and closed',
+  }),
+  CONN_MAX_PER_ADDRESS: def({
+    schema: int(2, 1_000_000),
+    def: '128',
+    doc: 'connections from one client address (IPv6: one /64; `TRUST_PROXY` addresses exempt); more get 503 `BUSY`',
+  }),
+  SIGNALING_MAX_PER_ADDRESS: def({
+    schema: int(1, 1_000_000),
+    def: '48',
+    doc: 'socket.io sessions from one client address (IPv6: one /64); more get a `BUSY` connect error',
   }),
   TLS_CERT: def({
     schema: z.string().min(1),
@@ -119,7 +144,7 @@ export const SETTINGS = {
   ROOM_MAX_PARTICIPANTS: def({
     schema: int(1, 1000),
     def: '50',
-    doc: 'users per room (agents not counted); more get `ROOM_FULL`',
+    doc: 'users and clean-feed viewers per room (agents not counted); more get `ROOM_FULL`',
   }),
   SFU_ICE_IPV6: def({
     schema: z.enum(['0', '1']).transform((v) => v === '1'),
@@ -157,6 +182,11 @@ export const SETTINGS = {
     def: () => resolve(PROJECT_ROOT, '.cache', 'models'),
     shown: '`.cache/models`',
     doc: 'converted and generated models',
+  }),
+  IDENTITY_MAX_PER_OWNER: def({
+    schema: int(1, 100_000),
+    def: '20',
+    doc: 'identities one owner (browser profile) may keep; more get 403 `QUOTA_EXCEEDED` before the upload is read',
   }),
   IDENTITY_DIR: def({
     schema: z.string().min(1),

@@ -3,7 +3,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Namespace, Socket } from 'socket.io';
 import type { AgentLaunchOptions } from '../signaling/agents.ts';
+import { type BackoffPolicy, BackoffTable } from '../util/backoff.ts';
 import { createLogger } from '../util/logger.ts';
+import { addressKey, networkKey } from '../util/network-key.ts';
 import { TypedEmitter } from '../util/typed-emitter.ts';
 import { RemoteAgentHandle } from './remote-agent-handle.ts';
 import type { JobInfo, RemoteAgents } from './worker-launcher.ts';
@@ -32,6 +34,10 @@ export interface WorkerInfo {
 }
 
 export type WorkerPoolEvents = { change: [] };
+
+// Wrong tokens per address (and per /24 or /64) before refusals come unchecked, doubling up to 10 minutes.
+const ADDRESS_POLICY: BackoffPolicy = { free: 5, baseMs: 1000, maxMs: 600_000, forgetMs: 900_000 };
+const NETWORK_POLICY: BackoffPolicy = { ...ADDRESS_POLICY, free: 50 };
 
 class ConnectedWorker {
   readonly auth: WorkerAuth;
@@ -89,16 +95,26 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> implements Remote
   #workers = new Map<string, ConnectedWorker>();
   #nsp: WorkerNamespace;
   #closed = false;
+  #wrongTokens = new BackoffTable();
 
   constructor(nsp: WorkerNamespace, token: string) {
     super();
     this.#nsp = nsp;
     const expected = Buffer.from(token);
     nsp.use((socket, next) => {
+      // While an address or its network waits, nothing is checked (the right token neither): guessing is slow.
+      const now = Date.now();
+      const keys: Array<[string, BackoffPolicy]> = [
+        [`a:${addressKey(socket.handshake.address)}`, ADDRESS_POLICY],
+        [`n:${networkKey(socket.handshake.address)}`, NETWORK_POLICY],
+      ];
+      const wait = Math.max(...keys.map(([k, p]) => this.#wrongTokens.wait(k, now, p)));
+      if (wait > 0) return next(new Error(`RATE_LIMITED: retry in ${Math.ceil(wait / 1000)} s`));
       const auth = WorkerAuthSchema.safeParse(socket.handshake.auth);
       const got = Buffer.from(auth.success ? auth.data.token : '');
       const ok =
         !this.#closed && token.length > 0 && got.length === expected.length && timingSafeEqual(got, expected);
+      if (!ok && !this.#closed) for (const [k, p] of keys) this.#wrongTokens.fail(k, now, p);
       next(ok ? undefined : new Error('FORBIDDEN: invalid worker credentials'));
     });
     nsp.on('connection', (socket) => this.#onConnection(socket));

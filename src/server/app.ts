@@ -14,11 +14,14 @@ import { type RemoteAgents, WorkerAgentLauncher, type WorkerMode } from '../scal
 import { WorkerPool } from '../scale/worker-pool.ts';
 import { WORKER_NAMESPACE } from '../scale/worker-protocol.ts';
 import type { AgentLauncher } from '../signaling/agents.ts';
+import type { PasscodeGuardOptions } from '../signaling/passcode-guard.ts';
 import { SignalingServer } from '../signaling/server.ts';
 import { iceConfigFor } from '../signaling/turn-credentials.ts';
 import { AppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { FIXTURES_DIR, PROJECT_ROOT } from '../util/paths.ts';
+import { ConnectionCap } from './connection-cap.ts';
+import { trustedProxiesFromEnv } from './forwarded.ts';
 import { createIdentityRoutes } from './identities/routes.ts';
 import { isIdentityId } from './identities/store.ts';
 import { LoopLagMonitor } from './loop-lag.ts';
@@ -57,6 +60,14 @@ export interface AppOptions {
   workers?: { mode?: WorkerMode; token?: string };
   /** Several server nodes on one Redis (default env REDIS_URL and NODE_URL; null: this node alone). */
   cluster?: { redisUrl?: string; nodeUrl?: string } | null;
+  /** Identities one owner may keep (default env IDENTITY_MAX_PER_OWNER). */
+  identities?: { maxPerOwner?: number };
+  /** Identity uploads: checks at once and the body deadline (default env UPLOAD_*). */
+  uploads?: { concurrency?: number; minBytesPerSec?: number; graceMs?: number };
+  /** Passcode back-off (tests lengthen or shorten it). */
+  passcodes?: PasscodeGuardOptions;
+  /** Connection caps (default env CONN_MAX, CONN_MAX_PER_ADDRESS, SIGNALING_MAX_PER_ADDRESS). */
+  connections?: { max?: number; perAddress?: number; signalingPerAddress?: number };
 }
 
 export interface App {
@@ -89,7 +100,11 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
   const sfu = createSfu(opts.sfu);
   let url = '';
   let signaling: SignalingServer | null = null;
-  const identities = createIdentityRoutes({ dir: opts.identityDir });
+  const identities = createIdentityRoutes({
+    dir: opts.identityDir,
+    uploads: opts.uploads,
+    maxPerOwner: opts.identities?.maxPerOwner,
+  });
   const loopLag = new LoopLagMonitor();
   let servedPort = port;
   const policy = createOriginPolicy({
@@ -99,8 +114,11 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     allowedOrigins: opts.allowedOrigins,
   });
   const statsView = createStatsView(opts.statsToken);
+  let caps: ConnectionCap | null = null;
   const handler: RequestListener = (req, res) =>
     guard(req, res, () => {
+      if (caps?.refusedOn(req)) res.setHeader('connection', 'close');
+      caps?.check(req);
       if (!policy.hostAllowed(req)) {
         throw new AppError('HOST_NOT_ALLOWED', `host ${req.headers.host ?? '(none)'} is not served here`);
       }
@@ -120,9 +138,19 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       throw new AppError('NOT_FOUND', `no route ${path}`);
     });
   // socket.io rides on the same server: wss:// when it is HTTPS.
+  // Slow headers are cut after 10 s (checked every second; Node's defaults are 60 s and 30 s).
+  const timeouts = { headersTimeout: 10_000, connectionsCheckingInterval: 1000 };
   const http: Server = tls
-    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
-    : createServer(handler);
+    ? createHttpsServer({ cert: tls.cert, key: tls.key, ...timeouts }, handler)
+    : createServer(timeouts, handler);
+  const exempt = trustedProxiesFromEnv();
+  caps = new ConnectionCap(http, {
+    max: opts.connections?.max ?? setting('CONN_MAX'),
+    perAddress: opts.connections?.perAddress ?? setting('CONN_MAX_PER_ADDRESS'),
+    exempt,
+    tls: tls !== null,
+  });
+  const connectionCap = caps;
   // Agents connect back to this URL: over TLS they pin this server's certificate.
   const local = opts.launcher && tls ? launcherTrusting(opts.launcher, tls.cert) : opts.launcher;
   const workerMode = opts.workers?.mode ?? setting('AGENT_WORKERS');
@@ -151,12 +179,20 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       : undefined,
     sfu,
     launcher,
+    passcodes: opts.passcodes,
     serverUrl: () => url,
-    allowRequest: (req) => policy.originAllowed(req),
+    allowRequest: (req) => {
+      connectionCap.check(req); // a refused connection's handshake: a coded error, not a session
+      return policy.originAllowed(req);
+    },
+    maxPerAddress: {
+      sessions: opts.connections?.signalingPerAddress ?? setting('SIGNALING_MAX_PER_ADDRESS'),
+      exempt,
+    },
     // Only the owner wears an identity; the shared fixture portraits (tests, demos) are anyone's.
     canUseIdentity: async (owner, id) =>
       isIdentityId(id)
-        ? owner !== null && (await identities.store.list(owner)).some((r) => r.id === id)
+        ? owner !== null && (await identities.store.owns(owner, id))
         : /^[A-Za-z0-9_-]+$/.test(id) && existsSync(resolve(FIXTURES_DIR, 'identities', `${id}.jpg`)),
   });
   if (workerMode !== 'local' && !redisUrl) {

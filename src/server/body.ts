@@ -1,6 +1,8 @@
 // A request body read into memory with a hard byte limit: a declared Content-Length over the limit is refused
 // before a byte is read, and a chunked (or lying) body is counted as it arrives and cut at the limit, so a
-// client can never make the server hold more than `max` bytes of one body.
+// client can never make the server hold more than `max` bytes of one body. With a deadline, the body must also
+// arrive at a minimum average rate after a grace period (408 otherwise): a client that trickles a byte at a
+// time holds nothing for long.
 import type { IncomingMessage } from 'node:http';
 import { AppError, type ErrorCode } from '../util/errors.ts';
 
@@ -10,7 +12,13 @@ export interface BodyLimit {
   code?: ErrorCode;
   /** What the body is, for the message ("upload"). */
   what?: string;
+  /** From the headers on, at least `grace` ms plus one second per `minBytesPerSec` bytes received. */
+  deadline?: { minBytesPerSec: number; graceMs: number };
+  /** Told of the bytes held so far (before they are kept): throws to refuse them (a memory budget). */
+  onBytes?: (total: number) => void;
 }
+
+const DEADLINE_CHECK_MS = 250;
 
 /** Throws when the declared Content-Length is over the limit (the caller answers before reading anything). */
 export function checkDeclaredLength(req: IncomingMessage, limit: BodyLimit): void {
@@ -25,10 +33,27 @@ export function readBody(req: IncomingMessage, limit: BodyLimit): Promise<Uint8A
   // With a declared length the bytes go straight into one buffer of that size (no second copy at the end).
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   const into = Number.isInteger(declared) && declared >= 0 ? new Uint8Array(declared) : null;
+  const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const deadline = limit.deadline;
+    const timer = deadline
+      ? setInterval(() => {
+          const owed = (deadline.minBytesPerSec * (Date.now() - t0 - deadline.graceMs)) / 1000;
+          if (size < owed) {
+            const rate = `${deadline.minBytesPerSec} bytes/s after ${deadline.graceMs} ms`;
+            done(
+              new AppError(
+                'REQUEST_TIMEOUT',
+                `${limit.what ?? 'body'} too slow: ${size} bytes (at least ${rate})`,
+              ),
+            );
+          }
+        }, DEADLINE_CHECK_MS)
+      : null;
     const done = (e: Error | null) => {
+      if (timer) clearInterval(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -48,6 +73,12 @@ export function readBody(req: IncomingMessage, limit: BodyLimit): Promise<Uint8A
       resolve(all);
     };
     const onData = (chunk: Buffer) => {
+      try {
+        limit.onBytes?.(size + chunk.length);
+      } catch (e) {
+        chunks.length = 0;
+        return done(e as Error);
+      }
       if (into && size + chunk.length <= into.length) into.set(chunk, size);
       else if (!into) chunks.push(chunk);
       size += chunk.length;

@@ -9,6 +9,7 @@ const log = createLogger('server:respond');
 const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 400,
   FORBIDDEN: 403,
+  QUOTA_EXCEEDED: 403,
   NOT_FOUND: 404,
   HOST_NOT_ALLOWED: 421,
   PAYLOAD_TOO_LARGE: 413,
@@ -16,6 +17,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   IMAGE_INVALID: 422,
   NO_FACE: 422,
   MULTIPLE_FACES: 422,
+  REQUEST_TIMEOUT: 408,
   RATE_LIMITED: 429,
   BUSY: 503,
   MODEL_MISSING: 503,

@@ -1,7 +1,8 @@
-// What /stats shows: everything to an operator who sends `authorization: Bearer <STATS_TOKEN>`, and to anyone
-// else the same figures with every secret-bearing field removed (identity ids, which select a face to wear;
-// owner tokens; passcodes; agent tokens), those values and anything shaped like an identity id (a full UUID;
-// participant ids are shorter) masked wherever they appear inside a string.
+// What /stats shows. To an operator who sends `authorization: Bearer <STATS_TOKEN>`: everything, with every
+// secret-bearing field still removed (identity ids, which select a face to wear; owner tokens; passcodes; agent
+// tokens), those values and anything shaped like an identity id (a full UUID) masked inside strings. To anyone
+// else: counts and health only - nothing that names or locates a call (no room names, participant ids, display
+// names, worker or job ids), since a room name is all a listener needs to find a room without a passcode.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { setting } from '../config.ts';
@@ -9,9 +10,34 @@ import { setting } from '../config.ts';
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const SECRET_KEYS = new Set(['identityid', 'passcode', 'owner', 'ownertoken', 'token', 'agenttoken']);
 
+/** The full stats as the server assembles them (app.ts); every part optional. */
+export interface FullStats {
+  rooms?: Array<{ participants: unknown[]; viewers?: unknown[]; peers: number }>;
+  peers?: number;
+  agents?: Array<{ state: string }>;
+  workers?: Array<{ capacity: number; running: number }>;
+  agentJobs?: unknown[];
+  eventLoopLagMs?: unknown;
+}
+
+/** What anyone may see: counts and health. */
+export interface StatsCounts {
+  ok: true;
+  redacted: true;
+  rooms: number;
+  participants: number;
+  viewers: number;
+  peers: number;
+  agents: { total: number; byState: Record<string, number> };
+  workers: { count: number; capacity: number; running: number } | null;
+  agentJobs: number | null;
+  eventLoopLagMs: unknown;
+}
+
 export interface StatsView {
-  /** The stats as this request may see them (plus `redacted: true` when fields were removed). */
-  render(req: IncomingMessage, stats: Record<string, unknown>): Record<string, unknown>;
+  isOperator(req: IncomingMessage): boolean;
+  /** The stats as this request may see them. */
+  render(req: IncomingMessage, stats: FullStats): object;
 }
 
 export function createStatsView(token = setting('STATS_TOKEN') ?? ''): StatsView {
@@ -22,12 +48,37 @@ export function createStatsView(token = setting('STATS_TOKEN') ?? ''): StatsView
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
   return {
+    isOperator,
     render(req, stats) {
-      if (isOperator(req)) return stats;
+      if (!isOperator(req)) return countsOf(stats);
       const secrets = new Set<string>();
       collect(stats, secrets);
-      return { ...(redact(stats, secrets) as Record<string, unknown>), redacted: true };
+      return redact(stats, secrets) as object;
     },
+  };
+}
+
+export function countsOf(s: FullStats): StatsCounts {
+  const rooms = s.rooms ?? [];
+  const byState: Record<string, number> = {};
+  for (const a of s.agents ?? []) byState[a.state] = (byState[a.state] ?? 0) + 1;
+  return {
+    ok: true,
+    redacted: true,
+    rooms: rooms.length,
+    participants: rooms.reduce((n, r) => n + r.participants.length, 0),
+    viewers: rooms.reduce((n, r) => n + (r.viewers?.length ?? 0), 0),
+    peers: s.peers ?? 0,
+    agents: { total: s.agents?.length ?? 0, byState },
+    workers: s.workers
+      ? {
+          count: s.workers.length,
+          capacity: s.workers.reduce((n, w) => n + w.capacity, 0),
+          running: s.workers.reduce((n, w) => n + w.running, 0),
+        }
+      : null,
+    agentJobs: s.agentJobs ? s.agentJobs.length : null,
+    eventLoopLagMs: s.eventLoopLagMs,
   };
 }
 

@@ -1,52 +1,65 @@
-// Wrong passcodes are limited per client address and per room, not per socket (fresh sockets are free): after a
-// few free failures each further one doubles the wait. While a key waits, every attempt is refused unchecked
-// (also a right passcode: otherwise the wait would not slow guessing).
+// Wrong passcodes are limited per client address, per client network (IPv4 /24, IPv6 /64: one host often holds
+// a whole /64) and per room, not per socket (fresh sockets are free): after a few free failures each further one
+// doubles the wait. While a key waits, every attempt is refused unchecked (also a right passcode: otherwise the
+// wait would not slow guessing). A room's record lives in the room, for its whole life; address and network
+// records live in a bounded table that never drops a record in back-off for a fresh one (util/backoff.ts), so
+// no flood of other guesses resets either. A right passcode resets nothing: the passcode of the guesser's own
+// room would otherwise wipe its failures between guesses.
+
+import { type BackoffPolicy, type BackoffRecord, BackoffTable } from '../util/backoff.ts';
 import { AppError } from '../util/errors.ts';
+import { addressKey, networkKey } from '../util/network-key.ts';
 
 export interface PasscodeGuardOptions {
   /** Wrong passcodes from one address before the back-off starts (default 5). */
   addressFree?: number;
+  /** From one network (/24, /64), before back-off (default 20). */
+  networkFree?: number;
   /** Failures against one room, from anywhere, before back-off (default 20). */
   roomFree?: number;
   /** First wait after the free failures, ms, doubled per failure (default 1000). */
   baseMs?: number;
-  /** Longest wait, ms (default 10 min for an address, 1 min for a room). */
+  /** Longest wait, ms (default 10 min for an address or a network, 1 min for a room). */
   addressMaxMs?: number;
   roomMaxMs?: number;
   /** Failures are forgotten after this long without one, ms (default 15 min). */
   forgetMs?: number;
+  /** Quiet address/network records kept (default 20,000; records in back-off are kept apart). */
+  maxRecords?: number;
   now?: () => number;
 }
 
-interface Record {
-  failures: number;
-  blockedUntil: number;
-  lastAt: number;
-}
-
-/** Entries kept before the oldest are dropped (a flood of addresses cannot grow memory without bound). */
-const MAX_ENTRIES = 10_000;
-
 export class PasscodeGuard {
-  #opts: Required<PasscodeGuardOptions>;
-  #records = new Map<string, Record>();
+  #now: () => number;
+  #address: BackoffPolicy;
+  #network: BackoffPolicy;
+  #room: BackoffPolicy;
+  #table: BackoffTable;
 
   constructor(opts: PasscodeGuardOptions = {}) {
-    this.#opts = {
-      addressFree: opts.addressFree ?? 5,
-      roomFree: opts.roomFree ?? 20,
-      baseMs: opts.baseMs ?? 1000,
-      addressMaxMs: opts.addressMaxMs ?? 600_000,
-      roomMaxMs: opts.roomMaxMs ?? 60_000,
-      forgetMs: opts.forgetMs ?? 900_000,
-      now: opts.now ?? Date.now,
-    };
+    const baseMs = opts.baseMs ?? 1000;
+    const forgetMs = opts.forgetMs ?? 900_000;
+    const addressMaxMs = opts.addressMaxMs ?? 600_000;
+    this.#now = opts.now ?? Date.now;
+    this.#address = { free: opts.addressFree ?? 5, baseMs, maxMs: addressMaxMs, forgetMs };
+    this.#network = { free: opts.networkFree ?? 20, baseMs, maxMs: addressMaxMs, forgetMs };
+    this.#room = { free: opts.roomFree ?? 20, baseMs, maxMs: opts.roomMaxMs ?? 60_000, forgetMs };
+    this.#table = new BackoffTable({ maxQuiet: opts.maxRecords });
   }
 
-  /** Throws RATE_LIMITED (with retryAfterMs) while the address or the room waits. */
-  check(address: string, room: string): void {
-    const now = this.#opts.now();
-    const wait = Math.max(this.#waitOf(`a:${address}`, now), this.#waitOf(`r:${room}`, now));
+  /** Records in the table (rooms keep theirs). */
+  get size(): number {
+    return this.#table.size;
+  }
+
+  /** Throws RATE_LIMITED (with retryAfterMs) while the address, its network or the room waits. */
+  check(address: string, room: BackoffRecord): void {
+    const now = this.#now();
+    const wait = Math.max(
+      this.#table.wait(`a:${addressKey(address)}`, now, this.#address),
+      this.#table.wait(`n:${networkKey(address)}`, now, this.#network),
+      room.wait(now, this.#room),
+    );
     if (wait > 0) {
       throw new AppError('RATE_LIMITED', `too many wrong passcodes; retry in ${Math.ceil(wait / 1000)} s`, {
         retryAfterMs: wait,
@@ -54,39 +67,10 @@ export class PasscodeGuard {
     }
   }
 
-  failed(address: string, room: string): void {
-    const o = this.#opts;
-    this.#fail(`a:${address}`, o.addressFree, o.addressMaxMs);
-    this.#fail(`r:${room}`, o.roomFree, o.roomMaxMs);
-  }
-
-  /** A right passcode clears the address's failures (the room's stay: others may be guessing). */
-  succeeded(address: string): void {
-    this.#records.delete(`a:${address}`);
-  }
-
-  #waitOf(key: string, now: number): number {
-    const r = this.#records.get(key);
-    if (!r) return 0;
-    if (now - r.lastAt > this.#opts.forgetMs) {
-      this.#records.delete(key);
-      return 0;
-    }
-    return Math.max(0, r.blockedUntil - now);
-  }
-
-  #fail(key: string, free: number, maxMs: number): void {
-    const now = this.#opts.now();
-    const r = this.#records.get(key) ?? { failures: 0, blockedUntil: 0, lastAt: now };
-    r.failures++;
-    r.lastAt = now;
-    if (r.failures >= free)
-      r.blockedUntil = now + Math.min(maxMs, this.#opts.baseMs * 2 ** (r.failures - free));
-    this.#records.delete(key);
-    this.#records.set(key, r); // most recent last
-    if (this.#records.size > MAX_ENTRIES) {
-      const oldest = this.#records.keys().next().value;
-      if (oldest !== undefined) this.#records.delete(oldest);
-    }
+  failed(address: string, room: BackoffRecord): void {
+    const now = this.#now();
+    this.#table.fail(`a:${addressKey(address)}`, now, this.#address);
+    this.#table.fail(`n:${networkKey(address)}`, now, this.#network);
+    room.fail(now, this.#room);
   }
 }

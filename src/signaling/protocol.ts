@@ -13,6 +13,9 @@
 // - Turning a mode on beyond the server's agent cap answers `AGENT_LIMIT` (mode unchanged); without agents at
 //   all `AGENT_UNAVAILABLE`. Each participant has at most one agent.
 // - Handshake: browsers pass their identity owner token as socket.io `auth: { owner }`.
+// - Roles: every member who receives media is listed to the room's users with a server-set `role`: `user` (any
+//   client, under its cleaned display name) or `viewer` (joined with `view`: named "clean feed", subscribed to
+//   its one participant only, told of no one else, FORBIDDEN to publish or subscribe elsewhere).
 //
 // Media shape (what the client does with it)
 // - One publish RTCPeerConnection: the client adds its camera/microphone (sendonly) and sends the offer with
@@ -74,7 +77,16 @@ export const RoomNameSchema = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'room: letters, digits, _ and - only');
-export const DisplayNameSchema = z.string().trim().min(1).max(64);
+/** A display name as the server keeps it: control and invisible format characters (zero-width, bidi overrides)
+ * removed, runs of white space made one space; nothing visible left is BAD_REQUEST. Every member sees this. */
+export function cleanDisplayName(raw: string): string {
+  return raw.normalize('NFC').replace(/\p{C}/gu, '').replace(/\s+/gu, ' ').trim();
+}
+export const DisplayNameSchema = z
+  .string()
+  .max(256)
+  .transform(cleanDisplayName)
+  .pipe(z.string().min(1, 'no visible characters').max(64));
 export const ParticipantIdSchema = z.string().min(1).max(64);
 export const KindSchema = z.enum(['audio', 'video']);
 
@@ -105,9 +117,18 @@ export const AgentStateSchema = z.enum([
 ]);
 export type AgentState = z.infer<typeof AgentStateSchema>;
 
+/** `user`: a person (publishes, receives everyone); `viewer`: a clean feed (receives one participant, publishes
+ * nothing). Set by the server, never by the client's choice of name; agents are not listed (their output is
+ * their user's video, marked by `mode` and `video`). */
+export const RoleSchema = z.enum(['user', 'viewer']);
+export type Role = z.infer<typeof RoleSchema>;
+
 export const ParticipantSchema = z.object({
   id: ParticipantIdSchema,
   displayName: DisplayNameSchema,
+  role: RoleSchema,
+  /** Viewers: the participant shown (null while the one asked for is not in the room). */
+  viewing: ParticipantIdSchema.nullable().optional(),
   /** Kinds this participant currently publishes. */
   publishing: z.object({ audio: z.boolean(), video: z.boolean() }),
   mode: ModeSchema,
@@ -157,6 +178,9 @@ export const JoinRequestSchema = z.object({
   passcode: z.string().min(1).max(128).optional(),
   /** Internal: agents join with the server's agent token and the participant they serve. */
   agent: z.object({ token: z.string().min(1).max(256), forParticipantId: ParticipantIdSchema }).optional(),
+  /** Join as a clean-feed viewer of one participant (id or display name): listed to everyone as a viewer named
+   * by the server, subscribed to that participant only (once present), never publishing. */
+  view: z.object({ participant: z.string().min(1).max(64) }).optional(),
 });
 export type JoinRequest = z.infer<typeof JoinRequestSchema>;
 /** A TURN (or STUN) server for the client's RTCPeerConnections; TURN credentials expire (turn-credentials.ts). */

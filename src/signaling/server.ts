@@ -4,6 +4,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Sfu } from '../media/types.ts';
+import { AddressCounter } from '../util/address-counter.ts';
 import { AppError, toAppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { AgentSupervisor, type AgentSupervisorOptions } from './agent-supervisor.ts';
@@ -27,6 +28,7 @@ import {
 } from './protocol.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { RoomPlacement } from './room-placement.ts';
+import { checkPublishOffer, checkSubscribeAnswer } from './sdp-bounds.ts';
 import { iceConfigFor } from './turn-credentials.ts';
 
 const log = createLogger('signaling:server');
@@ -51,10 +53,18 @@ export interface SignalingOptions {
   allowRequest?: (req: IncomingMessage) => boolean;
   /** Several server nodes: which node holds each room (none: every room lives here). */
   placement?: RoomPlacement;
+  /** Sessions one client address (IPv6: one /64) may hold; more get a BUSY connect_error (default: no cap). */
+  maxPerAddress?: { sessions: number; exempt?: string[] };
 }
 
 export interface ServerStats {
-  rooms: Array<{ name: string; participants: Participant[]; agents: AgentStatus[]; peers: number }>;
+  rooms: Array<{
+    name: string;
+    participants: Participant[];
+    viewers: Participant[];
+    agents: AgentStatus[];
+    peers: number;
+  }>;
   peers: number;
   agents: AgentStatus[];
 }
@@ -96,8 +106,27 @@ export class SignalingServer {
       maxHttpBufferSize: MAX_PAYLOAD_BYTES * 4,
       serveClient: true, // /socket.io/socket.io.min.js for the static client
       cors: { origin: false },
-      allowRequest: (req, cb) => cb(null, opts.allowRequest?.(req) ?? true),
+      allowRequest: (req, cb) => {
+        let ok: boolean;
+        try {
+          ok = opts.allowRequest?.(req) ?? true;
+        } catch (e) {
+          return cb(`${toAppError(e).code}: ${(e as Error).message}`, false);
+        }
+        cb(null, ok);
+      },
     });
+    const cap = opts.maxPerAddress;
+    if (cap) {
+      const held = new AddressCounter(cap.exempt);
+      this.io.use((socket, next) => {
+        const address = socket.handshake.address;
+        if (held.count(address) >= cap.sessions)
+          return next(new Error(`BUSY: too many connections from your address (${cap.sessions})`));
+        socket.once('disconnect', held.add(address));
+        next();
+      });
+    }
     this.io.on('connection', (socket) => this.#onConnection(socket));
     this.#statsTimer = setInterval(() => this.#pushStats(), opts.statsIntervalMs ?? 2000);
     this.#statsTimer.unref();
@@ -163,6 +192,7 @@ export class SignalingServer {
     join: async (socket, req, joined) => {
       if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
       if (joined) throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
+      if (req.agent && req.view) throw new AppError('BAD_REQUEST', 'join: an agent is not a viewer');
       const placement = this.#opts.placement;
       // Agents join rooms that live here already; only a user's join may place one.
       if (placement && !req.agent && !this.#rooms.has(req.room)) {
@@ -187,12 +217,11 @@ export class SignalingServer {
           throw new AppError('FORBIDDEN', 'invalid agent credentials');
       } else if (room?.passcode !== undefined) {
         const address = socket.handshake.address;
-        this.#passcodes.check(address, room.name);
+        this.#passcodes.check(address, room.passcodeBackoff);
         if (req.passcode !== room.passcode) {
-          this.#passcodes.failed(address, room.name);
+          this.#passcodes.failed(address, room.passcodeBackoff);
           throw new AppError('FORBIDDEN', 'wrong or missing room passcode');
         }
-        this.#passcodes.succeeded(address);
       }
       if (!room) {
         const created: CallRoom = new CallRoom(req.room, req.passcode, {
@@ -210,9 +239,9 @@ export class SignalingServer {
       }
       let member: Member;
       try {
-        member = room.join(socket, req.displayName, agent);
+        member = room.join(socket, req.displayName, agent, req.view?.participant);
       } catch (e) {
-        if (room.users().length === 0) room.close();
+        if (room.users().length === 0 && room.viewers().length === 0) room.close();
         throw e;
       }
       this.#bySocket.set(socket.id, { room, member });
@@ -222,7 +251,7 @@ export class SignalingServer {
       return {
         participantId: member.id,
         room: room.name,
-        participants: room.users().map((m) => r.info(m)),
+        participants: room.visibleTo(member).map((m) => r.info(m)),
         ...ice,
       };
     },
@@ -231,11 +260,17 @@ export class SignalingServer {
       this.#leave(socket, 'left');
       return {};
     },
-    'publish:offer': async (_s, { offer }, joined) => ({
-      answer: await needJoined(joined, 'publish:offer').member.peer.publish(offer),
-    }),
+    'publish:offer': async (_s, { offer }, joined) => {
+      const { member } = needJoined(joined, 'publish:offer');
+      if (member.role === 'viewer') throw new AppError('FORBIDDEN', 'a viewer publishes nothing');
+      checkPublishOffer(offer.sdp);
+      return { answer: await member.peer.publish(offer) };
+    },
     ice: async (_s, d, joined) => {
-      await needJoined(joined, 'ice').member.peer.addIceCandidate(d.target, d.candidate);
+      const { member } = needJoined(joined, 'ice');
+      if (member.role === 'viewer' && d.target === 'publish')
+        throw new AppError('FORBIDDEN', 'a viewer publishes nothing');
+      await member.peer.addIceCandidate(d.target, d.candidate);
       return {};
     },
     subscribe: (_s, d, joined) => {
@@ -289,6 +324,7 @@ export class SignalingServer {
     const rooms = [...this.#rooms.values()].map((r) => ({
       name: r.name,
       participants: r.users().map((m) => r.info(m)),
+      viewers: r.viewers().map((m) => r.info(m)),
       agents: r.agentStatuses(),
       peers: r.sfuRoom.peers().length,
     }));
@@ -334,5 +370,6 @@ async function askAnswer(socket: Socket, offer: SubscribeOffer): Promise<Sdp> {
   if (!res?.ok) throw new AppError('NEGOTIATION_FAILED', res?.ok === false ? res.error.message : 'no answer');
   const answer = SdpSchema.safeParse(res.answer);
   if (!answer.success) throw new AppError('BAD_REQUEST', 'subscribe:offer ack: invalid answer');
+  checkSubscribeAnswer(answer.data.sdp, offer.offer.sdp);
   return answer.data;
 }

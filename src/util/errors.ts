@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'IDENTITY_NOT_FOUND',
   'ROOM_ELSEWHERE',
   'CONFIG_INVALID',
+  'REQUEST_TIMEOUT',
+  'QUOTA_EXCEEDED',
   'INTERNAL',
 ] as const;
 

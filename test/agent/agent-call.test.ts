@@ -77,10 +77,7 @@ describe('inference agent in the call (synthetic camera)', () => {
       .filter((s): s is number => s !== null);
     expect(stamps.length).toBeGreaterThan(15);
     for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1]);
-    const stats = (await (await fetch(`${rig.app.url}/stats`)).json()) as {
-      agents: AgentStatus[];
-      peers: number;
-    };
+    const stats = rig.app.signaling.stats();
     expect(stats.agents.find((s) => s.participantId === a.id)?.state).toBe('ok');
     expect(stats.peers).toBe(3); // A, B and the agent
     // Lip sync: the SFU holds A's audio back by what the agent reports (0 when the passthrough adds less than

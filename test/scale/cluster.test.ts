@@ -9,7 +9,7 @@ import { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { AgentStatus } from '../../src/signaling/protocol.ts';
 import { nextEvent, until, videoBecomes } from '../media/helpers.ts';
 import { viewMarker } from './marker-view.ts';
-import { alive, nodeUrl, type Proc, startNode, startQueueWorker } from './processes.ts';
+import { alive, nodeStats, nodeUrl, type Proc, startNode, startQueueWorker } from './processes.ts';
 import { HAVE_REDIS, startRedis, type TestRedis } from './redis.ts';
 
 const AGENT_WAIT_MS = 45_000;
@@ -95,7 +95,7 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
       AGENT_WAIT_MS,
     );
 
-    const stats = (await (await fetch(`${nodeA}/stats`)).json()) as { agentJobs: JobRow[] };
+    const stats = await nodeStats<{ agentJobs: JobRow[] }>(nodeA);
     const jobs = stats.agentJobs.sort((a, b) =>
       a.participantId === p1id ? -1 : b.participantId === p1id ? 1 : 0,
     );
@@ -110,7 +110,7 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
       `agent jobs: ${jobs.map((j) => `${j.participantId} on ${j.workerId} (pid ${j.pid})`).join(', ')}`,
     );
     // Node B holds no room.
-    const statsB = (await (await fetch(`${nodeB}/stats`)).json()) as { rooms: unknown[] };
+    const statsB = await nodeStats<{ rooms: unknown[] }>(nodeB);
     expect(statsB.rooms).toEqual([]);
 
     // kill -9 the worker that runs P1's agent: P2 sees the avatar held, then served again by an agent from the
@@ -130,7 +130,7 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
     console.log(`worker SIGKILL (queue): served again after ${Math.round(performance.now() - killedAt)} ms`);
     const n = at2.marker;
     await until(() => at2.marker >= n + 10, 'frames from the agent on the other worker', AGENT_WAIT_MS);
-    const after = (await (await fetch(`${nodeA}/stats`)).json()) as { agentJobs: JobRow[] };
+    const after = await nodeStats<{ agentJobs: JobRow[] }>(nodeA);
     const again = after.agentJobs.find((j) => j.participantId === p1id);
     expect(again?.workerId).toBeDefined();
     expect(again?.workerId).not.toBe(victim);
@@ -140,10 +140,7 @@ describe.skipIf(!HAVE_REDIS)('two server nodes and two queue workers on Redis (p
     await p2.client.settings({ mode: 'none' });
     await expect
       .poll(
-        async () =>
-          ((await (await fetch(`${nodeA}/stats`)).json()) as { agentJobs: JobRow[] }).agentJobs.map(
-            (j) => j.participantId,
-          ),
+        async () => (await nodeStats<{ agentJobs: JobRow[] }>(nodeA)).agentJobs.map((j) => j.participantId),
         { timeout: 20_000, interval: 200 },
       )
       .toEqual([p1id]);

@@ -104,8 +104,18 @@ export function startNode(redisUrl: string, env: Record<string, string> = {}): P
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl,
     AGENT_WORKERS: 'remote',
+    STATS_TOKEN: NODE_STATS_TOKEN,
     ...env,
   });
+}
+
+/** The operator token of nodes from startNode: /stats names rooms and jobs only to its holder. */
+export const NODE_STATS_TOKEN = 'node-stats-token-for-tests';
+
+/** A node's full /stats (as its operator sees it). */
+export async function nodeStats<T>(url: string): Promise<T> {
+  const res = await fetch(`${url}/stats`, { headers: { authorization: `Bearer ${NODE_STATS_TOKEN}` } });
+  return (await res.json()) as T;
 }
 
 export async function nodeUrl(node: Proc): Promise<string> {

@@ -1,4 +1,5 @@
-// /stats without the operator token shows no identity ids, passcodes or tokens; with it, everything.
+// /stats: without the operator token counts and health only (nothing that names or locates a call); with it,
+// everything but identity ids, passcodes and tokens.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -57,12 +58,47 @@ describe.skipIf(!fixturesAvailable())('/stats of a running server', () => {
       const body = await stats(app.url, headers);
       expect(body).not.toContain(identity);
       expect(body).not.toMatch(/identityId|room-passcode-1/);
-      const parsed = JSON.parse(body);
-      expect(parsed.rooms[0].participants[0].displayName).toBe('alice');
     }
+    const full = JSON.parse(await stats(app.url, { authorization: `Bearer ${TOKEN}` }));
+    expect(full.rooms[0].participants[0].displayName).toBe('alice');
     expect(JSON.parse(await stats(app.url)).redacted).toBe(true);
     expect(JSON.parse(await stats(app.url, { authorization: `Bearer ${TOKEN}` })).redacted).toBeUndefined();
     client.close();
+  });
+});
+
+describe('/stats without the token', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await startApp({ port: 0, host: '127.0.0.1', statsToken: TOKEN });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('shows counts and health only: no room name, participant id or display name', async () => {
+    const a = await HeadlessClient.connect(app.url);
+    const b = await HeadlessClient.connect(app.url);
+    const ja = await a.join({ room: 'hidden-room-7f3a', displayName: 'Alice Smith' });
+    await b.join({ room: 'open-room-91c2', displayName: 'Bob Jones' });
+    const secrets = ['hidden-room-7f3a', 'open-room-91c2', 'Alice Smith', 'Bob Jones', ja.participantId];
+    const tries: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong-token-for-tests' },
+      { authorization: TOKEN },
+    ];
+    for (const headers of tries) {
+      const body = await stats(app.url, headers);
+      for (const s of secrets) expect(body).not.toContain(s);
+      const counts = JSON.parse(body);
+      expect(counts).toMatchObject({ ok: true, redacted: true, rooms: 2, participants: 2, peers: 2 });
+      expect(counts.agents.total).toBe(0);
+      expect(counts.eventLoopLagMs.p99).toBeGreaterThanOrEqual(0);
+    }
+    const full = await stats(app.url, { authorization: `Bearer ${TOKEN}` });
+    for (const s of secrets) expect(full).toContain(s);
+    a.close();
+    b.close();
   });
 });
 
@@ -80,12 +116,13 @@ describe('createStatsView', () => {
         },
       ],
     };
-    const shown = JSON.stringify(view.render(req(), stats));
+    const shown = JSON.stringify(view.render(req('Bearer tok-123'), stats as never));
     for (const secret of ['hunter2', 'id-abcdef', 'agent-secret', '00000000beef', 'passcode', 'token'])
       expect(shown).not.toContain(secret);
     expect(shown).toContain('"id":"p1"');
-    expect(view.render(req('Bearer tok-123'), stats)).toBe(stats);
+    expect(JSON.stringify(view.render(req(), stats as never))).not.toContain('p1');
     // No token configured: nobody gets the full view, not even with an empty bearer.
-    expect(createStatsView('').render(req('Bearer '), stats)).not.toBe(stats);
+    expect(createStatsView('').isOperator(req('Bearer '))).toBe(false);
+    expect(JSON.stringify(createStatsView('').render(req('Bearer '), stats as never))).not.toContain('p1');
   });
 });

@@ -30,7 +30,14 @@ const code = (res: Ack) => (res.ok ? undefined : res.error.code);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazecam-limits-'));
-  app = await startApp({ port: 0, host: '127.0.0.1', launcher, identityDir: dir });
+  // The first back-off lasts a minute: a loaded machine cannot outwait it between two guesses.
+  app = await startApp({
+    port: 0,
+    host: '127.0.0.1',
+    launcher,
+    identityDir: dir,
+    passcodes: { baseMs: 60_000 },
+  });
 });
 afterAll(async () => {
   for (const c of clients) c.close();

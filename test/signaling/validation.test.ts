@@ -112,12 +112,15 @@ describe('signaling validation', () => {
   it('serves /healthz and /stats', async () => {
     const h = await fetch(`${app.url}/healthz`);
     expect(h.status).toBe(200);
-    const stats = (await (await fetch(`${app.url}/stats`)).json()) as {
-      rooms: Array<{ name: string }>;
+    const body = await (await fetch(`${app.url}/stats`)).text();
+    const stats = JSON.parse(body) as {
+      rooms: number;
       peers: number;
       eventLoopLagMs: { p50: number; p99: number; max: number };
     };
-    expect(stats.rooms.map((r) => r.name)).toContain('locked');
+    // Without the operator token: counts only, no room names (test/server/stats-view.test.ts).
+    expect(stats.rooms).toBeGreaterThan(0);
+    expect(body).not.toContain('locked');
     expect(stats.peers).toBeGreaterThan(0);
     // The SFU's loop delay for operators (0 until the first 5 s window closes).
     expect(stats.eventLoopLagMs.p99).toBeGreaterThanOrEqual(stats.eventLoopLagMs.p50);

@@ -36,9 +36,6 @@ export interface JoinOptions {
   media: MediaStream;
 }
 
-/** Participants whose names start with this are viewers (clean feeds, own processed previews), not people. */
-export const VIEWER_PREFIX = 'feed:';
-
 export class Call {
   readonly participants = new Map<string, Participant>();
   readonly statuses = new Map<string, AgentStatus>();
@@ -115,13 +112,37 @@ export class Call {
     }
   }
 
-  /** People in the call (viewers left out), yourself first. */
+  /** People in the call, yourself first: every participant the server lists as a user, whatever its name. */
   list(): Participant[] {
     return [...this.participants.values()]
-      .filter((p) => !p.displayName.startsWith(VIEWER_PREFIX))
+      .filter((p) => p.role !== 'viewer')
       .sort((a, b) =>
         a.id === this.me ? -1 : b.id === this.me ? 1 : a.displayName.localeCompare(b.displayName),
       );
+  }
+
+  /** Machine participants as the server marks them: viewers (role) and agents (a participant's mode: one agent
+   * each, receiving that participant's camera), e.g. "1 viewer: clean feed of you · 1 agent: avatar for bob". */
+  machineSummary(): string {
+    const all = [...this.participants.values()];
+    const name = (id: string | null | undefined) => {
+      const p = id ? this.participants.get(id) : undefined;
+      return p ? (p.id === this.me ? 'you' : p.displayName) : 'no one yet';
+    };
+    const viewers = all
+      .filter((p) => p.role === 'viewer')
+      .map((v) => `${v.displayName} of ${name(v.viewing)}`);
+    const agents = all
+      .filter((p) => p.role !== 'viewer' && p.mode !== 'none')
+      .map(
+        (p) =>
+          `${p.mode === 'eyes' ? 'eye contact' : p.mode === 'both' ? 'avatar + eye contact' : 'avatar'} for ${name(p.id)}`,
+      );
+    const part = (n: number, what: string, list: string[]) =>
+      n ? `${n} ${what}${n > 1 ? 's' : ''}: ${list.join(', ')}` : '';
+    return [part(viewers.length, 'viewer', viewers), part(agents.length, 'agent', agents)]
+      .filter(Boolean)
+      .join(' · ');
   }
 
   async #publish(media: MediaStream): Promise<void> {

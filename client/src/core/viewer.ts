@@ -1,13 +1,12 @@
 // A receive-only view of one participant's processed stream: the clean feed page and your own processed preview.
-// It joins the room as a viewer participant (name "feed:...", hidden by clients) and subscribes to that one
-// participant, found by id or by display name.
+// It joins the room as a viewer (`view` in the join): the server lists it to everyone as a clean feed, subscribes
+// it to that one participant (found by id or by display name, now or when they join) and tells it of no one else.
 import type {
   JoinResult,
   Participant,
   ParticipantLeftPush,
   ParticipantUpdatedPush,
 } from '../../../src/signaling/protocol.ts';
-import { VIEWER_PREFIX } from './call.ts';
 import { applyIceConfig, Subscriber } from './rtc.ts';
 import { Signaling } from './signaling.ts';
 
@@ -47,19 +46,14 @@ export class Viewer {
     try {
       const res = await v.signaling.request<JoinResult>('join', {
         room: opts.room,
-        displayName: `${VIEWER_PREFIX}${opts.participant}`.slice(0, 64),
+        displayName: 'clean feed', // the server names viewers itself
         passcode: opts.passcode || undefined,
+        view: { participant: opts.participant },
       });
       applyIceConfig(res, v.subscriber.pc);
       const want = opts.participant;
       const target =
         res.participants.find((p) => p.id === want) ?? res.participants.find((p) => p.displayName === want);
-      // The server subscribes a joiner to everyone: drop all but the target (this also stops the server adding
-      // later joiners; #consider subscribes the target when it turns up).
-      const others = res.participants.filter((p) => p.id !== target?.id).map((p) => p.id);
-      for (let i = 0; i === 0 || i < others.length; i += 64) {
-        await v.signaling.request('unsubscribe', { participantIds: others.slice(i, i + 64) });
-      }
       opts.onState?.('waiting');
       if (target) v.#consider(target);
       return v;
@@ -74,10 +68,7 @@ export class Viewer {
     if (p.id !== this.opts.participant && p.displayName !== this.opts.participant) return;
     this.#target = p.id;
     this.opts.onState?.('connecting');
-    this.signaling
-      .request('subscribe', { participantIds: [p.id] })
-      .catch((e) => this.opts.onState?.(`error: ${(e as Error).message}`));
-    // Already subscribed by the server (joiners receive everyone); the stream may have arrived already.
+    // Subscribed by the server; the stream may have arrived already.
     const existing = this.subscriber.streams.get(p.id);
     if (existing?.getVideoTracks().length) this.opts.onStream(existing);
   }

@@ -6,6 +6,10 @@ import { state } from './state.ts';
 export function renderTiles(list: Participant[]): void {
   const call = state.call;
   if (!call) return;
+  // Viewers and agents have no tile, but nobody receives the call unseen: the server marks them.
+  const machines = $('#viewers');
+  machines.textContent = call.machineSummary();
+  machines.hidden = machines.textContent === '';
   const tiles = $('#tiles');
   for (const p of list) {
     let tile = tiles.querySelector<HTMLElement>(`.tile[data-participant="${p.id}"]`);

@@ -8,13 +8,15 @@
 // The caller is named by the `x-gazecam-owner` header: a random token the client keeps (localStorage). Every
 // route but the list answers 403 for another owner's identity (the client shows photos through blob URLs).
 // Uploads are bounded: the body by bytes (refused by Content-Length before reading, cut when counted past the
-// limit) and by concurrency (UploadGate: over the cap, 503 BUSY).
+// limit) and by time (a minimum rate after a grace period, else 408), bodies in flight by a memory budget (over
+// it, 503 BUSY) and the image checks by concurrency (UploadGate: received bodies wait for a check slot).
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
+import { setting } from '../../config.ts';
 import { AppError, toAppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
-import { readBody } from '../body.ts';
+import { checkDeclaredLength, readBody } from '../body.ts';
 import { boundaryOf, parseMultipart } from '../multipart.ts';
 import { decodePath, rawPath } from '../request-path.ts';
 import { guard, sendJson as send } from '../respond.ts';
@@ -29,6 +31,8 @@ export const IDENTITY_API = '/api/identities';
 export const OWNER_HEADER = 'x-gazecam-owner';
 export const MAX_PHOTOS = 8;
 const OWNER_RE = /^[A-Za-z0-9_-]{16,128}$/;
+/** Room in a form for its parts' headers and the name field. */
+const FORM_MARGIN = 64 * 1024;
 
 /** An identity as the client sees it. */
 export interface IdentityJson {
@@ -48,8 +52,11 @@ export interface IdentityRoutesOptions {
   limits?: ImageLimits;
   /** Checks faces (default: a lazily created FaceChecker, shared by all uploads). */
   faceChecker?: () => Promise<Pick<FaceChecker, 'check' | 'close'>>;
-  /** Uploads read and checked at once (default env UPLOAD_CONCURRENCY, else 2). */
-  uploadConcurrency?: number;
+  /** Identities per owner (default env IDENTITY_MAX_PER_OWNER). */
+  maxPerOwner?: number;
+  /** Image checks at once (default env UPLOAD_CONCURRENCY) and the body deadline (default env
+   * UPLOAD_MIN_BYTES_PER_S, UPLOAD_GRACE_MS). */
+  uploads?: { concurrency?: number; minBytesPerSec?: number; graceMs?: number };
 }
 
 export interface IdentityRoutes {
@@ -63,9 +70,14 @@ export interface IdentityRoutes {
 }
 
 export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): IdentityRoutes {
-  const store = new IdentityStore(opts.dir);
+  const store = new IdentityStore(opts.dir, { maxPerOwner: opts.maxPerOwner });
   const limits = opts.limits ?? DEFAULT_IMAGE_LIMITS;
-  const gate = new UploadGate(opts.uploadConcurrency);
+  const largestForm = limits.maxBytes * MAX_PHOTOS + FORM_MARGIN;
+  const gate = new UploadGate(largestForm, opts.uploads?.concurrency);
+  const deadline = {
+    minBytesPerSec: opts.uploads?.minBytesPerSec ?? setting('UPLOAD_MIN_BYTES_PER_S'),
+    graceMs: opts.uploads?.graceMs ?? setting('UPLOAD_GRACE_MS'),
+  };
   let checker: Promise<Pick<FaceChecker, 'check' | 'close'>> | null = null;
   let closed = false;
   const getChecker = () => {
@@ -95,13 +107,8 @@ export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): Identity
     }
     if (parts.length === 0 && method === 'POST') {
       if (closed) throw new AppError('CLOSED', 'server is shutting down');
-      const release = gate.enter();
-      try {
-        const identity = await upload(req, owner);
-        return send(res, 201, { ok: true, identity: toJson(identity) });
-      } finally {
-        release();
-      }
+      const identity = await upload(req, owner);
+      return send(res, 201, { ok: true, identity: toJson(identity) });
     }
     if (parts.length === 1 && method === 'GET') {
       const r = await store.owned(owner, parts[0]);
@@ -119,8 +126,25 @@ export function createIdentityRoutes(opts: IdentityRoutesOptions = {}): Identity
     // The boundary is case-sensitive; only the media type is compared without case.
     const multipart = type.toLowerCase().startsWith('multipart/form-data');
     // One raw photo may be one photo's bytes; a form, every photo's and a margin for the parts' headers.
-    const max = multipart ? limits.maxBytes * MAX_PHOTOS + 64 * 1024 : limits.maxBytes;
-    const body = await readBody(req, { max, code: 'IMAGE_TOO_LARGE', what: 'upload' });
+    const limit = {
+      max: multipart ? largestForm : limits.maxBytes,
+      code: 'IMAGE_TOO_LARGE',
+      what: 'upload',
+    } as const;
+    checkDeclaredLength(req, limit);
+    await store.checkQuota(owner); // before a byte of the body is read
+    // The body holds its declared bytes of the budget before one is read (a chunked one, what has arrived).
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const hold = gate.hold(Number.isInteger(declared) && declared > 0 ? declared : 0);
+    try {
+      const body = await readBody(req, { ...limit, deadline, onBytes: (n) => hold.grow(n) });
+      return await gate.check(() => checked(body, type, multipart, owner));
+    } finally {
+      hold.release();
+    }
+  }
+
+  async function checked(body: Uint8Array, type: string, multipart: boolean, owner: string) {
     const files: Array<{ label: string; bytes: Uint8Array }> = [];
     let name = '';
     if (multipart) {
