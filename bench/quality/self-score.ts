@@ -1,0 +1,57 @@
+// Self-reenactment scores (identity = a clip's first frame, so the true frame is the answer): SSIM of the face
+// box, the mouth and the eyes (boxes from the peer's mesh on the true frame), over every judged frame and
+// separately over the frames whose head is turned |yaw| >= TURNED_DEG (the peer's reading of the true frame).
+import type { RgbaFrame } from '../../src/inference/frame.ts';
+import { EYES, FACE_OVAL, OUTER_LIPS } from '../../src/inference/generator/regions.ts';
+import type { PeerFace } from '../peer/human.ts';
+import { landmarkBox, mean, psnr, r3, ssim } from '../quality-metrics.ts';
+
+export const TURNED_DEG = 15;
+
+interface Acc {
+  face: number[];
+  mouth: number[];
+  eyes: number[];
+  psnr: number[];
+}
+
+export class SelfScorer {
+  readonly #all: Acc = { face: [], mouth: [], eyes: [], psnr: [] };
+  readonly #turned: Acc = { face: [], mouth: [], eyes: [], psnr: [] };
+
+  /** Scores `out` against the true frame `truth` whose peer reading is `face` (skipped when null). */
+  add(out: RgbaFrame, truth: RgbaFrame, face: PeerFace | null): void {
+    if (!face) return;
+    const faceBox = landmarkBox(face.mesh, FACE_OVAL, 0);
+    const mouthBox = landmarkBox(face.mesh, OUTER_LIPS, 0.25);
+    const eyeBoxes = EYES.map((e) => landmarkBox(face.mesh, e.ring, 0.35));
+    const v = {
+      face: ssim(out, truth, faceBox),
+      mouth: ssim(out, truth, mouthBox),
+      eyes: mean(eyeBoxes.map((b) => ssim(out, truth, b))),
+      psnr: psnr(out, truth),
+    };
+    const accs = Math.abs(face.angles.yaw) >= TURNED_DEG ? [this.#all, this.#turned] : [this.#all];
+    for (const a of accs) for (const k of ['face', 'mouth', 'eyes', 'psnr'] as const) a[k].push(v[k]);
+  }
+
+  /** Merges another scorer's frames into this one (a mean over clips weighted by frames). */
+  merge(o: SelfScorer): void {
+    for (const [a, b] of [
+      [this.#all, o.#all],
+      [this.#turned, o.#turned],
+    ] as const)
+      for (const k of ['face', 'mouth', 'eyes', 'psnr'] as const) a[k].push(...b[k]);
+  }
+
+  summary() {
+    const s = (a: Acc) => ({
+      frames: a.face.length,
+      face: r3(mean(a.face)),
+      mouth: r3(mean(a.mouth)),
+      eyes: r3(mean(a.eyes)),
+      psnr: r3(mean(a.psnr)),
+    });
+    return { ...s(this.#all), turned: s(this.#turned) };
+  }
+}
