@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   'room-scale': () => import('./room-scale.ts'),
   soak: () => import('./soak.ts'),
   learned: () => import('./learned.ts'),
+  motion: () => import('./motion.ts'),
   scale: () => import('./scale.ts'),
 };
 
