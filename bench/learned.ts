@@ -83,8 +83,9 @@ export async function run(args: string[]): Promise<void> {
       );
       if (frames.length < 3) continue;
       const truth = await peerAll(peer, frames);
+      const yaws: number[] = [];
       const outs: Record<Kind, (RgbaFrame | null)[]> = {
-        learned: await renderSelf(frames, clip.fps, 'learned'),
+        learned: await renderSelf(frames, clip.fps, 'learned', undefined, yaws),
         classic: await renderSelf(frames, clip.fps, 'classic'),
         plain: renderPlainSelf(frames, truth) ?? frames.map(() => null),
         repeatFirst: frames.map(() => frames[0]),
@@ -95,7 +96,7 @@ export async function run(args: string[]): Promise<void> {
         if (t) speedFrame ??= { frame: frames[i], kp: t.mesh };
         for (const k of KINDS) {
           const o = outs[k][i];
-          if (o) acc[k].add(o, frames[i], t);
+          if (o) acc[k].add(o, frames[i], t, yaws[i]);
         }
       }
       const res: Record<string, unknown> = {

@@ -14,12 +14,16 @@ import { SelfScorer } from './self-score.ts';
 export const SELF_KINDS = ['avatar', 'classic', 'plain', 'repeatFirst', 'trackedTarget'] as const;
 export type SelfKind = (typeof SELF_KINDS)[number];
 
-/** The pipeline's outputs over `frames` with identity = frames[0]; `fps` sets the frames' clock. */
+/**
+ * The pipeline's outputs over `frames` with identity = frames[0]; `fps` sets the frames' clock. `yaws` gets the
+ * pose fit's yaw of each true frame (NaN without a face).
+ */
 export async function renderSelf(
   frames: readonly RgbaFrame[],
   fps: number,
   regionRenderer?: RegionRenderer,
   tracked?: (RgbaFrame | null)[],
+  yaws?: number[],
 ): Promise<RgbaFrame[]> {
   const size = frames[0].width;
   const pipeline = await FramePipeline.create({ size, framing: 'full', regionRenderer });
@@ -29,6 +33,7 @@ export async function renderSelf(
     for (let i = 0; i < frames.length; i++) {
       const r = await pipeline.process(frames[i], 'avatar', (i * 1000) / fps);
       outs.push(r.frame as RgbaFrame);
+      yaws?.push(r.geometry ? r.geometry.pose.yaw : Number.NaN);
       // The same generator at the frame's own key-points (identity = frame 0: no retargeting needed).
       if (tracked)
         tracked.push(
@@ -62,8 +67,9 @@ export async function selfScores(
   sheet?: { dir: string; name: string },
 ): Promise<Record<SelfKind, SelfScorer>> {
   const tracked: (RgbaFrame | null)[] = [];
+  const yaws: number[] = [];
   const outs: Record<SelfKind, (RgbaFrame | null)[]> = {
-    avatar: await renderSelf(frames, fps, undefined, tracked),
+    avatar: await renderSelf(frames, fps, undefined, tracked, yaws),
     classic: await renderSelf(frames, fps, 'classic'),
     plain: renderPlainSelf(frames, truth) ?? frames.map(() => null),
     repeatFirst: frames.map(() => frames[0]),
@@ -76,7 +82,7 @@ export async function selfScores(
   for (let i = 1; i < frames.length; i++)
     for (const k of SELF_KINDS) {
       const o = outs[k][i];
-      if (o) scores[k].add(o, frames[i], truth[i]);
+      if (o) scores[k].add(o, frames[i], truth[i], yaws[i]);
     }
   if (sheet) {
     const picks = [0.15, 0.35, 0.55, 0.75, 0.95].map((p) => Math.floor(p * (frames.length - 1)));
