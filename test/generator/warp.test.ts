@@ -65,6 +65,32 @@ describe('mesh warp', () => {
     expect(m.tri.every((t) => t >= 0)).toBe(true);
   });
 
+  it("turns the ring around the face with the head in 3D: the far side's hair moves in with the far cheek", () => {
+    const mesh = buildWarpMesh(face, size, size);
+    // The face turned 25 deg about a vertical axis 40 px behind its outline.
+    const a = (25 * Math.PI) / 180;
+    const turn = (x: number, y: number, z: number): [number, number, number] => [
+      128 + (x - 128) * Math.cos(a) + (z - 50) * Math.sin(a),
+      y,
+      50 - (x - 128) * Math.sin(a) + (z - 50) * Math.cos(a),
+    ];
+    const target = Float32Array.from(face);
+    for (let i = 0; i < 478; i++) target.set(turn(face[3 * i], face[3 * i + 1], face[3 * i + 2]), 3 * i);
+    const t = targetMeshPoints(mesh, target);
+    let worst = 0;
+    let farMoved = 0;
+    mesh.anchorKind.forEach((kind, k) => {
+      if (kind !== 'head') return;
+      const [x, y] = turn(mesh.anchorXY[2 * k], mesh.anchorXY[2 * k + 1], mesh.anchorZ[k]);
+      const j = 2 * (468 + k);
+      worst = Math.max(worst, Math.hypot(t.xy[j] - x, t.xy[j + 1] - y));
+      // On the side the face turns away from (x > 128 here moves toward the centre), the ring moves inward too.
+      if (mesh.anchorXY[2 * k] > 190) farMoved = Math.min(farMoved, t.xy[j] - mesh.anchorXY[2 * k]);
+    });
+    expect(worst).toBeLessThan(0.5);
+    expect(farMoved).toBeLessThan(-10);
+  });
+
   it('carries the face and its surroundings rigidly when the head moves, background fixed', () => {
     const moved = syntheticFace({ cx: 138, cy: 124 });
     const mesh = buildWarpMesh(face, size, size);
