@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.ts'),
   learned: () => import('./learned.ts'),
   motion: () => import('./motion.ts'),
+  sheet: () => import('./avatar-sheet.ts'),
   scale: () => import('./scale.ts'),
 };
 

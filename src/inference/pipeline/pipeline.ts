@@ -100,6 +100,15 @@ export interface Identity {
  */
 export const LANDMARK_SMOOTHING = { minCutoff: 1, beta: 40, dCutoff: 4 } as const;
 
+/**
+ * The avatar's regions drawn by the learned models; the mouth is the classic renderer's. The learned mouth drew
+ * the source's mouth on faces it never saw: the peer's mouth-opening r on s12 x d3 0.15 against the classic
+ * renderer's 0.53 (s0 x d3 0.80 / 0.73, s0 x d12 0.72 / 0.68); our tracker reading the output of s12 x d12:
+ * r 0.75 / 0.82, and a third of the driver's opening (gain 0.39) against two thirds (0.65). Its file stays for
+ * `regionModels: { regions: ['eyes', 'mouth'] }`.
+ */
+export const AVATAR_LEARNED_REGIONS: readonly ('eyes' | 'mouth')[] = ['eyes'];
+
 const zeroTimings = (): StageTimings => ({
   track: 0,
   geometry: 0,
@@ -172,7 +181,7 @@ export class FramePipeline {
       if (avatarLearned || eyeContactLearned)
         learned = await LearnedRegions.create({
           ...opts.regionModels,
-          regions: avatarLearned ? opts.regionModels?.regions : ['eyes'],
+          regions: avatarLearned ? (opts.regionModels?.regions ?? AVATAR_LEARNED_REGIONS) : ['eyes'],
         });
       return new FramePipeline(
         size,
