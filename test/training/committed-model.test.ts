@@ -107,6 +107,6 @@ describe('committed region models', () => {
       expect(learned.n).toBeGreaterThan(10);
       expect(learned.eyes).toBeGreaterThan(classic.eyes);
       expect(learned.mouth).toBeCloseTo(classic.mouth, 6);
-    });
+    }, 300_000);
   });
 });
