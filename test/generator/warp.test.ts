@@ -346,7 +346,7 @@ describe('mouth rendering', () => {
     expect(img.every((v) => v === 0.5)).toBe(true);
   });
 
-  it('draws a dark cavity and a bright teeth band inside the lips only', () => {
+  it('draws a dark cavity inside the lips only, and teeth bands when asked', () => {
     const target = syntheticFace({ mouthOpen: 0.35 });
     expect(mouthOpening(target)).toBeGreaterThan(0.1);
     const img = new Float32Array(3 * size * size).fill(0.5);
@@ -354,7 +354,9 @@ describe('mouth rendering', () => {
       lip: [0.7, 0.3, 0.3] as [number, number, number],
       skin: [0.8, 0.6, 0.5] as [number, number, number],
     };
-    expect(renderMouth(target, tone, size, size, img)).toBe(true);
+    const plain = Float32Array.from(img);
+    expect(renderMouth(target, tone, size, size, plain)).toBe(true);
+    expect(renderMouth(target, tone, size, size, img, { teeth: true })).toBe(true);
     const poly = ringXY(target, INNER_LIPS);
     let bright = 0;
     let dark = 0;
@@ -371,6 +373,8 @@ describe('mouth rendering', () => {
       const lum = (img[p] + img[plane + p] + img[2 * plane + p]) / 3;
       if (lum > 0.65) bright++;
       if (lum < 0.25) dark++;
+      // Without teeth the cavity is dark throughout (the tongue's lighter tone included).
+      expect((plain[p] + plain[plane + p] + plain[2 * plane + p]) / 3).toBeLessThan(0.5);
     }
     expect(bright).toBeGreaterThan(10);
     expect(dark).toBeGreaterThan(10);
@@ -380,7 +384,7 @@ describe('mouth rendering', () => {
     const target = syntheticFace({ mouthOpen: 0.35 });
     const brightest = (skin: [number, number, number]) => {
       const img = new Float32Array(3 * size * size).fill(0);
-      renderMouth(target, { lip: [0.7, 0.3, 0.3], skin }, size, size, img);
+      renderMouth(target, { lip: [0.7, 0.3, 0.3], skin }, size, size, img, { teeth: true });
       const plane = size * size;
       let best = 0;
       for (let p = 1; p < plane; p++) if (img[p] + img[plane + p] > img[best] + img[plane + best]) best = p;
