@@ -16,6 +16,8 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   'room-scale': () => import('./room-scale.ts'),
   soak: () => import('./soak.ts'),
   learned: () => import('./learned.ts'),
+  motion: () => import('./motion.ts'),
+  sheet: () => import('./avatar-sheet.ts'),
   scale: () => import('./scale.ts'),
 };
 

@@ -120,11 +120,14 @@ const dist = (a: [number, number], b: [number, number]) => Math.hypot(a[0] - b[0
 /** Inner-lip gap over mouth width. */
 export const mouthOpen = (m: ArrayLike<number>): number =>
   dist(pt(m, 13), pt(m, 14)) / dist(pt(m, 78), pt(m, 308));
+/** Lid gap over eye width of the subject's right eye (image left). */
+export const eyeOpenRight = (m: ArrayLike<number>): number =>
+  dist(pt(m, 159), pt(m, 145)) / dist(pt(m, 33), pt(m, 133));
+/** Lid gap over eye width of the subject's left eye (image right). */
+export const eyeOpenLeft = (m: ArrayLike<number>): number =>
+  dist(pt(m, 386), pt(m, 374)) / dist(pt(m, 263), pt(m, 362));
 /** Mean lid gap over eye width, both eyes. */
-export const eyeOpen = (m: ArrayLike<number>): number =>
-  (dist(pt(m, 159), pt(m, 145)) / dist(pt(m, 33), pt(m, 133)) +
-    dist(pt(m, 386), pt(m, 374)) / dist(pt(m, 263), pt(m, 362))) /
-  2;
+export const eyeOpen = (m: ArrayLike<number>): number => (eyeOpenRight(m) + eyeOpenLeft(m)) / 2;
 export const interOcular = (m: ArrayLike<number>): number => dist(pt(m, 33), pt(m, 263));
 
 /** Box around landmark indices, grown by `pad` x its size. */

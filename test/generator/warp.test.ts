@@ -65,6 +65,32 @@ describe('mesh warp', () => {
     expect(m.tri.every((t) => t >= 0)).toBe(true);
   });
 
+  it("turns the ring around the face with the head in 3D: the far side's hair moves in with the far cheek", () => {
+    const mesh = buildWarpMesh(face, size, size);
+    // The face turned 25 deg about a vertical axis 40 px behind its outline.
+    const a = (25 * Math.PI) / 180;
+    const turn = (x: number, y: number, z: number): [number, number, number] => [
+      128 + (x - 128) * Math.cos(a) + (z - 50) * Math.sin(a),
+      y,
+      50 - (x - 128) * Math.sin(a) + (z - 50) * Math.cos(a),
+    ];
+    const target = Float32Array.from(face);
+    for (let i = 0; i < 478; i++) target.set(turn(face[3 * i], face[3 * i + 1], face[3 * i + 2]), 3 * i);
+    const t = targetMeshPoints(mesh, target);
+    let worst = 0;
+    let farMoved = 0;
+    mesh.anchorKind.forEach((kind, k) => {
+      if (kind !== 'head') return;
+      const [x, y] = turn(mesh.anchorXY[2 * k], mesh.anchorXY[2 * k + 1], mesh.anchorZ[k]);
+      const j = 2 * (468 + k);
+      worst = Math.max(worst, Math.hypot(t.xy[j] - x, t.xy[j + 1] - y));
+      // On the side the face turns away from (x > 128 here moves toward the centre), the ring moves inward too.
+      if (mesh.anchorXY[2 * k] > 190) farMoved = Math.min(farMoved, t.xy[j] - mesh.anchorXY[2 * k]);
+    });
+    expect(worst).toBeLessThan(0.5);
+    expect(farMoved).toBeLessThan(-10);
+  });
+
   it('carries the face and its surroundings rigidly when the head moves, background fixed', () => {
     const moved = syntheticFace({ cx: 138, cy: 124 });
     const mesh = buildWarpMesh(face, size, size);
@@ -320,7 +346,7 @@ describe('mouth rendering', () => {
     expect(img.every((v) => v === 0.5)).toBe(true);
   });
 
-  it('draws a dark cavity and a bright teeth band inside the lips only', () => {
+  it('draws a dark cavity inside the lips only, and teeth bands when asked', () => {
     const target = syntheticFace({ mouthOpen: 0.35 });
     expect(mouthOpening(target)).toBeGreaterThan(0.1);
     const img = new Float32Array(3 * size * size).fill(0.5);
@@ -328,7 +354,9 @@ describe('mouth rendering', () => {
       lip: [0.7, 0.3, 0.3] as [number, number, number],
       skin: [0.8, 0.6, 0.5] as [number, number, number],
     };
-    expect(renderMouth(target, tone, size, size, img)).toBe(true);
+    const plain = Float32Array.from(img);
+    expect(renderMouth(target, tone, size, size, plain)).toBe(true);
+    expect(renderMouth(target, tone, size, size, img, { teeth: true })).toBe(true);
     const poly = ringXY(target, INNER_LIPS);
     let bright = 0;
     let dark = 0;
@@ -345,6 +373,8 @@ describe('mouth rendering', () => {
       const lum = (img[p] + img[plane + p] + img[2 * plane + p]) / 3;
       if (lum > 0.65) bright++;
       if (lum < 0.25) dark++;
+      // Without teeth the cavity is dark throughout (the tongue's lighter tone included).
+      expect((plain[p] + plain[plane + p] + plain[2 * plane + p]) / 3).toBeLessThan(0.5);
     }
     expect(bright).toBeGreaterThan(10);
     expect(dark).toBeGreaterThan(10);
@@ -354,7 +384,7 @@ describe('mouth rendering', () => {
     const target = syntheticFace({ mouthOpen: 0.35 });
     const brightest = (skin: [number, number, number]) => {
       const img = new Float32Array(3 * size * size).fill(0);
-      renderMouth(target, { lip: [0.7, 0.3, 0.3], skin }, size, size, img);
+      renderMouth(target, { lip: [0.7, 0.3, 0.3], skin }, size, size, img, { teeth: true });
       const plane = size * size;
       let best = 0;
       for (let p = 1; p < plane; p++) if (img[p] + img[plane + p] > img[best] + img[plane + best]) best = p;

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { mouthOpening as innerLipArea } from '../../src/inference/generator/mouth.ts';
 import { FaceAnalyzer } from '../../src/inference/geometry/analyzer.ts';
 import { eyeOpening, measureFace, mouthOpening } from '../../src/inference/geometry/expression.ts';
 import {
+  LEFT_EYE_LOWER,
   LEFT_EYE_UPPER,
   LIPS_INNER_LOWER,
+  LIPS_INNER_UPPER,
   LIPS_OUTER_LOWER,
+  RIGHT_EYE_LOWER,
   RIGHT_EYE_UPPER,
 } from '../../src/inference/geometry/landmarks.ts';
 import { eulerToMat3, RAD } from '../../src/inference/geometry/math.ts';
@@ -163,6 +167,43 @@ describe('re-enactment', () => {
       new Float64Array(1434),
     );
     expect(mouthOpening(can)).toBeGreaterThan(0.2);
+  });
+
+  it('lips pressed or lids squeezed beyond the source closing meet, never cross', () => {
+    const { r, drvAn } = setup('relative');
+    const out = new Float32Array(1434);
+    r.update(
+      drvAn.analyze(applySimilarity(pose(0, 100, 300), drv, new Float64Array(1434)), 512, 512, 0),
+      out,
+    );
+    const restOpening = innerLipArea(out);
+    // Lower lip pushed up through the upper one, lids closed one and a half times over.
+    const d = drvAn.analyze(
+      applySimilarity(pose(0, 100, 300), withExpression(drv, -0.3, 1.6), new Float64Array(1434)),
+      512,
+      512,
+      40,
+    );
+    const p = r.update(d, out);
+    const can = Float64Array.from(out, (v, j) => v - p.translation[j % 3]);
+    const Rt = Float64Array.from([0, 3, 6, 1, 4, 7, 2, 5, 8], (i) => p.rotation[i]);
+    applySimilarity({ scale: 1 / p.scale, rotation: Rt, translation: [0, 0, 0] }, can, can);
+    const pairs = [
+      [LIPS_INNER_UPPER, LIPS_INNER_LOWER],
+      [RIGHT_EYE_UPPER, RIGHT_EYE_LOWER],
+      [LEFT_EYE_UPPER, LEFT_EYE_LOWER],
+    ] as const;
+    let met = 0;
+    for (const [u, l] of pairs)
+      for (let k = 1; k < u.length - 1; k++) {
+        const gap = can[l[k] * 3 + 1] - can[u[k] * 3 + 1];
+        expect(gap).toBeGreaterThan(-1e-4);
+        if (gap < 1e-4) met++;
+      }
+    // The press did reach past closed: the pairs met rather than stayed open.
+    expect(met).toBeGreaterThan(10);
+    // The inner lips' polygon is not turned inside out (its area read as an open mouth, and teeth were drawn).
+    expect(innerLipArea(out)).toBeLessThan(restOpening);
   });
 
   it('absolute mode: the target takes the driver pose', () => {

@@ -1,6 +1,7 @@
-// The committed region models load in the live pipeline and beat the classic renderer they replace, on
-// validation persons of the data set (self-reenactment, identity = the clip's first frame): SSIM of the eyes'
-// and the mouth's boxes against the true frames.
+// The committed region models load in the live pipeline and the eye model beats the classic renderer it
+// replaces, on validation persons of the data set (self-reenactment, identity = the clip's first frame): SSIM of
+// the eyes' boxes against the true frames. The avatar's mouth is the classic renderer's (the learned mouth lost
+// the driver's motion on unseen faces: pipeline.ts AVATAR_LEARNED_REGIONS).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,13 +100,13 @@ describe('committed region models', () => {
       expect(outside).toBe(0);
     });
 
-    it('beat the classic renderer on the eyes and the mouth', async () => {
+    it('beat the classic renderer on the eyes; the mouth stays the classic one', async () => {
       expect(clips.length).toBeGreaterThan(0);
       const learned = await scores('learned');
       const classic = await scores('classic');
       expect(learned.n).toBeGreaterThan(10);
       expect(learned.eyes).toBeGreaterThan(classic.eyes);
-      expect(learned.mouth).toBeGreaterThan(classic.mouth);
-    });
+      expect(learned.mouth).toBeCloseTo(classic.mouth, 6);
+    }, 300_000);
   });
 });

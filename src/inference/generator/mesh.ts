@@ -1,6 +1,7 @@
 // The warp mesh: the 468 face-mesh points plus anchor rings that carry hair, ears, neck and background,
 // triangulated once per source (Delaunay on the source's own landmarks, mouth and eyes opened so no
 // triangle bridges the lips or the eyelids).
+import { applySimilarity as apply3d, newSimilarity, SimilarityFitter } from '../geometry/umeyama.ts';
 import { delaunay } from './delaunay.ts';
 import { convexHull, rayToConvexBoundary } from './polygon.ts';
 import { EYES, FACE_OVAL, INNER_LIPS, INNER_LIPS_UPPER } from './regions.ts';
@@ -10,7 +11,14 @@ export const FACE_POINTS = 468;
 /** Depth given to anchors: behind every face point, so the face always wins the z-test. */
 const ANCHOR_Z = 1e5;
 
-/** How an anchor follows the head: 'head' with the full head transform, 'half' halfway, 'fixed' not at all. */
+/**
+ * How an anchor follows the head: 'head' turns with it in 3D (the ring around the face, hair and ears: a 3D
+ * similarity fit of the source's landmarks onto the target's carries it, at the depth of the face-outline point
+ * it extends), 'half' follows the head's 2D transform halfway (shoulders, far hair), 'fixed' not at all. With the
+ * ring on the 2D fit, a turn moved it with the face's mean shift: the far side's ring stayed out while the far
+ * cheek moved in, and the band between was drawn as stretched background (the seam beside the far cheek on the
+ * contact sheet's turns); turned in 3D, the far side's hair moves in with the cheek.
+ */
 export type AnchorKind = 'head' | 'half' | 'fixed';
 
 export interface WarpMesh {
@@ -20,6 +28,8 @@ export interface WarpMesh {
   tris: Uint32Array;
   /** Anchor positions in the source (x, y pairs) and how each follows the head. */
   anchorXY: Float32Array;
+  /** Source depth of each anchor (the 'head' ring sits at its face-outline point's depth: it turns with the head). */
+  anchorZ: Float32Array;
   anchorKind: AnchorKind[];
   /** Source mesh points (x, y) and depth, face points then anchors. */
   srcXY: Float32Array;
@@ -53,11 +63,13 @@ function centroid(kp: ArrayLike<number>, idx: readonly number[]): [number, numbe
 export function buildWarpMesh(source: Float32Array, width: number, height: number): WarpMesh {
   const [cx, cy] = centroid(source, FACE_OVAL);
   const ax: number[] = [];
+  const az: number[] = [];
   const kinds: AnchorKind[] = [];
   const ring = (scale: number, step: number, kind: AnchorKind) => {
     for (let k = 0; k < FACE_OVAL.length; k += step) {
       const i = FACE_OVAL[k];
       ax.push(cx + scale * (source[3 * i] - cx), cy + scale * (source[3 * i + 1] - cy));
+      az.push(source[3 * i + 2]);
       kinds.push(kind);
     }
   };
@@ -75,6 +87,7 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
     ];
     for (const [x, y] of pts) {
       ax.push(x, y);
+      az.push(0);
       kinds.push('fixed');
     }
   }
@@ -133,6 +146,7 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
     height,
     tris,
     anchorXY,
+    anchorZ: Float32Array.from(az),
     anchorKind: kinds,
     srcXY: allXY,
     srcZ: allZ,
@@ -147,6 +161,10 @@ export function buildWarpMesh(source: Float32Array, width: number, height: numbe
 export function headTransform(source: ArrayLike<number>, target: ArrayLike<number>): Similarity {
   return fitSimilarity(source, target, RIGID_POINTS);
 }
+
+const fitter = new SimilarityFitter();
+const sim3d = newSimilarity();
+const p3 = new Float64Array(3);
 
 /** Target positions and depths of every mesh point for target landmarks `target` (478 x 3). */
 export function targetMeshPoints(
@@ -167,12 +185,22 @@ export function targetMeshPoints(
   pushRimOut(mesh, xy, src, new Float32Array(mesh.rim.length));
   const head = headTransform(mesh.source, target);
   const half = blendSimilarity(head, 0.5);
+  const head3d = fitter.fit(mesh.source, target, RIGID_POINTS, null, sim3d);
   for (let k = 0; k < mesh.anchorKind.length; k++) {
     const kind = mesh.anchorKind[k];
     const x = mesh.anchorXY[2 * k];
     const y = mesh.anchorXY[2 * k + 1];
-    const [tx, ty] =
-      kind === 'head' ? applySimilarity(head, x, y) : kind === 'half' ? applySimilarity(half, x, y) : [x, y];
+    if (kind === 'head') {
+      p3[0] = x;
+      p3[1] = y;
+      p3[2] = mesh.anchorZ[k];
+      apply3d(head3d, p3, p3);
+      xy[2 * (FACE_POINTS + k)] = p3[0];
+      xy[2 * (FACE_POINTS + k) + 1] = p3[1];
+      z[FACE_POINTS + k] = ANCHOR_Z;
+      continue;
+    }
+    const [tx, ty] = kind === 'half' ? applySimilarity(half, x, y) : [x, y];
     xy[2 * (FACE_POINTS + k)] = tx;
     xy[2 * (FACE_POINTS + k) + 1] = ty;
     z[FACE_POINTS + k] = ANCHOR_Z;

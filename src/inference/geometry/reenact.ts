@@ -12,9 +12,15 @@
 import {
   LANDMARK_COUNT,
   LEFT_EYE_CORNERS,
+  LEFT_EYE_LOWER,
+  LEFT_EYE_UPPER,
   LEFT_LID_MARGIN,
   LEFT_LID_PAIRS,
+  LIPS_INNER_LOWER,
+  LIPS_INNER_UPPER,
   RIGHT_EYE_CORNERS,
+  RIGHT_EYE_LOWER,
+  RIGHT_EYE_UPPER,
   RIGHT_LID_MARGIN,
   RIGHT_LID_PAIRS,
 } from './landmarks.ts';
@@ -66,6 +72,30 @@ export function lidScale(
   return { right: ratio(RIGHT_LID_PAIRS), left: ratio(LEFT_LID_PAIRS) };
 }
 
+/**
+ * Facing (upper, lower) points of the inner lips and of each eye's lids, corners left out. A driver who presses
+ * the lips or squeezes the eyes tighter than at rest moves these toward each other by more than the source's gap
+ * when rescaled; crossed over, the lips' polygon turns inside out (its area reads as an open mouth: teeth were
+ * drawn into closed lips) and the mesh folds.
+ */
+const FACING: ReadonlyArray<readonly [number, number]> = [
+  [LIPS_INNER_UPPER, LIPS_INNER_LOWER],
+  [RIGHT_EYE_UPPER, RIGHT_EYE_LOWER],
+  [LEFT_EYE_UPPER, LEFT_EYE_LOWER],
+].flatMap(([u, l]) => u.slice(1, -1).map((p, k) => [p, l[k + 1]] as const));
+
+/** Where a pair has crossed (canonical y grows downward), both meet at their middle: closed, never inverted. */
+function uncross(q: Float64Array): void {
+  for (const [u, l] of FACING) {
+    const yu = q[u * 3 + 1];
+    const yl = q[l * 3 + 1];
+    if (yu <= yl) continue;
+    const m = (yu + yl) / 2;
+    q[u * 3 + 1] = m;
+    q[l * 3 + 1] = m;
+  }
+}
+
 const LID_EYE = new Int8Array(N); // 0: not a lid margin point, 1: right eye, 2: left eye
 for (const i of RIGHT_LID_MARGIN) LID_EYE[i] = 1;
 for (const i of LEFT_LID_MARGIN) LID_EYE[i] = 2;
@@ -105,6 +135,7 @@ export class Reenactor {
   private readonly tmp = new Float64Array(9);
   private readonly tmp2 = new Float64Array(9);
   private readonly k = new Float64Array([1, 1, 1]);
+  private readonly q = new Float64Array(N * 3);
   private fixedScale: [number, number, number] | null;
 
   constructor(opts: { mode?: ReenactMode; expressionScale?: [number, number, number] } = {}) {
@@ -161,12 +192,19 @@ export class Reenactor {
     const t = pose.translation;
     const c = this.srcCan;
     const e = driver.expression;
+    const q = this.q;
     for (let i = 0; i < N; i++) {
       const eye = LID_EYE[i];
       const ky = eye === 0 ? k[1] : eye === 1 ? lid.right : lid.left;
-      const x = c[i * 3] + k[0] * e[i * 3];
-      const y = c[i * 3 + 1] + ky * e[i * 3 + 1];
-      const z = c[i * 3 + 2] + k[2] * e[i * 3 + 2];
+      q[i * 3] = c[i * 3] + k[0] * e[i * 3];
+      q[i * 3 + 1] = c[i * 3 + 1] + ky * e[i * 3 + 1];
+      q[i * 3 + 2] = c[i * 3 + 2] + k[2] * e[i * 3 + 2];
+    }
+    uncross(q);
+    for (let i = 0; i < N; i++) {
+      const x = q[i * 3];
+      const y = q[i * 3 + 1];
+      const z = q[i * 3 + 2];
       out[i * 3] = s * (R[0] * x + R[1] * y + R[2] * z) + t[0];
       out[i * 3 + 1] = s * (R[3] * x + R[4] * y + R[5] * z) + t[1];
       out[i * 3 + 2] = s * (R[6] * x + R[7] * y + R[8] * z) + t[2];
