@@ -49,10 +49,15 @@ export class WorkerPool {
     return best;
   }
 
+  /** The live workers. */
+  async workers(): Promise<types.Worker[]> {
+    const ws = await Promise.all(this.#slots.map((s) => s.worker.catch(() => null)));
+    return ws.filter((w): w is types.Worker => !!w && !w.closed);
+  }
+
   /** Process ids of the live workers (tests kill one to see a death handled). */
   async pids(): Promise<number[]> {
-    const ws = await Promise.all(this.#slots.map((s) => s.worker.catch(() => null)));
-    return ws.filter((w): w is types.Worker => !!w && !w.closed).map((w) => w.pid);
+    return (await this.workers()).map((w) => w.pid);
   }
 
   #spawn(slot: WorkerSlot, delayMs = 0): void {
