@@ -97,6 +97,8 @@ export class Publisher {
       sending.add(accepted.mid);
       const had = this.#producers.get(accepted.kind);
       if (had && had.mid === accepted.mid && had.ssrc === accepted.ssrc) continue;
+      // A new track on the same m-line: the old producer goes first (mediasoup keys producers by mid).
+      if (had && had.mid === accepted.mid) this.#replace(accepted.kind, null);
       try {
         const producer = await transport.produce({
           kind: accepted.kind,

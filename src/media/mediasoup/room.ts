@@ -58,7 +58,9 @@ export class MediasoupRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoo
     this.router = worker.then((w) => w.createRouter({ mediaCodecs: MEDIA_CODECS, appData: { room: id } }));
     this.router.then(
       (r) => (this.#closed ? r.close() : undefined),
-      (e) => log.error(`room ${id}: no router`, (e as Error).message),
+      (e) => {
+        if (!this.#closed) log.error(`room ${id}: no router`, (e as Error).message);
+      },
     );
   }
 
@@ -145,7 +147,9 @@ export class MediasoupRoom extends TypedEmitter<SfuRoomEvents> implements SfuRoo
     const target = raw ? undefined : this.#routes.get(participantId);
     if (target === undefined) return own;
     const via = this.#peers.get(target);
-    if (kind === 'video') return via?.producer('video') ?? own;
+    // Routed video comes from the target only: a target that sends nothing (an agent starting, an avatar
+    // held) means nothing, never the camera.
+    if (kind === 'video') return via?.producer('video') ?? null;
     // Audio follows the video source when that source publishes audio; else the participant's own, delayed.
     const viaAudio = via?.producer('audio');
     if (viaAudio) return viaAudio;

@@ -40,6 +40,8 @@ interface Slot {
   consumer: types.Consumer | null;
   /** A consumer offered and not yet answered: it replaces `consumer` once the answer is in. */
   pending: types.Consumer | null;
+  /** `consumer` is paused because nothing should feed the slot now (an avatar held: never the camera). */
+  held: boolean;
   /** What the m-line says; kept while no consumer carries it, so the SDP stays stable. */
   desc: Omit<Extract<SectionSpec, { kind: 'media' }>, 'kind' | 'direction'>;
 }
@@ -129,7 +131,10 @@ export class Subscriber {
 
   /** Re-checks every subscription's source (a producer came or went, a route changed) on the next tick. */
   schedule(): void {
-    if (this.#scheduled || this.#closed) return;
+    if (this.#closed) return;
+    // Stopping a feed cannot wait for a negotiation in flight (an avatar fails closed at once).
+    this.#holdUnfed();
+    if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -172,6 +177,7 @@ export class Subscriber {
           this.#drop(slot.consumer);
           slot.consumer = consumer;
           slot.pending = null;
+          slot.held = false;
           // A resumed video consumer asks its producer for a keyframe and starts at one.
           consumer.resume().catch(() => undefined);
         }
@@ -193,8 +199,18 @@ export class Subscriber {
       for (const kind of KINDS) {
         const want = this.#host.source(pid, kind, sub.raw);
         const slot = sub.slots[kind];
+        if (!want) {
+          if (slot) this.#hold(slot);
+          continue;
+        }
         const have = slot?.pending ?? slot?.consumer;
-        if (!want || (have && !have.closed && have.producerId === want.id)) continue;
+        if (have && !have.closed && have.producerId === want.id) {
+          if (slot?.held && have === slot.consumer) {
+            slot.held = false;
+            slot.consumer.resume().catch(() => undefined);
+          }
+          continue;
+        }
         const free = slot ?? this.#slots.find((s) => s.kind === kind && s.owner === null && !s.releasing);
         // A slot still being released is reused once its inactive offer is answered (the next turn).
         if (!free && this.#slots.some((s) => s.kind === kind && s.releasing)) continue;
@@ -240,6 +256,25 @@ export class Subscriber {
     }
   }
 
+  #holdUnfed(): void {
+    for (const [pid, sub] of this.#subs) {
+      for (const kind of KINDS) {
+        const slot = sub.slots[kind];
+        if (slot && !this.#host.source(pid, kind, sub.raw)) this.#hold(slot);
+      }
+    }
+  }
+
+  /** Nothing may feed the slot now: its consumer stops (the m-line stays as it is, no renegotiation). */
+  #hold(slot: Slot): void {
+    this.#drop(slot.pending);
+    slot.pending = null;
+    if (slot.consumer && !slot.held) {
+      slot.held = true;
+      slot.consumer.pause().catch(() => undefined);
+    }
+  }
+
   #onConsumerGone(consumer: types.Consumer): void {
     for (const s of this.#slots) {
       if (s.consumer === consumer) s.consumer = null;
@@ -264,6 +299,7 @@ export class Subscriber {
       releasing: false,
       consumer: null,
       pending: null,
+      held: false,
       desc: { type: kind, mid, codecs: [], headerExtensions: [] },
     };
     this.#slots.push(slot);

@@ -62,7 +62,7 @@ export class WorkerPool {
 
   #spawn(slot: WorkerSlot, delayMs = 0): void {
     const generation = slot.generation;
-    const wait = new Promise<void>((r) => setTimeout(r, delayMs).unref());
+    const wait = delayMs > 0 ? new Promise<void>((r) => setTimeout(r, delayMs).unref()) : Promise.resolve();
     slot.worker = wait.then(() => {
       if (this.#closed) throw new Error('the SFU is closed');
       return createWorker({ workerBin: this.#options.bin, logLevel: 'warn' });
