@@ -69,7 +69,7 @@ export class MediasoupPeer extends TypedEmitter<SfuPeerEvents> implements SfuPee
     return this.#closed;
   }
 
-  publish(offer: Sdp): Promise<Sdp> {
+  async publish(offer: Sdp): Promise<Sdp> {
     this.#assertOpen();
     return this.#publisher.publish(offer);
   }

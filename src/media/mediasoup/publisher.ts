@@ -66,7 +66,7 @@ export class Publisher {
     return { audio: this.#producers.has('audio'), video: this.#producers.has('video') };
   }
 
-  publish(offer: Sdp): Promise<Sdp> {
+  async publish(offer: Sdp): Promise<Sdp> {
     if (offer.type !== 'offer') throw new AppError('BAD_REQUEST', 'publish expects an SDP offer');
     const parsed = parseSdp(offer.sdp);
     if (!parsed.media.some((m) => m.type === 'audio' || m.type === 'video')) {
