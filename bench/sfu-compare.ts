@@ -10,7 +10,8 @@
 // and the janus process; "sfu" is the media path's (werift, mediasoup: server tree; janus: janus + server).
 // The headless clients' encode/decode is not counted. loop_lag_p99_ms: the worst 5 s window of the server's
 // event-loop lag p99 (its /stats, polled each second of the window); stats_ms: how long /stats took to answer.
-// Options: --participants 2,3 (per room), --publishers P (default: everyone), --seconds S (measure window,
+// Options: --participants 2,3 (per room), --publishers P (default: everyone), --viewers V (participants whose
+// video is read back, the last to join; default: everyone; everyone receives all the same), --seconds S (window,
 // default 10), --size 320 (camera width; height 3/4 of it), --fps F (default 25),
 // --sfu werift,janus[,janus-remb][,mediasoup] (janus-remb: JANUS_TWCC=0, REMB only as werift),
 // --janus-url URL (a running Janus; default: start a private one).
@@ -61,6 +62,8 @@ type Backend = 'werift' | 'janus' | 'janus-remb' | 'mediasoup';
 interface Shape {
   n: number;
   publishers: number;
+  /** Participants whose received video is read back (the last ones to join). */
+  viewers: number;
   seconds: number;
   width: number;
   fps: number;
@@ -102,6 +105,7 @@ function pollStats(url: string) {
 
 async function measure(sfu: Backend, shape: Shape, janusUrl?: string) {
   const { n, seconds, width, fps: FPS } = shape;
+  const viewers = Math.min(n, shape.viewers);
   const publishers = Math.min(n, shape.publishers);
   const env: Record<Backend, Record<string, string>> = {
     mediasoup: { SFU: 'mediasoup' },
@@ -128,11 +132,13 @@ async function measure(sfu: Backend, shape: Shape, janusUrl?: string) {
     const senders = people.slice(0, publishers);
     for (const p of senders) p.cam.start();
     await Promise.all(senders.map((p) => p.client.publish(p.cam.tracks())));
-    for (const rx of people) {
+    // Everyone receives every publisher; frames are read back (stamps, fps, latency) at the last `viewers`.
+    for (const [i, rx] of people.entries()) {
       for (const tx of senders) {
         if (tx === rx) continue;
-        const track = await rx.client.waitForTrack(tx.id, 'video', 30_000);
-        collectors.push({ from: tx, frames: new FrameCollector(track, true) });
+        const track = await rx.client.waitForTrack(tx.id, 'video', 60_000);
+        if (i >= people.length - viewers)
+          collectors.push({ from: tx, frames: new FrameCollector(track, true) });
       }
     }
     await Promise.all(collectors.map((c) => c.frames.waitFrames(10, 30_000)));
@@ -159,13 +165,14 @@ async function measure(sfu: Backend, shape: Shape, janusUrl?: string) {
     const janus = sfu === 'janus' || sfu === 'janus-remb';
     const janusPct = janus ? (100 * (cpu1.janus - cpu0.janus)) / wall : 0;
     const sfuPct = serverPct + janusPct;
-    const streams = collectors.length;
+    const streams = publishers * (n - 1);
     const known = !janus || !!janusPid;
     return {
       bench: 'sfu-compare',
       sfu,
       participants: n,
       publishers,
+      viewers,
       video_streams: streams,
       camera: `${width}x${Math.round((width * 3) / 4)}@${FPS}`,
       seconds: round(wall, 1),
@@ -200,6 +207,7 @@ export async function run(args: string[]): Promise<void> {
   const width = Number(arg(args, 'size') ?? 320);
   const fps = Number(arg(args, 'fps') ?? 25);
   const publishers = Number(arg(args, 'publishers') ?? Number.POSITIVE_INFINITY);
+  const viewers = Number(arg(args, 'viewers') ?? Number.POSITIVE_INFINITY);
   const backends = (arg(args, 'sfu') ?? 'werift,janus,mediasoup').split(',') as Backend[];
   const noMediasoup = mediasoupUnavailable();
   if (backends.includes('mediasoup') && noMediasoup) {
@@ -223,7 +231,7 @@ export async function run(args: string[]): Promise<void> {
     }
     for (const n of counts) {
       for (const sfu of backends) {
-        const row = await measure(sfu, { n, publishers, seconds, width, fps }, janusUrl);
+        const row = await measure(sfu, { n, publishers, viewers, seconds, width, fps }, janusUrl);
         rows.push(row);
         process.stdout.write(`${JSON.stringify(row)}\n`);
       }
