@@ -1,5 +1,6 @@
 // The suites that exercise a whole call, run again on the mediasoup backend: the inference agent in a call
-// (routes, lip-sync delay, a killed agent), avatar fail-over, the web client in Chromium, and two network hosts.
+// (routes, lip-sync delay, a killed agent), avatar fail-over, the web client in Chromium, two network hosts, the
+// announced address and port range, and a relay-only call through coturn.
 // The files are the same ones that run on werift (test/agent, test/client, test/net): imported here with
 // SFU=mediasoup, so every check they make is made on mediasoup too. Skipped, saying why, without the worker.
 import { describe } from 'vitest';
@@ -22,5 +23,11 @@ describe.skipIf(skip !== null)('on the mediasoup backend', () => {
   });
   describe('two network hosts', async () => {
     await import('../net/netns-call.test.ts');
+  });
+  describe('announced address and port range', async () => {
+    await import('../net/ice-network.test.ts');
+  });
+  describe('relay-only call through TURN', async () => {
+    await import('../net/relay-call.test.ts');
   });
 });
