@@ -97,6 +97,21 @@ describe.skipIf(skip !== null)('mediasoup backend close', () => {
     await until(() => workerCloses.n === 2, 'both workers to close');
   });
 
+  it('rooms are spread over the workers, the emptiest first', async () => {
+    const sfu = new MediasoupSfu({}, { workers: 2 });
+    cleanup.push(() => sfu.close());
+    const rooms = ['r0', 'r1', 'r2', 'r3'].map((id) => sfu.createRoom(id));
+    const slots = rooms.map((r) => sfu.workerOf(r)?.index);
+    expect(slots.filter((i) => i === 0)).toHaveLength(2);
+    expect(slots.filter((i) => i === 1)).toHaveLength(2);
+    const pids = new Set(await Promise.all(rooms.map(async (r) => (await sfu.workerOf(r)?.worker)?.pid)));
+    expect(pids.size).toBe(2);
+    for (const r of rooms) expect((await r.router).closed).toBe(false);
+    rooms[0].close();
+    // The next room goes where a place came free.
+    expect(sfu.workerOf(sfu.createRoom('r4'))?.index).toBe(slots[0]);
+  });
+
   it('a worker that dies closes its rooms and peers (once), and a fresh worker takes the next room', async () => {
     const sfu = new MediasoupSfu({}, { workers: 1 });
     cleanup.push(() => sfu.close());
