@@ -1,7 +1,7 @@
 // SFU backends side by side: the same N-participant call (P of them publish a stamped camera and a microphone,
 // everyone receives every publisher) on the embedded werift SFU, on Janus VideoRoom and on mediasoup, one after
 // the other in one run. Per backend and N it prints one JSON line:
-// {"bench":"sfu-compare","sfu":"werift"|"janus"|"janus-remb"|"mediasoup","participants":N,"publishers":P,
+// {"bench":"sfu-compare","sfu":"werift"|"janus"|"mediasoup"|...,"participants":N,"publishers":P,
 //  "video_streams":P*(N-1),"fps":{mean,min},"latency_ms":{p50,p95},"cpu_pct":{server,janus,sfu},
 //  "sfu_cpu_pct_per_stream":..,"loop_lag_p99_ms":..,"stats_ms":{p50,max}}
 // latency_ms is capture -> decoded at the receiver (stamp read back; same clock, the clients share this
@@ -13,7 +13,8 @@
 // Options: --participants 2,3 (per room), --publishers P (default: everyone), --viewers V (participants whose
 // video is read back, the last to join; default: everyone; everyone receives all the same), --seconds S (window,
 // default 10), --size 320 (camera width; height 3/4 of it), --fps F (default 25),
-// --sfu werift,janus[,janus-remb][,mediasoup] (janus-remb: JANUS_TWCC=0, REMB only as werift),
+// --sfu werift,janus,mediasoup[,janus-remb][,mediasoup-twcc][,mediasoup-remb] (janus-remb: JANUS_TWCC=0, REMB
+// only as werift; mediasoup-twcc / -remb: MEDIASOUP_TWCC=1 / 0),
 // --janus-url URL (a running Janus; default: start a private one).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -57,7 +58,7 @@ interface Participant {
   cam: HeadlessCamera;
 }
 
-type Backend = 'werift' | 'janus' | 'janus-remb' | 'mediasoup';
+type Backend = 'werift' | 'janus' | 'janus-remb' | 'mediasoup' | 'mediasoup-twcc' | 'mediasoup-remb';
 
 interface Shape {
   n: number;
@@ -109,6 +110,8 @@ async function measure(sfu: Backend, shape: Shape, janusUrl?: string) {
   const publishers = Math.min(n, shape.publishers);
   const env: Record<Backend, Record<string, string>> = {
     mediasoup: { SFU: 'mediasoup' },
+    'mediasoup-twcc': { SFU: 'mediasoup', MEDIASOUP_TWCC: '1' },
+    'mediasoup-remb': { SFU: 'mediasoup', MEDIASOUP_TWCC: '0' },
     werift: { SFU: 'werift' },
     janus: { SFU: 'janus', JANUS_URL: janusUrl ?? '' },
     'janus-remb': { SFU: 'janus', JANUS_URL: janusUrl ?? '', JANUS_TWCC: '0' },
@@ -210,9 +213,9 @@ export async function run(args: string[]): Promise<void> {
   const viewers = Number(arg(args, 'viewers') ?? Number.POSITIVE_INFINITY);
   const backends = (arg(args, 'sfu') ?? 'werift,janus,mediasoup').split(',') as Backend[];
   const noMediasoup = mediasoupUnavailable();
-  if (backends.includes('mediasoup') && noMediasoup) {
+  if (backends.some((b) => b.startsWith('mediasoup')) && noMediasoup) {
     process.stderr.write(`sfu-compare: no mediasoup here (${noMediasoup})\n`);
-    backends.splice(0, backends.length, ...backends.filter((b) => b !== 'mediasoup'));
+    backends.splice(0, backends.length, ...backends.filter((b) => !b.startsWith('mediasoup')));
   }
   let janus: JanusProcess | null = null;
   let janusUrl = arg(args, 'janus-url');
@@ -222,7 +225,7 @@ export async function run(args: string[]): Promise<void> {
       const why = janusUnavailable();
       if (why) {
         process.stderr.write(`sfu-compare: no Janus here (${why}); werift only\n`);
-        backends.splice(0, backends.length, ...backends.filter((b) => b === 'werift' || b === 'mediasoup'));
+        backends.splice(0, backends.length, ...backends.filter((b) => !b.startsWith('janus')));
       } else {
         janus = await launchJanus();
         janusUrl = janus.url;

@@ -123,8 +123,8 @@ export const SETTINGS = {
   }),
   MEDIASOUP_TWCC: def({
     schema: z.enum(['0', '1']).transform((v) => v === '1'),
-    def: '1',
-    doc: '`0`: mediasoup negotiates REMB only (no transport-wide congestion control)',
+    def: '0',
+    doc: '`1`: mediasoup negotiates transport-wide congestion control too (default: REMB only, as werift)',
   }),
   JANUS_URL: def({
     schema: z.url(),
