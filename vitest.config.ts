@@ -10,5 +10,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: running heavy suites side by side only makes each slower.
     fileParallelism: false,
+    // SFU=auto picks mediasoup where its worker is built: the suites say which backend they test instead
+    // (werift unless SFU is set; the mediasoup and Janus files set it themselves).
+    env: { SFU: process.env.SFU ?? 'werift' },
   },
 });

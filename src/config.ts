@@ -2,6 +2,7 @@
 // zod: a bad value stops `npm start` with the variable's name instead of surfacing later as NaN. Modules ask for
 // one setting with `setting(NAME)`; `loadConfig()` checks them all at start. The README's settings table is
 // `settingsTable()`, and a test keeps the two in step.
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -127,9 +128,28 @@ export const SETTINGS = {
     doc: '`relay` makes browsers use TURN only (needs TURN)',
   }),
   SFU: def({
-    schema: z.enum(['werift', 'janus']),
-    def: 'werift',
-    doc: 'SFU backend: embedded `werift` or `janus`',
+    schema: z.enum(['auto', 'werift', 'janus', 'mediasoup']),
+    def: 'auto',
+    shown: '`auto`',
+    doc: 'SFU backend: `mediasoup`, embedded `werift` or `janus`; `auto`: mediasoup where its worker is built (`npm run build:mediasoup`), else werift',
+  }),
+  MEDIASOUP_WORKER_BIN: def({
+    schema: z.string().min(1),
+    def: () =>
+      resolve(PROJECT_ROOT, 'node_modules', 'mediasoup', 'worker', 'out', 'Release', 'mediasoup-worker'),
+    shown: '`node_modules/mediasoup/worker/out/Release/mediasoup-worker`',
+    doc: 'the mediasoup worker binary `npm run build:mediasoup` builds',
+  }),
+  MEDIASOUP_WORKERS: def({
+    schema: int(1, 64),
+    def: () => String(availableParallelism()),
+    shown: 'one per core',
+    doc: 'mediasoup worker processes; rooms are spread over them',
+  }),
+  MEDIASOUP_TWCC: def({
+    schema: z.enum(['0', '1']).transform((v) => v === '1'),
+    def: '0',
+    doc: '`1`: mediasoup negotiates transport-wide congestion control too (default: REMB only, as werift)',
   }),
   JANUS_URL: def({
     schema: z.url(),

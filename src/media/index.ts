@@ -1,16 +1,44 @@
-// The SFU behind its narrow interface: werift is the embedded backend that installs everywhere (the default);
-// SFU=janus drives a Janus VideoRoom at JANUS_URL instead (deployments; see docs/janus.md).
+// The SFU behind its narrow interface: mediasoup (C++ workers, the default where its worker is built), werift
+// (embedded, installs everywhere: the default without mediasoup's worker) or Janus (SFU=janus, JANUS_URL; see
+// docs/janus.md).
 
 import { setting } from '../config.ts';
 import { AppError } from '../util/errors.ts';
+import { createLogger } from '../util/logger.ts';
 import { JanusSfu } from './janus/sfu.ts';
+import { MediasoupSfu } from './mediasoup/sfu.ts';
+import { mediasoupUnavailable } from './mediasoup/worker-bin.ts';
 import type { Sfu, SfuOptions } from './types.ts';
 import { WeriftSfu } from './werift/sfu.ts';
 
 export type * from './types.ts';
 
+const log = createLogger('media:sfu');
+
+export type SfuBackend = 'werift' | 'janus' | 'mediasoup';
+
+/** The backend SFU=auto means here: mediasoup where its worker is built, else werift (and why). */
+export function autoBackend(): { backend: SfuBackend; why: string } {
+  const missing = mediasoupUnavailable();
+  return missing
+    ? { backend: 'werift', why: `SFU=auto: werift, as mediasoup cannot run: ${missing}` }
+    : { backend: 'mediasoup', why: 'SFU=auto: mediasoup (its worker is built)' };
+}
+
 export function createSfu(options: SfuOptions = {}): Sfu {
-  if (setting('SFU') === 'werift') return new WeriftSfu(options);
+  const chosen = setting('SFU');
+  let backend: SfuBackend;
+  if (chosen === 'auto') {
+    const auto = autoBackend();
+    log.info(auto.why);
+    backend = auto.backend;
+  } else backend = chosen;
+  if (backend === 'werift') return new WeriftSfu(options);
+  if (backend === 'mediasoup') {
+    const missing = mediasoupUnavailable();
+    if (missing) throw new AppError('CONFIG_INVALID', `SFU=mediasoup: ${missing}`);
+    return new MediasoupSfu(options);
+  }
   const url = setting('JANUS_URL');
   if (!url)
     throw new AppError('CONFIG_INVALID', 'SFU=janus needs JANUS_URL (e.g. http://127.0.0.1:8088/janus)');

@@ -60,7 +60,7 @@ describe('SFU backend choice', () => {
       process.env.SFU = 'janus';
       delete process.env.JANUS_URL;
       expect(() => createSfu()).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
-      process.env.SFU = 'mediasoup';
+      process.env.SFU = 'nonsense';
       expect(() => createSfu()).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     } finally {
       for (const [k, v] of Object.entries(saved)) {
