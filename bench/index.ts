@@ -17,6 +17,8 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   soak: () => import('./soak.ts'),
   learned: () => import('./learned.ts'),
   scale: () => import('./scale.ts'),
+  'lid-coupling': () => import('./lid-coupling.ts'),
+  'eye-contact': () => import('./eye-contact.ts'),
 };
 
 async function main(): Promise<void> {

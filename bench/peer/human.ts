@@ -33,6 +33,8 @@ export interface PeerFace {
   box: Box;
   /** Degrees. */
   angles: { yaw: number; pitch: number; roll: number };
+  /** Human's own gaze reading (face.rotation.gaze): strength 0 = into the camera; bearing in radians. */
+  gaze: { bearing: number; strength: number };
   /** faceres descriptor (1024 floats) when `embedding` was asked for. */
   embedding?: Float32Array;
   score: number;
@@ -69,7 +71,10 @@ interface HumanFaceResult {
   mesh: [number, number, number][];
   box: [number, number, number, number];
   score: number;
-  rotation?: { angle: { yaw: number; pitch: number; roll: number } } | null;
+  rotation?: {
+    angle: { yaw: number; pitch: number; roll: number };
+    gaze?: { bearing: number; strength: number };
+  } | null;
   embedding?: number[];
 }
 interface HumanInstance {
@@ -221,6 +226,7 @@ export async function createHumanPeer(opts: HumanPeerOptions = {}): Promise<Huma
           mesh,
           box: { x, y, width: bw, height: bh },
           angles: { yaw: a.yaw * deg, pitch: a.pitch * deg, roll: a.roll * deg },
+          gaze: { bearing: face.rotation?.gaze?.bearing ?? 0, strength: face.rotation?.gaze?.strength ?? 0 },
           embedding: face.embedding?.length ? Float32Array.from(face.embedding) : undefined,
           score: face.score,
         };

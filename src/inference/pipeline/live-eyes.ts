@@ -1,11 +1,22 @@
-// Eye contact on the live frame: only the pixels inside the eyelid apertures change (iris moved to the target
-// position, the sclera it uncovers filled from the other side); everything else keeps its exact bytes. Works on
-// a crop around the eyes, in the frame's own format (RGBA or I420).
+// Eye contact on the live frame: each eye region is warped (eye-warp.ts: the eyeball turned, the lids following,
+// the bands above and below absorbing their movement short of brows and glasses frames) and sampled through the
+// generator graph (GridSample); only pixels the warp moved are written back, everything else keeps its exact
+// bytes. Works on a crop around the eyes, in the frame's own format (RGBA or I420).
 import type { Frame } from '../frame.ts';
-import { renderEyes } from '../generator/eyes.ts';
 import type { Generator } from '../generator/generator.ts';
-import { createBackwardMap, toFlowGrid } from '../generator/raster.ts';
-import { EYES } from '../generator/regions.ts';
+import { EYES, type EyeRegion } from '../generator/regions.ts';
+import { EYEBALL_RADIUS_MM, IRIS_DEPTH_MM } from '../geometry/gaze.ts';
+import { angleBetween } from '../geometry/math.ts';
+import type { EyeContactTarget, GazeResult } from '../geometry/types.ts';
+import { BandTracker, detectBands } from './eye-bands.ts';
+import { DEFAULT_BANDS, type EyeBands, eyeGeometry, regionBox, smoothMap, warpEye } from './eye-warp.ts';
+
+const SIDES = ['left', 'right'] as const;
+type Side = (typeof SIDES)[number];
+const EYE_OF: Record<Side, EyeRegion> = { right: EYES[0], left: EYES[1] };
+const IRIS_RC = IRIS_DEPTH_MM / EYEBALL_RADIUS_MM;
+/** The crop reaches as far as the band detection looks. */
+const SEARCH: EyeBands = { above: 0.5, below: 0.45 };
 
 const clamp8 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
 
@@ -16,33 +27,25 @@ export interface EyeCrop {
   height: number;
 }
 
-/** Box around both eyes (even coordinates, so I420 chroma blocks align). */
+/** Box around both eyes' warp regions and the rows the band detection reads (even coordinates, so I420
+ * chroma blocks align). */
 export function eyeCrop(kp: ArrayLike<number>, width: number, height: number): EyeCrop | null {
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -Infinity;
   let y1 = -Infinity;
-  let eyeW = 0;
   for (const e of EYES) {
-    for (const i of e.ring) {
-      x0 = Math.min(x0, kp[3 * i]);
-      x1 = Math.max(x1, kp[3 * i]);
-      y0 = Math.min(y0, kp[3 * i + 1]);
-      y1 = Math.max(y1, kp[3 * i + 1]);
-    }
-    eyeW = Math.max(
-      eyeW,
-      Math.hypot(
-        kp[3 * e.innerCorner] - kp[3 * e.outerCorner],
-        kp[3 * e.innerCorner + 1] - kp[3 * e.outerCorner + 1],
-      ),
-    );
+    const b = regionBox(eyeGeometry(kp, e), SEARCH, -0.35, 1.35);
+    x0 = Math.min(x0, b.x0);
+    y0 = Math.min(y0, b.y0);
+    x1 = Math.max(x1, b.x1);
+    y1 = Math.max(y1, b.y1);
   }
-  const pad = 0.25 * eyeW + 2;
-  const x = Math.max(0, Math.floor((x0 - pad) / 2) * 2);
-  const y = Math.max(0, Math.floor((y0 - pad) / 2) * 2);
-  const xe = Math.min(width, Math.ceil((x1 + pad) / 2) * 2);
-  const ye = Math.min(height, Math.ceil((y1 + pad) / 2) * 2);
+  if (!Number.isFinite(x0 + y0 + x1 + y1)) return null;
+  const x = Math.max(0, Math.floor(x0 / 2) * 2);
+  const y = Math.max(0, Math.floor(y0 / 2) * 2);
+  const xe = Math.min(width, Math.ceil((x1 + 1) / 2) * 2);
+  const ye = Math.min(height, Math.ceil((y1 + 1) / 2) * 2);
   if (xe - x < 4 || ye - y < 4) return null;
   return { x, y, width: xe - x, height: ye - y };
 }
@@ -131,24 +134,29 @@ export function pasteChanged(frame: Frame, c: EyeCrop, planar: Float32Array, cha
     }
 }
 
-/** Reusable buffers for eye contact on frames of changing size. */
+/** Reusable buffers and per-eye state for eye contact on frames of changing size. */
 export class LiveEyes {
   readonly #generator: Generator;
+  readonly #bands = new BandTracker();
   #planar = new Float32Array(0);
   #grid = new Float32Array(0);
   #changed = new Uint8Array(0);
-  #src = new Float32Array(478 * 3);
-  #tgt = new Float32Array(478 * 3);
+  #map = new Float32Array(0);
+  readonly #kp = new Float32Array(478 * 3);
+  /** Bands used on the last frame per eye (eye lengths), for inspection. */
+  readonly lastBands: Record<Side, EyeBands> = { left: { ...DEFAULT_BANDS }, right: { ...DEFAULT_BANDS } };
 
   constructor(generator: Generator) {
     this.#generator = generator;
   }
 
   /**
-   * Redraws the eyes of `frame` (modified in place) from landmarks `kp` so the irises sit at `target` landmarks'
-   * iris points. Returns the crop that was processed, or null when there was nothing to do.
+   * Turns the eyes of `frame` (modified in place): `kp` its landmarks, `redirect` the policy's correction per
+   * eye, `gaze` the measured eyes (eyeball centres and radii). Returns the crop that was processed, or null when
+   * nothing changed.
    */
-  async apply(frame: Frame, kp: Float32Array, target: Float32Array): Promise<EyeCrop | null> {
+  async apply(frame: Frame, kp: ArrayLike<number>, redirect: EyeContactTarget, gaze: GazeResult) {
+    if (redirect.left.weight <= 0 && redirect.right.weight <= 0) return null;
     const c = eyeCrop(kp, frame.width, frame.height);
     if (!c) return null;
     const n = c.width * c.height;
@@ -156,32 +164,59 @@ export class LiveEyes {
       this.#planar = new Float32Array(3 * n);
       this.#grid = new Float32Array(2 * n);
       this.#changed = new Uint8Array(n);
+      this.#map = new Float32Array(2 * n);
     }
     const planar = this.#planar.subarray(0, 3 * n);
     cropPlanar(frame, c, planar);
+    const src = this.#kp;
     for (let i = 0; i < 478; i++) {
-      this.#src[3 * i] = kp[3 * i] - c.x;
-      this.#src[3 * i + 1] = kp[3 * i + 1] - c.y;
-      this.#tgt[3 * i] = target[3 * i] - c.x;
-      this.#tgt[3 * i + 1] = target[3 * i + 1] - c.y;
+      src[3 * i] = kp[3 * i] - c.x;
+      src[3 * i + 1] = kp[3 * i + 1] - c.y;
+      src[3 * i + 2] = kp[3 * i + 2];
     }
-    const m = createBackwardMap(c.width, c.height);
+    const map = this.#map.subarray(0, 2 * n);
     for (let y = 0; y < c.height; y++)
       for (let x = 0; x < c.width; x++) {
-        m.map[2 * (y * c.width + x)] = x + 0.5;
-        m.map[2 * (y * c.width + x) + 1] = y + 0.5;
+        map[2 * (y * c.width + x)] = x + 0.5;
+        map[2 * (y * c.width + x) + 1] = y + 0.5;
       }
-    const before = Float32Array.from(m.map);
-    renderEyes(m, this.#src, this.#tgt, this.#tgt, 'mirror');
-    const changed = this.#changed.subarray(0, n);
+    const img = { data: planar, width: c.width, height: c.height };
     let any = false;
-    for (let p = 0; p < n; p++) {
-      changed[p] = m.map[2 * p] !== before[2 * p] || m.map[2 * p + 1] !== before[2 * p + 1] ? 1 : 0;
-      if (changed[p]) any = true;
+    for (const side of SIDES) {
+      const eye = EYE_OF[side];
+      const g = eyeGeometry(src, eye);
+      const bands = this.#bands.update(side, detectBands(img, src, side, g));
+      this.lastBands[side] = { ...bands };
+      const t = redirect[side];
+      // Under a fifth of a degree the iris would move by hundredths of a pixel: the eye is left as it is.
+      if (t.weight <= 0 || angleBetween(t.from, t.direction) < 0.2) continue;
+      const e = gaze[side];
+      const turn = {
+        centre: [e.centre[0] - c.x, e.centre[1] - c.y],
+        radius: e.radius * IRIS_RC,
+        from: t.from,
+        to: t.direction,
+      };
+      if (warpEye({ map, width: c.width, height: c.height }, src, eye, turn, bands)) any = true;
     }
-    if (!any) return c;
+    if (!any) return null;
+    const changed = this.#changed.subarray(0, n);
+    const moved = () => {
+      for (let p = 0; p < n; p++) {
+        const x = (p % c.width) + 0.5;
+        const y = Math.floor(p / c.width) + 0.5;
+        changed[p] = Math.abs(map[2 * p] - x) > 1e-3 || Math.abs(map[2 * p + 1] - y) > 1e-3 ? 1 : 0;
+      }
+    };
+    moved();
     const grid = this.#grid.subarray(0, 2 * n);
-    toFlowGrid(m, c.width, c.height, grid);
+    smoothMap({ map, width: c.width, height: c.height }, changed, grid);
+    moved();
+    // GridSample's [-1, 1] coordinates (align_corners off: pixel i spans [i, i+1)).
+    for (let i = 0; i < 2 * n; i += 2) {
+      grid[i] = (2 * map[i]) / c.width - 1;
+      grid[i + 1] = (2 * map[i + 1]) / c.height - 1;
+    }
     const out = await this.#generator.run({
       count: 1,
       height: c.height,
@@ -192,5 +227,9 @@ export class LiveEyes {
     });
     pasteChanged(frame, c, out, changed);
     return c;
+  }
+
+  reset(): void {
+    this.#bands.reset();
   }
 }

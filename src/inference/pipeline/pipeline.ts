@@ -71,7 +71,8 @@ export interface FramePipelineOptions {
   tracker?: Landmarker & { close(): Promise<void> | void };
   /** Crop framing of identity photos. */
   framing?: Framing | 'full';
-  /** The eye-contact policy's band and time constants (defaults: full within 10 deg, none from 35). */
+  /** The eye-contact policy's bands, look-away and time constants (defaults: EYE_CONTACT_FULL_DEG,
+   * EYE_CONTACT_NONE_DEG, EYE_CONTACT_LOOK_AWAY). */
   eyeContact?: EyeContactOptions;
   /** Eyes and mouth over the built-in generator: 'learned' (models/region-*.onnx, the classic renderer where a
    * model is missing or fails) or 'classic' (hand-drawn only). Default: REGION_RENDERER or 'learned'. */
@@ -99,6 +100,18 @@ const zeroTimings = (): StageTimings => ({
   compose: 0,
   total: 0,
 });
+
+/** The eye-contact policy's settings from the environment; a band that ends before it starts is refused. */
+function eyeContactSettings(): EyeContactOptions {
+  const fullDeg = setting('EYE_CONTACT_FULL_DEG');
+  const noneDeg = setting('EYE_CONTACT_NONE_DEG');
+  if (!(noneDeg > fullDeg))
+    throw new AppError(
+      'CONFIG_INVALID',
+      `EYE_CONTACT_NONE_DEG (${noneDeg}) must exceed EYE_CONTACT_FULL_DEG (${fullDeg})`,
+    );
+  return { fullDeg, noneDeg, lookAway: setting('EYE_CONTACT_LOOK_AWAY') };
+}
 
 export class FramePipeline {
   readonly size: number;
@@ -172,7 +185,7 @@ export class FramePipeline {
         generator,
         eyeGenerator,
         opts.framing ?? DEFAULT_FRAMING,
-        opts.eyeContact,
+        opts.eyeContact ?? eyeContactSettings(),
         learned,
         avatarLearned,
         eyeContactLearned,
@@ -283,14 +296,15 @@ export class FramePipeline {
         result.sketchEyes = this.#driver.sketchEyes(redirect);
         const t2 = performance.now();
         timings.geometry = t2 - t1;
-        if (redirect.weight > 0) {
+        if (redirect.weight > 0 && geo) {
           const copy: Frame = { ...frame, data: Uint8Array.from(frame.data) } as Frame;
-          await this.#eyes.apply(copy, face.landmarks, target);
-          if (this.#learnedEyes)
-            await this.#learnedEyes
-              .apply(frame, copy, face.landmarks, target, result.sketchEyes)
-              .catch((e) => this.#dropLearned(e));
-          result.frame = copy;
+          if (await this.#eyes.apply(copy, face.landmarks, redirect, geo.gaze)) {
+            if (this.#learnedEyes)
+              await this.#learnedEyes
+                .apply(frame, copy, face.landmarks, target, result.sketchEyes)
+                .catch((e) => this.#dropLearned(e));
+            result.frame = copy;
+          }
         }
         timings.generate = performance.now() - t2;
       }
@@ -337,6 +351,7 @@ export class FramePipeline {
   resetDriver(): void {
     this.#identity?.geometry.resetReference();
     this.#driver.reset();
+    this.#eyes.reset();
     this.#tracker.reset();
   }
 
@@ -353,6 +368,12 @@ export class FramePipeline {
   /** The avatar's region renderer in effect (learned: models loaded and not dropped). */
   get regionRenderer(): RegionRenderer {
     return this.#learned && this.#avatarLearned ? 'learned' : 'classic';
+  }
+
+  /** The eye warp's bands above and below each eye on the last frame (eye lengths; glasses and brows shrink
+   * them). */
+  get liveEyeBands() {
+    return { left: { ...this.#eyes.lastBands.left }, right: { ...this.#eyes.lastBands.right } };
   }
 
   /** Eye contact's renderer in effect. */
