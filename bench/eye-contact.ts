@@ -1,6 +1,9 @@
 // Eye contact judged by an independent tracker (@vladmandic/human: its gaze "strength", 0 = into the camera, its
 // face descriptor, head angles and mesh), input frame against output frame, on the fixture drivers and on the
-// validation persons' clips of the data set (never trained on). Per clip one JSON line:
+// validation persons' clips of the data set (never trained on). Human reads the eye farther from the camera;
+// when that is the subject's right eye, its iris comes out mirrored (bench/peer/human.ts), so its horizontal
+// reading moves the wrong way: every strength figure is given as Human's own (`human`) and recomputed with the
+// mirror undone (`fixed`, the same formula: peer/human.ts gazeReading). Per clip one JSON line:
 //   redirected: frames the policy redirects (weight >= 0.5): Human's mean strength in and out, and their ratio;
 //   atCamera:   redirected frames already looking into the camera (our angle to it under 5 deg): the same;
 //   away:       frames the policy leaves alone (weight < 0.05): the same (should stay 1);
@@ -23,11 +26,14 @@ import { FIXTURES_DIR, PROJECT_ROOT } from '../src/util/paths.ts';
 import type { DatasetIndex } from '../training/dataset/build.ts';
 import { decodeFrames } from '../training/dataset/decode.ts';
 import { eyeSheet, type SheetRow } from './eye-sheet.ts';
-import { createHumanPeer, type HumanPeer, type PeerFace } from './peer/human.ts';
+import { createHumanPeer, gazeReading, type HumanPeer, type PeerFace } from './peer/human.ts';
 import { cosine, eyeOpen, mean, pearson, r3 } from './quality-metrics.ts';
 
 const emit = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ bench: 'eye-contact', ...o })}\n`);
+
+/** Human's face box normalised to the frame (the cap of its strength). */
+const boxOf = (p: PeerFace): [number, number] => [p.box.width / p.frameWidth, p.box.height / p.frameHeight];
 
 interface FrameRow {
   weight: number;
@@ -86,9 +92,12 @@ async function runClip(
 
 function strengths(rows: readonly FrameRow[], pick: (r: FrameRow) => boolean) {
   const sel = rows.filter((r) => r.in && r.out && pick(r));
-  const sIn = mean(sel.map((r) => r.in?.gaze.strength ?? Number.NaN));
-  const sOut = mean(sel.map((r) => r.out?.gaze.strength ?? Number.NaN));
-  return { frames: sel.length, in: r3(sIn), out: r3(sOut), ratio: r3(sOut / sIn) };
+  const of = (key: 'gaze' | 'gazeFixed') => {
+    const sIn = mean(sel.map((r) => r.in?.[key].strength ?? Number.NaN));
+    const sOut = mean(sel.map((r) => r.out?.[key].strength ?? Number.NaN));
+    return { in: r3(sIn), out: r3(sOut), ratio: r3(sOut / sIn) };
+  };
+  return { frames: sel.length, human: of('gaze'), fixed: of('gazeFixed') };
 }
 
 function summary(rows: readonly FrameRow[]) {
@@ -107,6 +116,10 @@ function summary(rows: readonly FrameRow[]) {
     redirected: strengths(rows, (x) => x.weight >= 0.5),
     atCamera: strengths(rows, (x) => x.weight >= 0.5 && x.cameraAngle < 5),
     away: strengths(rows, (x) => x.weight < 0.05),
+    // The recomputed formula against Human's own numbers on the same meshes (0: a faithful copy).
+    formulaError: r3(
+      mean(both.map((x) => Math.abs(gazeReading(x.in.mesh, boxOf(x.in)).strength - x.in.gaze.strength))),
+    ),
     identity: r3(mean(ids)),
     identityMin: r3(Math.min(...ids)),
     r: {

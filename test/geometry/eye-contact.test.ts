@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cameraDirection } from '../../src/inference/geometry/camera-ray.ts';
 import { EyeContactPolicy, redirectWeight } from '../../src/inference/geometry/eye-contact.ts';
 import { newGazeResult, setGazeAngles } from '../../src/inference/geometry/gaze.ts';
 import { angleBetween, RAD } from '../../src/inference/geometry/math.ts';
@@ -133,12 +134,36 @@ describe('eye-contact policy', () => {
     expect(away.redirect).toBeLessThan(0.15);
   });
 
-  it("targets an avatar's eyes: the direction points from the given eye positions to the camera", () => {
+  it("targets an avatar's eyes: each looks into the camera from where the drawn eyes are", () => {
     const p = new EyeContactPolicy(OLD);
     const target = { left: [100, -50, 700], right: [40, -50, 700] };
     const out = p.update(gazeAt(0), 0, target);
-    expect(angleBetween(out.left.direction, [-100, 50, -700])).toBeLessThan(0.01);
-    expect(angleBetween(out.right.direction, [-40, 50, -700])).toBeLessThan(0.01);
+    expect(
+      angleBetween(out.left.direction, cameraDirection(target.left, target.left, target.right)),
+    ).toBeLessThan(0.01);
+    expect(
+      angleBetween(out.right.direction, cameraDirection(target.right, target.left, target.right)),
+    ).toBeLessThan(0.01);
+  });
+
+  it('into the camera is measured in the gaze axes: a face off the image centre keeps only its convergence', () => {
+    const left = [32, 0, 600];
+    const right = [-32, 0, 600];
+    // A centred face: each eye's ray to the camera.
+    expect(angleBetween(cameraDirection(left, left, right), [-32, 0, -600])).toBeLessThan(1e-9);
+    // The same face 150 mm left of and 100 mm below the optical axis: the face's ray is the axis, the eyes
+    // converge on it by the same angle as before, not by the offset's 17 degrees.
+    const l2 = [32 - 150, 100, 600];
+    const r2 = [-32 - 150, 100, 600];
+    const dl = cameraDirection(l2, l2, r2);
+    const dr = cameraDirection(r2, l2, r2);
+    const mid = [(dl[0] + dr[0]) / 2, (dl[1] + dr[1]) / 2, (dl[2] + dr[2]) / 2];
+    expect(angleBetween(mid, [0, 0, -1])).toBeLessThan(0.1);
+    expect(angleBetween(dl, dr)).toBeCloseTo(
+      angleBetween([-l2[0], -l2[1], -l2[2]], [-r2[0], -r2[1], -r2[2]]),
+      6,
+    );
+    expect(angleBetween(dl, [-32, 0, -600])).toBeLessThan(0.3);
   });
 
   it('the default band: full up to 20 deg off the camera, half at 25, none from 30', () => {

@@ -1,6 +1,6 @@
 // Eye-contact policy: where each eye should look in the output.
 //
-// The target is the direction from each eye toward the camera. How much of it is applied depends on how far
+// The target is each eye looking into the camera (camera-ray.ts: in the axes the gaze is measured in). How much of it is applied depends on how far
 // the user's own gaze is from the camera: fully while within `fullDeg` (reading the screen near the camera),
 // fading linearly to nothing at `noneDeg` (looking away on purpose is kept: never a fixed stare); and on the
 // head: a head pitched or turned far from the camera fades it out too (pitch `headPitchDeg`, yaw `headYawDeg`
@@ -18,6 +18,7 @@
 // Works for the user's own eyes (target eyes = the user's) and for an avatar's (pass the avatar's eye
 // centres in camera space: the direction to the camera is taken from where the drawn eyes are).
 import { OneEuroFilter } from '../face/one-euro.ts';
+import { cameraDirection } from './camera-ray.ts';
 import { LookAway, type LookAwayOptions } from './look-away.ts';
 import { angleBetween, normalize3, RAD, slerp3 } from './math.ts';
 import type { EyeContactTarget, GazeResult } from './types.ts';
@@ -134,8 +135,10 @@ export class EyeContactPolicy {
         d[1] = Math.tan(this.angles[1] * RAD);
         d[2] = -1;
         normalize3(d);
-        const c = g.centreMm;
-        sum += angleBetween(d, [-c[0], -c[1], -c[2]]);
+        sum += angleBetween(
+          d,
+          cameraDirection(g.centreMm, gaze.left.centreMm, gaze.right.centreMm, this.toCam),
+        );
         open++;
       } else {
         d.set(g.direction);
@@ -169,11 +172,8 @@ export class EyeContactPolicy {
         o.from.set(g.direction);
         continue;
       }
-      const c = targetEyes ? targetEyes[eye] : g.centreMm;
-      this.toCam[0] = -c[0];
-      this.toCam[1] = -c[1];
-      this.toCam[2] = -c[2];
-      normalize3(this.toCam);
+      const eyes = targetEyes ?? { left: gaze.left.centreMm, right: gaze.right.centreMm };
+      cameraDirection(eyes[eye], eyes.left, eyes.right, this.toCam);
       if (glance) aside(this.toCam, glance[0], glance[1]);
       const b = input.blink ? input.blink[eye] : 0;
       o.weight = this.weight * redirectWeight(b, this.blinkBand[0], this.blinkBand[1]);

@@ -12,6 +12,7 @@
 // g = (iris - centre) / |iris - centre| in image axes. The landmarks are weak-perspective (x, y pixels, z in
 // the same scale), so g is treated as a camera-space direction.
 import { IRIS_DIAMETER_MM, type PinholeCamera } from './camera.ts';
+import { cameraDirection } from './camera-ray.ts';
 import {
   LEFT_EYE_CORNERS,
   LEFT_IRIS_CENTRE,
@@ -287,6 +288,14 @@ export class GazeEstimator {
       g.openness = measures.eyeOpen[eye];
       g.open = measures.blink[eye] <= this.closedBlink;
       setGazeAngles(g);
+    }
+    // The angle to the camera in the axes the gaze is read in (camera-ray.ts), now that both eyes are placed.
+    for (const eye of EYE_SIDES) {
+      const g = out[eye];
+      g.cameraAngle = angleBetween(
+        g.direction,
+        cameraDirection(g.centreMm, out.left.centreMm, out.right.centreMm),
+      );
     }
     return out;
   }

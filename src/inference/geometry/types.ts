@@ -54,7 +54,7 @@ export interface EyeGaze {
   irisRadius: number;
   /** Eyeball centre in camera space (mm), from the pinhole camera and the iris' metric size. */
   centreMm: Float64Array;
-  /** Angle (degrees) between the gaze and the direction from this eye to the camera. */
+  /** Angle (degrees) between the gaze and looking into the camera (camera-ray.ts: in the gaze's own axes). */
   cameraAngle: number;
   /** Lid opening (as FaceMeasures.eyeOpen) and whether the eye counts as open. */
   openness: number;

@@ -4,6 +4,7 @@
 // over the eye and beside its outer corner, where a lid crease does not reach but a frame's rim or a brow does;
 // and short of the brow's lower key-points. Limits are held per eye over time: a frame line found is kept at once,
 // a band grows back slowly, so the warp's reach does not flicker with the detection.
+import type { Frame } from '../frame.ts';
 import { LEFT_BROW_LOWER, RIGHT_BROW_LOWER } from '../geometry/landmarks.ts';
 import { DEFAULT_BANDS, type EyeBands, type EyeGeometry } from './eye-warp.ts';
 
@@ -14,29 +15,29 @@ const CLEARANCE = 1.5;
 /** Share of the gap a grown-back band recovers per frame. */
 const REGROW = 0.08;
 
-export interface PlanarImage {
-  data: Float32Array;
-  width: number;
-  height: number;
-}
+/** Grey level (0-255) of the frame at a continuous pixel position (nearest pixel). */
+export type GreyReader = (x: number, y: number) => number;
 
-function grey(img: PlanarImage, x: number, y: number): number {
-  const { width: w, height: h, data } = img;
-  const xi = Math.min(Math.max(Math.round(x - 0.5), 0), w - 1);
-  const yi = Math.min(Math.max(Math.round(y - 0.5), 0), h - 1);
-  const p = yi * w + xi;
-  const n = w * h;
-  return 255 * (0.299 * data[p] + 0.587 * data[n + p] + 0.114 * data[2 * n + p]);
+/** A frame's grey levels: the luma plane of I420 as it is, RGBA weighted. */
+export function frameGrey(frame: Frame): GreyReader {
+  const { width: w, height: h, data } = frame;
+  const at = (x: number, y: number) =>
+    Math.min(Math.max(Math.round(y - 0.5), 0), h - 1) * w + Math.min(Math.max(Math.round(x - 0.5), 0), w - 1);
+  if (frame.format === 'i420') return (x, y) => data[at(x, y)];
+  return (x, y) => {
+    const p = 4 * at(x, y);
+    return 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2];
+  };
 }
 
 /** Mean grey along the row at v (eye lengths) over u in [u0, u1]. */
-function rowMean(img: PlanarImage, g: EyeGeometry, v: number, u0: number, u1: number): number {
+function rowMean(grey: GreyReader, g: EyeGeometry, v: number, u0: number, u1: number): number {
   const a = g.axes;
   const steps = Math.max(3, Math.round((u1 - u0) * a.length));
   let s = 0;
   for (let k = 0; k <= steps; k++) {
     const u = u0 + ((u1 - u0) * k) / steps;
-    s += grey(img, a.ox + (u * a.ux + v * a.vx) * a.length, a.oy + (u * a.uy + v * a.vy) * a.length);
+    s += grey(a.ox + (u * a.ux + v * a.vx) * a.length, a.oy + (u * a.uy + v * a.vy) * a.length);
   }
   return s / (steps + 1);
 }
@@ -45,12 +46,12 @@ function rowMean(img: PlanarImage, g: EyeGeometry, v: number, u0: number, u1: nu
  * Distance (eye lengths) from the lid's extreme row outward (`dir` -1: up, +1: down) to the first long edge,
  * searched up to `max`; `max` when there is none.
  */
-function edgeDistance(img: PlanarImage, g: EyeGeometry, from: number, dir: 1 | -1, max: number): number {
+function edgeDistance(grey: GreyReader, g: EyeGeometry, from: number, dir: 1 | -1, max: number): number {
   const px = 1 / g.axes.length;
   for (let d = 2 * px; d <= max; d += 0.5 * px) {
     const v = from + dir * d;
     const step = (u0: number, u1: number) =>
-      Math.abs(rowMean(img, g, v - px, u0, u1) - rowMean(img, g, v + px, u0, u1));
+      Math.abs(rowMean(grey, g, v - px, u0, u1) - rowMean(grey, g, v + px, u0, u1));
     if (step(-0.3, -0.06) >= EDGE && step(0.25, 0.75) >= EDGE) return Math.max(0, d - CLEARANCE * px);
   }
   return max;
@@ -60,7 +61,7 @@ const BROWS: Record<string, readonly number[]> = { right: RIGHT_BROW_LOWER, left
 
 /** Band limits for one eye in this frame (eye lengths). */
 export function detectBands(
-  img: PlanarImage,
+  grey: GreyReader,
   kp: ArrayLike<number>,
   side: 'left' | 'right',
   g: EyeGeometry,
@@ -80,11 +81,11 @@ export function detectBands(
     brow = Math.min(brow, vUp - v);
   }
   const above = Math.min(
-    edgeDistance(img, g, vUp, -1, DEFAULT_BANDS.above),
+    edgeDistance(grey, g, vUp, -1, DEFAULT_BANDS.above),
     Math.max(0, 0.8 * brow),
     DEFAULT_BANDS.above,
   );
-  const below = edgeDistance(img, g, vLow, 1, DEFAULT_BANDS.below);
+  const below = edgeDistance(grey, g, vLow, 1, DEFAULT_BANDS.below);
   return { above, below };
 }
 

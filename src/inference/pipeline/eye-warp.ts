@@ -218,8 +218,9 @@ export function warpEye(
         // corners would otherwise leave an iris turned into a corner where it was).
         const fu = ((qx - a.ox) * a.ux + (qy - a.oy) * a.uy) / L;
         const fv = ((qx - a.ox) * a.vx + (qy - a.oy) * a.vy) / L;
-        const onOld = Math.hypot(qu - iu, qv - iv) < irL;
-        const onNew = Math.hypot(fu - iu, fv - iv) < irL;
+        const ir2 = irL * irL;
+        const onOld = (qu - iu) * (qu - iu) + (qv - iv) * (qv - iv) < ir2;
+        const onNew = (fu - iu) * (fu - iu) + (fv - iv) * (fv - iv) < ir2;
         if (onOld && !onNew) [qu, qv] = fill(qu, qv, u - tiu, iu, iv, irL, visible, g, true);
         else if (!visible(qu, qv)) [qu, qv] = fill(qu, qv, u - tiu, iu, iv, irL, visible, g, false);
       }
@@ -302,16 +303,29 @@ function fill(
   return [qu, qv];
 }
 
-const med9 = new Float32Array(9);
+/** Pixels of displacement off its neighbours' that marks a sample as an outlier. */
+const OUTLIER = 0.75;
+const med9 = new Float64Array(9);
+/** Median of the first n values of med9 (insertion sort: at most 9). */
 const median9 = (n: number): number => {
-  const a = med9.subarray(0, n).sort();
+  const a = med9;
+  for (let i = 1; i < n; i++) {
+    const v = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
   return n % 2 ? a[n >> 1] : 0.5 * (a[(n >> 1) - 1] + a[n >> 1]);
 };
 
 /**
- * 3x3 median of the map's displacement (per axis) over the pixels `changed` marks: a pixel whose fill differs
- * from all its neighbours' (a single sample off a lash line or the iris rim) takes theirs. `scratch` holds a
- * copy of the displacements (2 x width x height).
+ * Outliers of the map's displacement taken back into line: a pixel `changed` marks whose displacement differs
+ * from its 4 neighbours' mean by more than OUTLIER pixels (a single sample off a lash line or the iris rim)
+ * takes the 3x3 median (per axis) of its neighbourhood. `scratch` holds a copy of the displacements
+ * (2 x width x height).
  */
 export function smoothMap(m: WarpTarget, changed: Uint8Array, scratch: Float32Array): void {
   const { width: w, height: h, map } = m;
@@ -319,18 +333,25 @@ export function smoothMap(m: WarpTarget, changed: Uint8Array, scratch: Float32Ar
     scratch[2 * p] = map[2 * p] - (p % w) - 0.5;
     scratch[2 * p + 1] = map[2 * p + 1] - Math.floor(p / w) - 0.5;
   }
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
       const p = y * w + x;
       if (!changed[p]) continue;
+      let off = false;
+      for (let c = 0; c < 2 && !off; c++) {
+        const nb =
+          0.25 *
+          (scratch[2 * (p - 1) + c] +
+            scratch[2 * (p + 1) + c] +
+            scratch[2 * (p - w) + c] +
+            scratch[2 * (p + w) + c]);
+        off = Math.abs(scratch[2 * p + c] - nb) > OUTLIER;
+      }
+      if (!off) continue;
       for (let c = 0; c < 2; c++) {
         let n = 0;
         for (let dy = -1; dy <= 1; dy++)
-          for (let dx = -1; dx <= 1; dx++) {
-            const xx = x + dx;
-            const yy = y + dy;
-            if (xx >= 0 && yy >= 0 && xx < w && yy < h) med9[n++] = scratch[2 * (yy * w + xx) + c];
-          }
+          for (let dx = -1; dx <= 1; dx++) med9[n++] = scratch[2 * (p + dy * w + dx) + c];
         map[2 * p + c] = (c === 0 ? x : y) + 0.5 + median9(n);
       }
     }

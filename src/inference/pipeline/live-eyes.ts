@@ -1,22 +1,20 @@
 // Eye contact on the live frame: each eye region is warped (eye-warp.ts: the eyeball turned, the lids following,
 // the bands above and below absorbing their movement short of brows and glasses frames) and sampled through the
 // generator graph (GridSample); only pixels the warp moved are written back, everything else keeps its exact
-// bytes. Works on a crop around the eyes, in the frame's own format (RGBA or I420).
+// bytes. Works on a crop per eye (its region), in the frame's own format (RGBA or I420).
 import type { Frame } from '../frame.ts';
 import type { Generator } from '../generator/generator.ts';
 import { EYES, type EyeRegion } from '../generator/regions.ts';
 import { EYEBALL_RADIUS_MM, IRIS_DEPTH_MM } from '../geometry/gaze.ts';
 import { angleBetween } from '../geometry/math.ts';
 import type { EyeContactTarget, GazeResult } from '../geometry/types.ts';
-import { BandTracker, detectBands } from './eye-bands.ts';
+import { BandTracker, detectBands, frameGrey } from './eye-bands.ts';
 import { DEFAULT_BANDS, type EyeBands, eyeGeometry, regionBox, smoothMap, warpEye } from './eye-warp.ts';
 
 const SIDES = ['left', 'right'] as const;
 type Side = (typeof SIDES)[number];
 const EYE_OF: Record<Side, EyeRegion> = { right: EYES[0], left: EYES[1] };
 const IRIS_RC = IRIS_DEPTH_MM / EYEBALL_RADIUS_MM;
-/** The crop reaches as far as the band detection looks. */
-const SEARCH: EyeBands = { above: 0.5, below: 0.45 };
 
 const clamp8 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
 
@@ -27,25 +25,30 @@ export interface EyeCrop {
   height: number;
 }
 
-/** Box around both eyes' warp regions and the rows the band detection reads (even coordinates, so I420
- * chroma blocks align). */
+/** Box around both eyes' warp regions at the widest bands (even coordinates, so I420 chroma blocks align). */
 export function eyeCrop(kp: ArrayLike<number>, width: number, height: number): EyeCrop | null {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
+  let box: EyeCrop | null = null;
   for (const e of EYES) {
-    const b = regionBox(eyeGeometry(kp, e), SEARCH, -0.35, 1.35);
-    x0 = Math.min(x0, b.x0);
-    y0 = Math.min(y0, b.y0);
-    x1 = Math.max(x1, b.x1);
-    y1 = Math.max(y1, b.y1);
+    const c = evenCrop(regionBox(eyeGeometry(kp, e), DEFAULT_BANDS), width, height);
+    if (!c) continue;
+    if (!box) box = c;
+    else {
+      const x1 = Math.max(box.x + box.width, c.x + c.width);
+      const y1 = Math.max(box.y + box.height, c.y + c.height);
+      box = { x: Math.min(box.x, c.x), y: Math.min(box.y, c.y), width: 0, height: 0 };
+      box.width = x1 - box.x;
+      box.height = y1 - box.y;
+    }
   }
-  if (!Number.isFinite(x0 + y0 + x1 + y1)) return null;
-  const x = Math.max(0, Math.floor(x0 / 2) * 2);
-  const y = Math.max(0, Math.floor(y0 / 2) * 2);
-  const xe = Math.min(width, Math.ceil((x1 + 1) / 2) * 2);
-  const ye = Math.min(height, Math.ceil((y1 + 1) / 2) * 2);
+  return box;
+}
+
+/** A pixel box grown to even coordinates and clipped to the frame; null when too small. */
+function evenCrop(b: { x0: number; y0: number; x1: number; y1: number }, width: number, height: number) {
+  const x = Math.max(0, Math.floor(b.x0 / 2) * 2);
+  const y = Math.max(0, Math.floor(b.y0 / 2) * 2);
+  const xe = Math.min(width, Math.ceil((b.x1 + 1) / 2) * 2);
+  const ye = Math.min(height, Math.ceil((b.y1 + 1) / 2) * 2);
   if (xe - x < 4 || ye - y < 4) return null;
   return { x, y, width: xe - x, height: ye - y };
 }
@@ -152,13 +155,36 @@ export class LiveEyes {
 
   /**
    * Turns the eyes of `frame` (modified in place): `kp` its landmarks, `redirect` the policy's correction per
-   * eye, `gaze` the measured eyes (eyeball centres and radii). Returns the crop that was processed, or null when
-   * nothing changed.
+   * eye, `gaze` the measured eyes (eyeball centres and radii). Each eye is warped on its own crop (its region at
+   * this frame's bands). Returns whether any pixel changed.
    */
   async apply(frame: Frame, kp: ArrayLike<number>, redirect: EyeContactTarget, gaze: GazeResult) {
-    if (redirect.left.weight <= 0 && redirect.right.weight <= 0) return null;
-    const c = eyeCrop(kp, frame.width, frame.height);
-    if (!c) return null;
+    if (redirect.left.weight <= 0 && redirect.right.weight <= 0) return false;
+    const grey = frameGrey(frame);
+    let any = false;
+    for (const side of SIDES) {
+      const eye = EYE_OF[side];
+      const g = eyeGeometry(kp, eye);
+      const bands = this.#bands.update(side, detectBands(grey, kp, side, g));
+      this.lastBands[side] = { ...bands };
+      const t = redirect[side];
+      // Under a fifth of a degree the iris would move by hundredths of a pixel: the eye is left as it is.
+      if (t.weight <= 0 || angleBetween(t.from, t.direction) < 0.2) continue;
+      const c = evenCrop(regionBox(g, bands), frame.width, frame.height);
+      if (c && (await this.#eye(frame, kp, c, eye, gaze[side], t, bands))) any = true;
+    }
+    return any;
+  }
+
+  async #eye(
+    frame: Frame,
+    kp: ArrayLike<number>,
+    c: EyeCrop,
+    eye: EyeRegion,
+    e: GazeResult['left'],
+    t: EyeContactTarget['left'],
+    bands: EyeBands,
+  ): Promise<boolean> {
     const n = c.width * c.height;
     if (this.#planar.length < 3 * n) {
       this.#planar = new Float32Array(3 * n);
@@ -166,8 +192,6 @@ export class LiveEyes {
       this.#changed = new Uint8Array(n);
       this.#map = new Float32Array(2 * n);
     }
-    const planar = this.#planar.subarray(0, 3 * n);
-    cropPlanar(frame, c, planar);
     const src = this.#kp;
     for (let i = 0; i < 478; i++) {
       src[3 * i] = kp[3 * i] - c.x;
@@ -180,38 +204,31 @@ export class LiveEyes {
         map[2 * (y * c.width + x)] = x + 0.5;
         map[2 * (y * c.width + x) + 1] = y + 0.5;
       }
-    const img = { data: planar, width: c.width, height: c.height };
-    let any = false;
-    for (const side of SIDES) {
-      const eye = EYE_OF[side];
-      const g = eyeGeometry(src, eye);
-      const bands = this.#bands.update(side, detectBands(img, src, side, g));
-      this.lastBands[side] = { ...bands };
-      const t = redirect[side];
-      // Under a fifth of a degree the iris would move by hundredths of a pixel: the eye is left as it is.
-      if (t.weight <= 0 || angleBetween(t.from, t.direction) < 0.2) continue;
-      const e = gaze[side];
-      const turn = {
-        centre: [e.centre[0] - c.x, e.centre[1] - c.y],
-        radius: e.radius * IRIS_RC,
-        from: t.from,
-        to: t.direction,
-      };
-      if (warpEye({ map, width: c.width, height: c.height }, src, eye, turn, bands)) any = true;
-    }
-    if (!any) return null;
+    const turn = {
+      centre: [e.centre[0] - c.x, e.centre[1] - c.y],
+      radius: e.radius * IRIS_RC,
+      from: t.from,
+      to: t.direction,
+    };
+    const target = { map, width: c.width, height: c.height };
+    if (!warpEye(target, src, eye, turn, bands)) return false;
     const changed = this.#changed.subarray(0, n);
     const moved = () => {
+      let count = 0;
       for (let p = 0; p < n; p++) {
         const x = (p % c.width) + 0.5;
         const y = Math.floor(p / c.width) + 0.5;
         changed[p] = Math.abs(map[2 * p] - x) > 1e-3 || Math.abs(map[2 * p + 1] - y) > 1e-3 ? 1 : 0;
+        count += changed[p];
       }
+      return count;
     };
     moved();
     const grid = this.#grid.subarray(0, 2 * n);
-    smoothMap({ map, width: c.width, height: c.height }, changed, grid);
-    moved();
+    smoothMap(target, changed, grid);
+    if (moved() === 0) return false;
+    const planar = this.#planar.subarray(0, 3 * n);
+    cropPlanar(frame, c, planar);
     // GridSample's [-1, 1] coordinates (align_corners off: pixel i spans [i, i+1)).
     for (let i = 0; i < 2 * n; i += 2) {
       grid[i] = (2 * map[i]) / c.width - 1;
@@ -226,7 +243,7 @@ export class LiveEyes {
       source_logits: () => new Float32Array(n),
     });
     pasteChanged(frame, c, out, changed);
-    return c;
+    return true;
   }
 
   reset(): void {

@@ -372,7 +372,7 @@ export class FramePipeline {
 
   /** The eye warp's bands above and below each eye on the last frame (eye lengths; glasses and brows shrink
    * them). */
-  get liveEyeBands() {
+  get liveEyeBands(): Record<'left' | 'right', { above: number; below: number }> {
     return { left: { ...this.#eyes.lastBands.left }, right: { ...this.#eyes.lastBands.right } };
   }
 
