@@ -13,6 +13,7 @@
 // instance, so neither's frame-to-frame tracking sees the other's frames.
 // Options: --drivers d13,d3,d0,d9 --val N (validation clips, needs `npm run dataset`; 0: none) --frames N
 //          --fps F (validation decode rate) --force (full strength on every open-eyed frame, no look-away)
+//          --look-away 0 (the default policy without its natural glances, which move the gaze on purpose)
 //          --sheet FILE (close-up contact sheet: input | output) --data DIR --source DIR
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -63,10 +64,10 @@ async function runClip(
   frames: readonly RgbaFrame[],
   fps: number,
   peers: Peers,
-  force: boolean,
+  eyeContact: EyeContactOptions | undefined,
   keep: (row: FrameRow, input: RgbaFrame, output: RgbaFrame, kp: ArrayLike<number>) => void,
 ): Promise<FrameRow[]> {
-  const pipeline = await FramePipeline.create({ size: 256, eyeContact: force ? FORCED : undefined });
+  const pipeline = await FramePipeline.create({ size: 256, eyeContact });
   const rows: FrameRow[] = [];
   try {
     for (let i = 0; i < frames.length; i++) {
@@ -154,6 +155,7 @@ export async function run(args: string[]): Promise<void> {
       frames: { type: 'string', default: '100' },
       fps: { type: 'string', default: '12.5' },
       force: { type: 'boolean', default: false },
+      'look-away': { type: 'string', default: '1' },
       sheet: { type: 'string' },
       data: { type: 'string', default: resolve(PROJECT_ROOT, '.cache', 'dataset') },
       source: { type: 'string', default: resolve(PROJECT_ROOT, '..', 'shared', 'data', 'talking-heads') },
@@ -162,6 +164,8 @@ export async function run(args: string[]): Promise<void> {
   });
   const maxFrames = Number(values.frames);
   const force = values.force ?? false;
+  const lookAway = values['look-away'] !== '0';
+  const eyeContact = force ? FORCED : lookAway ? undefined : { lookAway: false };
   const peers = {
     input: await createHumanPeer({ embedding: true }),
     output: await createHumanPeer({ embedding: true }),
@@ -169,7 +173,7 @@ export async function run(args: string[]): Promise<void> {
   const picker = new SheetPicker();
   const groups: Record<string, FrameRow[]> = { fixtures: [], validation: [] };
   const clipRun = async (group: string, name: string, frames: RgbaFrame[], fps: number) => {
-    const rows = await runClip(frames, fps, peers, force, (row, input, output, kp) => {
+    const rows = await runClip(frames, fps, peers, eyeContact, (row, input, output, kp) => {
       const make = (label: string) => () => ({ label: `${name}: ${label}`, input, output, landmarks: kp });
       if (row.weight >= 0.5) {
         picker.offer('down', row.dy < 0 ? -row.dy : Number.NaN, make('looking down, redirected'));
@@ -179,7 +183,7 @@ export async function run(args: string[]): Promise<void> {
       picker.offer('lens', -row.cameraAngle, make('into the lens'));
     });
     groups[group].push(...rows);
-    emit({ group, clip: name, force, ...summary(rows) });
+    emit({ group, clip: name, force, lookAway, ...summary(rows) });
   };
   try {
     for (const d of values.drivers.split(',').filter(Boolean)) {
@@ -205,7 +209,7 @@ export async function run(args: string[]): Promise<void> {
       }
     }
     for (const [group, rows] of Object.entries(groups))
-      if (rows.length) emit({ group, clip: 'all', force, ...summary(rows) });
+      if (rows.length) emit({ group, clip: 'all', force, lookAway, ...summary(rows) });
     if (values.sheet) await eyeSheet(values.sheet, picker.rows());
   } finally {
     await peers.input.close();

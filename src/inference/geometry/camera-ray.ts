@@ -7,7 +7,8 @@
 // camera in those axes is therefore each eye's ray to the camera turned by the rotation that takes the face's own
 // ray onto the optical axis: a face off the image centre (a webcam above the screen puts it low) no longer reads
 // as looking away by its offset angle.
-import { normalize3 } from './math.ts';
+import { angleBetween, normalize3 } from './math.ts';
+import type { GazeResult } from './types.ts';
 
 /**
  * Unit direction (image axes) in which `eye` (camera space, mm) looks into the camera, for a face whose two eyes
@@ -55,4 +56,10 @@ export function cameraDirection(
   out[1] = y + cy + ccy * k;
   out[2] = z + cz + ccz * k;
   return normalize3(out);
+}
+
+/** Sets each eye's cameraAngle (degrees) from its direction and both eyes' places. */
+export function setCameraAngles(g: GazeResult): void {
+  for (const e of [g.left, g.right])
+    e.cameraAngle = angleBetween(e.direction, cameraDirection(e.centreMm, g.left.centreMm, g.right.centreMm));
 }

@@ -356,3 +356,46 @@ export function smoothMap(m: WarpTarget, changed: Uint8Array, scratch: Float32Ar
       }
     }
 }
+
+/** Catmull-Rom weights for a fractional offset t in [0, 1) (taps at -1, 0, 1, 2). */
+function cubicWeights(t: number, w: Float64Array): void {
+  const t2 = t * t;
+  const t3 = t2 * t;
+  w[0] = 0.5 * (-t3 + 2 * t2 - t);
+  w[1] = 0.5 * (3 * t3 - 5 * t2 + 2);
+  w[2] = 0.5 * (-3 * t3 + 4 * t2 + t);
+  w[3] = 0.5 * (t3 - t2);
+}
+
+const wx = new Float64Array(4);
+const wy = new Float64Array(4);
+
+/**
+ * Samples planar RGB `src` (3 x height x width, [0, 1]) at the map's positions for the pixels `changed` marks,
+ * into `out` (same layout; other pixels untouched). Catmull-Rom rather than bilinear: an iris a few pixels across
+ * moved by a fraction of a pixel keeps its pupil and catch-light instead of being blurred into the sclera.
+ */
+export function sampleCubic(src: Float32Array, m: WarpTarget, changed: Uint8Array, out: Float32Array): void {
+  const { width: w, height: h, map } = m;
+  const n = w * h;
+  for (let p = 0; p < n; p++) {
+    if (!changed[p]) continue;
+    const x = map[2 * p] - 0.5;
+    const y = map[2 * p + 1] - 0.5;
+    const x0 = Math.floor(x);
+    const y0 = Math.floor(y);
+    cubicWeights(x - x0, wx);
+    cubicWeights(y - y0, wy);
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      for (let j = 0; j < 4; j++) {
+        const yy = Math.min(Math.max(y0 - 1 + j, 0), h - 1);
+        let r = 0;
+        for (let i = 0; i < 4; i++)
+          r += wx[i] * src[c * n + yy * w + Math.min(Math.max(x0 - 1 + i, 0), w - 1)];
+        s += wy[j] * r;
+      }
+      out[c * n + p] = s < 0 ? 0 : s > 1 ? 1 : s;
+    }
+  }
+}

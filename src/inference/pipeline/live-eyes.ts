@@ -1,15 +1,23 @@
 // Eye contact on the live frame: each eye region is warped (eye-warp.ts: the eyeball turned, the lids following,
-// the bands above and below absorbing their movement short of brows and glasses frames) and sampled through the
-// generator graph (GridSample); only pixels the warp moved are written back, everything else keeps its exact
-// bytes. Works on a crop per eye (its region), in the frame's own format (RGBA or I420).
+// the bands above and below absorbing their movement short of brows and glasses frames) and resampled with a
+// cubic kernel (eye-warp.ts sampleCubic: bilinear blurred an iris a few pixels across); only pixels the warp
+// moved are written back, everything else keeps its exact bytes. Works on a crop per eye (its region), in the
+// frame's own format (RGBA or I420): a few thousand pixels of plain TypeScript, cheaper than a graph call.
 import type { Frame } from '../frame.ts';
-import type { Generator } from '../generator/generator.ts';
 import { EYES, type EyeRegion } from '../generator/regions.ts';
 import { EYEBALL_RADIUS_MM, IRIS_DEPTH_MM } from '../geometry/gaze.ts';
 import { angleBetween } from '../geometry/math.ts';
 import type { EyeContactTarget, GazeResult } from '../geometry/types.ts';
 import { BandTracker, detectBands, frameGrey } from './eye-bands.ts';
-import { DEFAULT_BANDS, type EyeBands, eyeGeometry, regionBox, smoothMap, warpEye } from './eye-warp.ts';
+import {
+  DEFAULT_BANDS,
+  type EyeBands,
+  eyeGeometry,
+  regionBox,
+  sampleCubic,
+  smoothMap,
+  warpEye,
+} from './eye-warp.ts';
 
 const SIDES = ['left', 'right'] as const;
 type Side = (typeof SIDES)[number];
@@ -139,19 +147,15 @@ export function pasteChanged(frame: Frame, c: EyeCrop, planar: Float32Array, cha
 
 /** Reusable buffers and per-eye state for eye contact on frames of changing size. */
 export class LiveEyes {
-  readonly #generator: Generator;
   readonly #bands = new BandTracker();
   #planar = new Float32Array(0);
   #grid = new Float32Array(0);
+  #out = new Float32Array(0);
   #changed = new Uint8Array(0);
   #map = new Float32Array(0);
   readonly #kp = new Float32Array(478 * 3);
   /** Bands used on the last frame per eye (eye lengths), for inspection. */
   readonly lastBands: Record<Side, EyeBands> = { left: { ...DEFAULT_BANDS }, right: { ...DEFAULT_BANDS } };
-
-  constructor(generator: Generator) {
-    this.#generator = generator;
-  }
 
   /**
    * Turns the eyes of `frame` (modified in place): `kp` its landmarks, `redirect` the policy's correction per
@@ -189,6 +193,7 @@ export class LiveEyes {
     if (this.#planar.length < 3 * n) {
       this.#planar = new Float32Array(3 * n);
       this.#grid = new Float32Array(2 * n);
+      this.#out = new Float32Array(3 * n);
       this.#changed = new Uint8Array(n);
       this.#map = new Float32Array(2 * n);
     }
@@ -229,19 +234,8 @@ export class LiveEyes {
     if (moved() === 0) return false;
     const planar = this.#planar.subarray(0, 3 * n);
     cropPlanar(frame, c, planar);
-    // GridSample's [-1, 1] coordinates (align_corners off: pixel i spans [i, i+1)).
-    for (let i = 0; i < 2 * n; i += 2) {
-      grid[i] = (2 * map[i]) / c.width - 1;
-      grid[i + 1] = (2 * map[i + 1]) / c.height - 1;
-    }
-    const out = await this.#generator.run({
-      count: 1,
-      height: c.height,
-      width: c.width,
-      source_images: planar,
-      flow: grid,
-      source_logits: () => new Float32Array(n),
-    });
+    const out = this.#out.subarray(0, 3 * n);
+    sampleCubic(planar, target, changed, out);
     pasteChanged(frame, c, out, changed);
     return true;
   }

@@ -118,8 +118,7 @@ export class FramePipeline {
   readonly #tracker: Landmarker & { close(): Promise<void> | void };
   readonly #ownsTracker: boolean;
   readonly #generator: Generator;
-  readonly #eyeGenerator: Generator;
-  readonly #eyes: LiveEyes;
+  readonly #eyes = new LiveEyes();
   readonly #framing: Framing | 'full';
   #learned: LearnedRegions | null;
   #learnedEyes: LearnedEyes | null;
@@ -135,7 +134,6 @@ export class FramePipeline {
     tracker: Landmarker & { close(): Promise<void> | void },
     ownsTracker: boolean,
     generator: Generator,
-    eyeGenerator: Generator,
     framing: Framing | 'full',
     eyeContact: EyeContactOptions | undefined,
     learned: LearnedRegions | null,
@@ -150,8 +148,6 @@ export class FramePipeline {
     this.#tracker = tracker;
     this.#ownsTracker = ownsTracker;
     this.#generator = generator;
-    this.#eyeGenerator = eyeGenerator;
-    this.#eyes = new LiveEyes(eyeGenerator);
     this.#framing = framing;
   }
 
@@ -169,8 +165,6 @@ export class FramePipeline {
     let learned: LearnedRegions | null = null;
     try {
       generator = await Generator.create({ modelPath: opts.generatorPath });
-      // Eye contact always uses the built-in generator: it redraws eyes on the live frame, not a whole head.
-      const eyeGenerator = opts.generatorPath ? await Generator.create() : generator;
       const avatarLearned = (opts.regionRenderer ?? setting('REGION_RENDERER')) === 'learned';
       const eyeContactLearned = (opts.eyeContactRenderer ?? setting('EYE_CONTACT_RENDERER')) === 'learned';
       if (avatarLearned || eyeContactLearned)
@@ -183,7 +177,6 @@ export class FramePipeline {
         tracker,
         owns,
         generator,
-        eyeGenerator,
         opts.framing ?? DEFAULT_FRAMING,
         opts.eyeContact ?? eyeContactSettings(),
         learned,
@@ -392,7 +385,6 @@ export class FramePipeline {
     this.#identity = null;
     await this.#learned?.close();
     await this.#generator.close();
-    if (this.#eyeGenerator !== this.#generator) await this.#eyeGenerator.close();
     if (this.#ownsTracker) await this.#tracker.close();
   }
 }
