@@ -14,7 +14,8 @@
 // Options: --drivers d13,d3,d0,d9 --val N (validation clips, needs `npm run dataset`; 0: none) --frames N
 //          --fps F (validation decode rate) --force (full strength on every open-eyed frame, no look-away)
 //          --look-away 0 (the default policy without its natural glances, which move the gaze on purpose)
-//          --sheet FILE (close-up contact sheet: input | output) --data DIR --source DIR
+//          --sheet FILE (close-up contact sheet: input | output; rows picked as looking down / aside / blinking /
+//          into the lens, or --sheet-picks d13:100,d9:12 for those frames) --data DIR --source DIR
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -65,7 +66,7 @@ async function runClip(
   fps: number,
   peers: Peers,
   eyeContact: EyeContactOptions | undefined,
-  keep: (row: FrameRow, input: RgbaFrame, output: RgbaFrame, kp: ArrayLike<number>) => void,
+  keep: (row: FrameRow, input: RgbaFrame, output: RgbaFrame, kp: ArrayLike<number>, i: number) => void,
 ): Promise<FrameRow[]> {
   const pipeline = await FramePipeline.create({ size: 256, eyeContact });
   const rows: FrameRow[] = [];
@@ -83,7 +84,7 @@ async function runClip(
         out: await peers.output.detect(r.frame as RgbaFrame),
       };
       rows.push(row);
-      if (r.face) keep(row, frames[i], r.frame as RgbaFrame, r.face.landmarks);
+      if (r.face) keep(row, frames[i], r.frame as RgbaFrame, r.face.landmarks, i);
     }
   } finally {
     await pipeline.close();
@@ -156,6 +157,7 @@ export async function run(args: string[]): Promise<void> {
       fps: { type: 'string', default: '12.5' },
       force: { type: 'boolean', default: false },
       'look-away': { type: 'string', default: '1' },
+      'sheet-picks': { type: 'string', default: '' },
       sheet: { type: 'string' },
       data: { type: 'string', default: resolve(PROJECT_ROOT, '.cache', 'dataset') },
       source: { type: 'string', default: resolve(PROJECT_ROOT, '..', 'shared', 'data', 'talking-heads') },
@@ -164,17 +166,28 @@ export async function run(args: string[]): Promise<void> {
   });
   const maxFrames = Number(values.frames);
   const force = values.force ?? false;
-  const lookAway = values['look-away'] !== '0';
+  const lookAway = !force && values['look-away'] !== '0';
   const eyeContact = force ? FORCED : lookAway ? undefined : { lookAway: false };
   const peers = {
     input: await createHumanPeer({ embedding: true }),
     output: await createHumanPeer({ embedding: true }),
   };
   const picker = new SheetPicker();
+  const picks = values['sheet-picks'].split(',').filter(Boolean);
   const groups: Record<string, FrameRow[]> = { fixtures: [], validation: [] };
   const clipRun = async (group: string, name: string, frames: RgbaFrame[], fps: number) => {
-    const rows = await runClip(frames, fps, peers, eyeContact, (row, input, output, kp) => {
+    const rows = await runClip(frames, fps, peers, eyeContact, (row, input, output, kp, i) => {
       const make = (label: string) => () => ({ label: `${name}: ${label}`, input, output, landmarks: kp });
+      const pick = picks.indexOf(`${name}:${i}`);
+      if (pick >= 0) {
+        const what = row.blink >= 0.55 ? 'blinking' : row.weight < 0.05 ? 'left alone' : 'redirected';
+        const deg = Number.isFinite(row.cameraAngle)
+          ? `, ${row.cameraAngle.toFixed(0)} deg off the camera`
+          : '';
+        picker.offer(`pick${pick}`, 1, make(`frame ${i}${deg}, ${what}`));
+        return;
+      }
+      if (picks.length) return;
       if (row.weight >= 0.5) {
         picker.offer('down', row.dy < 0 ? -row.dy : Number.NaN, make('looking down, redirected'));
         picker.offer('aside', Math.abs(row.dx), make('looking aside, redirected'));
