@@ -9,15 +9,8 @@ import { EYEBALL_RADIUS_MM, IRIS_DEPTH_MM } from '../geometry/gaze.ts';
 import { angleBetween } from '../geometry/math.ts';
 import type { EyeContactTarget, GazeResult } from '../geometry/types.ts';
 import { BandTracker, detectBands, frameGrey } from './eye-bands.ts';
-import {
-  DEFAULT_BANDS,
-  type EyeBands,
-  eyeGeometry,
-  regionBox,
-  sampleCubic,
-  smoothMap,
-  warpEye,
-} from './eye-warp.ts';
+import { sampleCubic, smoothMap } from './eye-resample.ts';
+import { DEFAULT_BANDS, type EyeBands, eyeGeometry, regionBox, warpEye } from './eye-warp.ts';
 
 const SIDES = ['left', 'right'] as const;
 type Side = (typeof SIDES)[number];
