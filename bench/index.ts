@@ -19,6 +19,8 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   motion: () => import('./motion.ts'),
   sheet: () => import('./avatar-sheet.ts'),
   scale: () => import('./scale.ts'),
+  'lid-coupling': () => import('./lid-coupling.ts'),
+  'eye-contact': () => import('./eye-contact.ts'),
 };
 
 async function main(): Promise<void> {

@@ -197,6 +197,21 @@ export const SETTINGS = {
     def: 'classic',
     doc: "eye contact's eyes: `classic` or `learned` (1-3 deg more on the fixture drivers for ~5 ms a frame)",
   }),
+  EYE_CONTACT_FULL_DEG: def({
+    schema: z.coerce.number().min(0).max(60),
+    def: '20',
+    doc: 'eye contact corrects fully while the gaze is within this many degrees of the camera',
+  }),
+  EYE_CONTACT_NONE_DEG: def({
+    schema: z.coerce.number().min(1).max(90),
+    def: '30',
+    doc: 'eye contact lets go from this angle to the camera on (fading from `EYE_CONTACT_FULL_DEG`); must exceed it',
+  }),
+  EYE_CONTACT_LOOK_AWAY: def({
+    schema: z.enum(['0', '1']).transform((v) => v === '1'),
+    def: '1',
+    doc: '`1`: redirected eyes glance a few degrees aside now and then (under a second, every 4-9 s); `0`: an unbroken gaze',
+  }),
   MODEL_CACHE_DIR: def({
     schema: z.string().min(1),
     def: () => resolve(PROJECT_ROOT, '.cache', 'models'),
@@ -336,8 +351,13 @@ export function loadConfig(env: Env = process.env): Config {
       bad.push((e as Error).message);
     }
   }
+  const c = out as Config;
+  if (!bad.length && !(c.EYE_CONTACT_NONE_DEG > c.EYE_CONTACT_FULL_DEG))
+    bad.push(
+      `EYE_CONTACT_NONE_DEG=${c.EYE_CONTACT_NONE_DEG}: must exceed EYE_CONTACT_FULL_DEG (${c.EYE_CONTACT_FULL_DEG})`,
+    );
   if (bad.length) throw new AppError('CONFIG_INVALID', `invalid settings: ${bad.join(', ')}`);
-  return out as Config;
+  return c;
 }
 
 /** One setting from this process's environment, checked (cheap: read where it is used, so a test or tool that

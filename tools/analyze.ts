@@ -159,7 +159,10 @@ async function main(): Promise<void> {
         continue;
       }
       const g = analyzer.analyze(face.landmarks, frame.width, frame.height, tMs);
-      const target = policy.update(g.gaze, tMs);
+      const target = policy.update(g.gaze, tMs, undefined, undefined, {
+        head: g.pose,
+        blink: g.measures.blink,
+      });
       const t2 = performance.now();
       summary.found++;
       summary.yaw.push(g.pose.yaw);
@@ -190,7 +193,13 @@ async function main(): Promise<void> {
         const { left, right } = avatar.eyes;
         avatar.analyzer.gaze.placeEye('left', avatar.canonical, pose, avatar.camera, left);
         avatar.analyzer.gaze.placeEye('right', avatar.canonical, pose, avatar.camera, right);
-        const aim = avatar.policy.update(g.gaze, tMs, { left: left.centreMm, right: right.centreMm });
+        const aim = avatar.policy.update(
+          g.gaze,
+          tMs,
+          { left: left.centreMm, right: right.centreMm },
+          undefined,
+          { head: g.pose, blink: g.measures.blink },
+        );
         const img = sketcher.render(avatar.target, avatar.view, {
           left: { ...left, direction: aim.left.direction, open: g.gaze.left.open },
           right: { ...right, direction: aim.right.direction, open: g.gaze.right.open },

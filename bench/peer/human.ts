@@ -33,6 +33,13 @@ export interface PeerFace {
   box: Box;
   /** Degrees. */
   angles: { yaw: number; pitch: number; roll: number };
+  /** Human's own gaze reading (face.rotation.gaze): strength 0 = into the camera; bearing in radians. */
+  gaze: { bearing: number; strength: number };
+  /** Size of the frame read (pixels). */
+  frameWidth: number;
+  frameHeight: number;
+  /** The same reading with its right-eye iris mirror undone (gazeReading() on unmirroredIris(mesh)). */
+  gazeFixed: { bearing: number; strength: number };
   /** faceres descriptor (1024 floats) when `embedding` was asked for. */
   embedding?: Float32Array;
   score: number;
@@ -69,7 +76,10 @@ interface HumanFaceResult {
   mesh: [number, number, number][];
   box: [number, number, number, number];
   score: number;
-  rotation?: { angle: { yaw: number; pitch: number; roll: number } } | null;
+  rotation?: {
+    angle: { yaw: number; pitch: number; roll: number };
+    gaze?: { bearing: number; strength: number };
+  } | null;
   embedding?: number[];
 }
 interface HumanInstance {
@@ -217,10 +227,15 @@ export async function createHumanPeer(opts: HumanPeerOptions = {}): Promise<Huma
         const deg = 180 / Math.PI;
         const a = face.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
         const [x, y, bw, bh] = face.box;
+        const boxRaw: [number, number] = [bw / w, bh / h];
         return {
           mesh,
           box: { x, y, width: bw, height: bh },
           angles: { yaw: a.yaw * deg, pitch: a.pitch * deg, roll: a.roll * deg },
+          gaze: { bearing: face.rotation?.gaze?.bearing ?? 0, strength: face.rotation?.gaze?.strength ?? 0 },
+          gazeFixed: gazeReading(unmirroredIris(mesh), boxRaw),
+          frameWidth: w,
+          frameHeight: h,
           embedding: face.embedding?.length ? Float32Array.from(face.embedding) : undefined,
           score: face.score,
         };
@@ -258,4 +273,30 @@ export function unmirroredIris(mesh: Float32Array): Float32Array {
     out[i * 3 + 1] = mesh[i * 3 + 1] - 2 * d * uy;
   }
   return out;
+}
+
+/**
+ * Human 3.3.6's gaze reading (its face.rotation.gaze) computed on a mesh in MediaPipe order: the eye farther from
+ * the camera (larger z at its outer corner) is read, its iris against its corners' midpoint, over (eye width,
+ * its vertical extent 23-27 / 253-257), less an offset of 0.1 upward; strength is the norm, capped at half the
+ * face box (normalised to the frame). On Human's own mesh it reproduces Human's numbers; on unmirroredIris(mesh)
+ * it is the reading without Human's right-eye mirror error.
+ */
+export function gazeReading(
+  m: ArrayLike<number>,
+  boxRaw: [number, number],
+): { bearing: number; strength: number } {
+  const X = (k: number) => m[3 * k];
+  const Y = (k: number) => m[3 * k + 1];
+  const right = m[3 * 33 + 2] > m[3 * 263 + 2];
+  const iris = right ? 468 : 473;
+  const ax = right ? (X(133) + X(33)) / 2 : (X(263) + X(362)) / 2;
+  const ay = right ? (Y(133) + Y(33)) / 2 : (Y(263) + Y(362)) / 2;
+  const w = right ? X(133) - X(33) : X(263) - X(362);
+  const h = right ? Y(23) - Y(27) : Y(253) - Y(257);
+  const l0 = (ax - X(iris)) / w;
+  const l1 = (Y(iris) - ay) / h + 0.1;
+  // Human caps with its raw box (the detector's, normalised); the mesh box stands in for it here.
+  const strength = Math.min(Math.hypot(l0, l1), boxRaw[0] / 2, boxRaw[1] / 2);
+  return { bearing: (Math.atan2(-l1, -l0) + Math.PI / 2) % Math.PI, strength };
 }

@@ -16,6 +16,20 @@ describe('config', () => {
     expect(loadConfig({}).AVATAR_SIZE).toBe(256);
   });
 
+  it('eye contact: the band must end after it starts; look-away is a 0/1 switch', () => {
+    const c = loadConfig({ EYE_CONTACT_FULL_DEG: '12', EYE_CONTACT_LOOK_AWAY: '0' });
+    expect([c.EYE_CONTACT_FULL_DEG, c.EYE_CONTACT_NONE_DEG, c.EYE_CONTACT_LOOK_AWAY]).toEqual([
+      12,
+      30,
+      false,
+    ]);
+    expect(loadConfig({}).EYE_CONTACT_LOOK_AWAY).toBe(true);
+    expect(() => loadConfig({ EYE_CONTACT_FULL_DEG: '30', EYE_CONTACT_NONE_DEG: '25' })).toThrow(
+      /EYE_CONTACT_NONE_DEG/,
+    );
+    expect(() => loadConfig({ EYE_CONTACT_LOOK_AWAY: 'yes' })).toThrow(/EYE_CONTACT_LOOK_AWAY/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', ORT_PROVIDER: '  ' }).PORT).toBe(8080);
   });

@@ -1,6 +1,7 @@
 // The avatar chain end to end on synthetic faces: source analysed once, driver frames re-enacted onto it, the
 // avatar's eyes placed at the target pose, the eye-contact policy aimed from those eyes, and the sketch drawn.
 import { describe, expect, it } from 'vitest';
+import { cameraDirection } from '../../src/inference/geometry/camera-ray.ts';
 import {
   EyeContactPolicy,
   FaceAnalyzer,
@@ -47,8 +48,10 @@ describe('avatar chain', () => {
     if (!last) throw new Error('no frames');
     // The driver looks straight ahead (within the full band), so the avatar's eyes look at the camera.
     expect(last.redirect).toBeGreaterThan(0.99);
+    // "At the camera" in the gaze's own (image) axes: the eye's ray to the lens turned with the face's ray
+    // (camera-ray.ts), so a face off the image centre is not read as looking away by its offset.
     expect(
-      angleBetween(last.left.direction, [-left.centreMm[0], -left.centreMm[1], -left.centreMm[2]]),
+      angleBetween(last.left.direction, cameraDirection(left.centreMm, left.centreMm, right.centreMm)),
     ).toBeLessThan(0.1);
     // The avatar keeps the source's size: its eyes sit at the source's depth.
     expect(left.centreMm[2]).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PinholeCamera } from '../../src/inference/geometry/camera.ts';
+import { cameraDirection } from '../../src/inference/geometry/camera-ray.ts';
 import {
   eyeMesh,
   eyeMeshSize,
@@ -156,13 +157,13 @@ describe('gaze from the eyeball model', () => {
     const R = eulerToMat3(0, 0, 0);
     const pose = { scale: 120, rotation: R, translation: [256, 256, 0] };
     const fitted = new PoseEstimator().estimate(applySimilarity(pose, TEMPLATE, new Float64Array(1434)));
-    // Both eyes converge on the camera (from where the model puts them).
-    const g = { left: [0, 0, -1], right: [0, 0, -1] };
-    for (const eye of ['left', 'right'] as const) {
-      const c = est.placeEye(eye, TEMPLATE, fitted, camera, newEyePlacement()).centreMm;
-      const n = Math.hypot(c[0], c[1], c[2]);
-      g[eye] = [-c[0] / n, -c[1] / n, -c[2] / n];
-    }
+    // Both eyes look into the camera (from where the model puts them; camera-ray.ts: in the gaze's axes).
+    const cl = est.placeEye('left', TEMPLATE, fitted, camera, newEyePlacement()).centreMm;
+    const cr = est.placeEye('right', TEMPLATE, fitted, camera, newEyePlacement()).centreMm;
+    const g = {
+      left: Array.from(cameraDirection(cl, cl, cr)),
+      right: Array.from(cameraDirection(cr, cl, cr)),
+    };
     const lm = syntheticFace(est, pose, g);
     // A tracker (or a person) that puts both irises 2 px outward of where the template expects them.
     lm[468 * 3] -= 2;

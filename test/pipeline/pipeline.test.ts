@@ -95,7 +95,7 @@ describe.skipIf(skip)('FramePipeline on the fixtures', () => {
       const input = rgbaToI420(f);
       const copy = Uint8Array.from(input.data);
       const r = await pipeline.process(input, 'eyes');
-      expect(input.data).toEqual(copy); // the input is never modified
+      expect(Buffer.compare(input.data, copy)).toBe(0); // the input is never modified (toEqual on 400k bytes takes seconds)
       expect(r.frame.width).toBe(f.width);
       if (!r.face || !r.redirect || r.redirect.weight === 0) continue;
       const out = r.frame as I420Frame;

@@ -6,12 +6,11 @@
 // straight ahead the gaze is exactly (0, 0, -1). Metric scale comes from the iris: its diameter (11.7 mm on
 // average) in canonical units is tracked as a running median over open-eye frames, and gives both the
 // eyeball's size in the image and, with the pinhole camera, the face's depth.
-//
 // Per frame the iris centre's image x/y (the tracker's most reliable numbers) is placed on the sphere of radius
 // |iris - centre| = sqrt(12^2 - 5.85^2) mm around the eyeball centre, on the camera side, giving the unit gaze
-// g = (iris - centre) / |iris - centre| in image axes. The landmarks are weak-perspective (x, y pixels, z in
-// the same scale), so g is treated as a camera-space direction.
+// g = (iris - centre) / |iris - centre| in image axes (weak perspective: camera-ray.ts says where the camera is).
 import { IRIS_DIAMETER_MM, type PinholeCamera } from './camera.ts';
+import { setCameraAngles } from './camera-ray.ts';
 import {
   LEFT_EYE_CORNERS,
   LEFT_IRIS_CENTRE,
@@ -20,7 +19,7 @@ import {
   RIGHT_IRIS_CENTRE,
   RIGHT_IRIS_RING,
 } from './landmarks.ts';
-import { angleBetween, DEG } from './math.ts';
+import { DEG } from './math.ts';
 import { TEMPLATE } from './template-data.ts';
 import type { EyeGaze, FaceMeasures, GazeResult, HeadPose } from './types.ts';
 
@@ -101,7 +100,7 @@ export function newGazeResult(): GazeResult {
   return { left: newEyeGaze(), right: newEyeGaze(), depthMm: 0 };
 }
 
-/** Fills the angle fields of an EyeGaze from its direction and camera position. */
+/** Fills the angle fields of an EyeGaze from its direction (cameraAngle needs both eyes: estimate() sets it). */
 export function setGazeAngles(eye: EyeGaze): void {
   const [gx, gy, gz] = eye.direction;
   const fz = -gz; // camera-facing component
@@ -110,8 +109,6 @@ export function setGazeAngles(eye: EyeGaze): void {
   // Same signs as the head angles: yaw > 0 looks toward the image's left, pitch > 0 looks down.
   eye.yaw = Math.atan2(-gx, fz) * DEG;
   eye.pitch = Math.atan2(gy, fz) * DEG;
-  const c = eye.centreMm;
-  eye.cameraAngle = angleBetween(eye.direction, [-c[0], -c[1], -c[2]]);
 }
 
 export interface GazeEstimatorOptions {
@@ -288,6 +285,7 @@ export class GazeEstimator {
       g.open = measures.blink[eye] <= this.closedBlink;
       setGazeAngles(g);
     }
+    setCameraAngles(out); // needs both eyes placed
     return out;
   }
 

@@ -54,7 +54,7 @@ export interface EyeGaze {
   irisRadius: number;
   /** Eyeball centre in camera space (mm), from the pinhole camera and the iris' metric size. */
   centreMm: Float64Array;
-  /** Angle (degrees) between the gaze and the direction from this eye to the camera. */
+  /** Angle (degrees) between the gaze and looking into the camera (camera-ray.ts: in the gaze's own axes). */
   cameraAngle: number;
   /** Lid opening (as FaceMeasures.eyeOpen) and whether the eye counts as open. */
   openness: number;
@@ -72,9 +72,10 @@ export interface GazeResult {
 export interface EyeContactTarget {
   /** Redirection strength 0..1 (shared by both eyes unless one is closed). */
   redirect: number;
-  /** Per eye: the gaze to draw (unit, image-space axes) and that eye's weight. */
-  left: { direction: Float64Array; weight: number };
-  right: { direction: Float64Array; weight: number };
+  /** Per eye: the filtered measured gaze (`from`), the gaze to draw (unit, image-space axes) and that eye's
+   * weight; the correction is the rotation from `from` to `direction`. */
+  left: { from: Float64Array; direction: Float64Array; weight: number };
+  right: { from: Float64Array; direction: Float64Array; weight: number };
 }
 
 /** Everything the geometry stage knows about one face in one frame. */

@@ -1,11 +1,21 @@
-// Eye contact on the live frame: only the pixels inside the eyelid apertures change (iris moved to the target
-// position, the sclera it uncovers filled from the other side); everything else keeps its exact bytes. Works on
-// a crop around the eyes, in the frame's own format (RGBA or I420).
+// Eye contact on the live frame: each eye region is warped (eye-warp.ts: the eyeball turned, the lids following,
+// the bands above and below absorbing their movement short of brows and glasses frames) and resampled with a
+// cubic kernel (eye-warp.ts sampleCubic: bilinear blurred an iris a few pixels across); only pixels the warp
+// moved are written back, everything else keeps its exact bytes. Works on a crop per eye (its region), in the
+// frame's own format (RGBA or I420): a few thousand pixels of plain TypeScript, cheaper than a graph call.
 import type { Frame } from '../../video/frame.ts';
-import { renderEyes } from '../generator/eyes.ts';
-import type { Generator } from '../generator/generator.ts';
-import { createBackwardMap, toFlowGrid } from '../generator/raster.ts';
-import { EYES } from '../generator/regions.ts';
+import { EYES, type EyeRegion } from '../generator/regions.ts';
+import { EYEBALL_RADIUS_MM, IRIS_DEPTH_MM } from '../geometry/gaze.ts';
+import { angleBetween } from '../geometry/math.ts';
+import type { EyeContactTarget, GazeResult } from '../geometry/types.ts';
+import { BandTracker, detectBands, frameGrey } from './eye-bands.ts';
+import { sampleCubic, smoothMap } from './eye-resample.ts';
+import { DEFAULT_BANDS, type EyeBands, eyeGeometry, regionBox, warpEye } from './eye-warp.ts';
+
+const SIDES = ['left', 'right'] as const;
+type Side = (typeof SIDES)[number];
+const EYE_OF: Record<Side, EyeRegion> = { right: EYES[0], left: EYES[1] };
+const IRIS_RC = IRIS_DEPTH_MM / EYEBALL_RADIUS_MM;
 
 const clamp8 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
 
@@ -16,33 +26,30 @@ export interface EyeCrop {
   height: number;
 }
 
-/** Box around both eyes (even coordinates, so I420 chroma blocks align). */
+/** Box around both eyes' warp regions at the widest bands (even coordinates, so I420 chroma blocks align). */
 export function eyeCrop(kp: ArrayLike<number>, width: number, height: number): EyeCrop | null {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  let eyeW = 0;
+  let box: EyeCrop | null = null;
   for (const e of EYES) {
-    for (const i of e.ring) {
-      x0 = Math.min(x0, kp[3 * i]);
-      x1 = Math.max(x1, kp[3 * i]);
-      y0 = Math.min(y0, kp[3 * i + 1]);
-      y1 = Math.max(y1, kp[3 * i + 1]);
+    const c = evenCrop(regionBox(eyeGeometry(kp, e), DEFAULT_BANDS), width, height);
+    if (!c) continue;
+    if (!box) box = c;
+    else {
+      const x1 = Math.max(box.x + box.width, c.x + c.width);
+      const y1 = Math.max(box.y + box.height, c.y + c.height);
+      box = { x: Math.min(box.x, c.x), y: Math.min(box.y, c.y), width: 0, height: 0 };
+      box.width = x1 - box.x;
+      box.height = y1 - box.y;
     }
-    eyeW = Math.max(
-      eyeW,
-      Math.hypot(
-        kp[3 * e.innerCorner] - kp[3 * e.outerCorner],
-        kp[3 * e.innerCorner + 1] - kp[3 * e.outerCorner + 1],
-      ),
-    );
   }
-  const pad = 0.25 * eyeW + 2;
-  const x = Math.max(0, Math.floor((x0 - pad) / 2) * 2);
-  const y = Math.max(0, Math.floor((y0 - pad) / 2) * 2);
-  const xe = Math.min(width, Math.ceil((x1 + pad) / 2) * 2);
-  const ye = Math.min(height, Math.ceil((y1 + pad) / 2) * 2);
+  return box;
+}
+
+/** A pixel box grown to even coordinates and clipped to the frame; null when too small. */
+function evenCrop(b: { x0: number; y0: number; x1: number; y1: number }, width: number, height: number) {
+  const x = Math.max(0, Math.floor(b.x0 / 2) * 2);
+  const y = Math.max(0, Math.floor(b.y0 / 2) * 2);
+  const xe = Math.min(width, Math.ceil((b.x1 + 1) / 2) * 2);
+  const ye = Math.min(height, Math.ceil((b.y1 + 1) / 2) * 2);
   if (xe - x < 4 || ye - y < 4) return null;
   return { x, y, width: xe - x, height: ye - y };
 }
@@ -131,66 +138,102 @@ export function pasteChanged(frame: Frame, c: EyeCrop, planar: Float32Array, cha
     }
 }
 
-/** Reusable buffers for eye contact on frames of changing size. */
+/** Reusable buffers and per-eye state for eye contact on frames of changing size. */
 export class LiveEyes {
-  readonly #generator: Generator;
+  readonly #bands = new BandTracker();
   #planar = new Float32Array(0);
   #grid = new Float32Array(0);
+  #out = new Float32Array(0);
   #changed = new Uint8Array(0);
-  #src = new Float32Array(478 * 3);
-  #tgt = new Float32Array(478 * 3);
-
-  constructor(generator: Generator) {
-    this.#generator = generator;
-  }
+  #map = new Float32Array(0);
+  readonly #kp = new Float32Array(478 * 3);
+  /** Bands used on the last frame per eye (eye lengths), for inspection. */
+  readonly lastBands: Record<Side, EyeBands> = { left: { ...DEFAULT_BANDS }, right: { ...DEFAULT_BANDS } };
 
   /**
-   * Redraws the eyes of `frame` (modified in place) from landmarks `kp` so the irises sit at `target` landmarks'
-   * iris points. Returns the crop that was processed, or null when there was nothing to do.
+   * Turns the eyes of `frame` (modified in place): `kp` its landmarks, `redirect` the policy's correction per
+   * eye, `gaze` the measured eyes (eyeball centres and radii). Each eye is warped on its own crop (its region at
+   * this frame's bands). Returns whether any pixel changed.
    */
-  async apply(frame: Frame, kp: Float32Array, target: Float32Array): Promise<EyeCrop | null> {
-    const c = eyeCrop(kp, frame.width, frame.height);
-    if (!c) return null;
+  async apply(frame: Frame, kp: ArrayLike<number>, redirect: EyeContactTarget, gaze: GazeResult) {
+    if (redirect.left.weight <= 0 && redirect.right.weight <= 0) return false;
+    const grey = frameGrey(frame);
+    let any = false;
+    for (const side of SIDES) {
+      const eye = EYE_OF[side];
+      const g = eyeGeometry(kp, eye);
+      const bands = this.#bands.update(side, detectBands(grey, kp, side, g));
+      this.lastBands[side] = { ...bands };
+      const t = redirect[side];
+      // Under a fifth of a degree the iris would move by hundredths of a pixel: the eye is left as it is.
+      if (t.weight <= 0 || angleBetween(t.from, t.direction) < 0.2) continue;
+      const c = evenCrop(regionBox(g, bands), frame.width, frame.height);
+      if (c && (await this.#eye(frame, kp, c, eye, gaze[side], t, bands))) any = true;
+    }
+    return any;
+  }
+
+  async #eye(
+    frame: Frame,
+    kp: ArrayLike<number>,
+    c: EyeCrop,
+    eye: EyeRegion,
+    e: GazeResult['left'],
+    t: EyeContactTarget['left'],
+    bands: EyeBands,
+  ): Promise<boolean> {
     const n = c.width * c.height;
     if (this.#planar.length < 3 * n) {
       this.#planar = new Float32Array(3 * n);
       this.#grid = new Float32Array(2 * n);
+      this.#out = new Float32Array(3 * n);
       this.#changed = new Uint8Array(n);
+      this.#map = new Float32Array(2 * n);
     }
-    const planar = this.#planar.subarray(0, 3 * n);
-    cropPlanar(frame, c, planar);
+    const src = this.#kp;
     for (let i = 0; i < 478; i++) {
-      this.#src[3 * i] = kp[3 * i] - c.x;
-      this.#src[3 * i + 1] = kp[3 * i + 1] - c.y;
-      this.#tgt[3 * i] = target[3 * i] - c.x;
-      this.#tgt[3 * i + 1] = target[3 * i + 1] - c.y;
+      src[3 * i] = kp[3 * i] - c.x;
+      src[3 * i + 1] = kp[3 * i + 1] - c.y;
+      src[3 * i + 2] = kp[3 * i + 2];
     }
-    const m = createBackwardMap(c.width, c.height);
+    const map = this.#map.subarray(0, 2 * n);
     for (let y = 0; y < c.height; y++)
       for (let x = 0; x < c.width; x++) {
-        m.map[2 * (y * c.width + x)] = x + 0.5;
-        m.map[2 * (y * c.width + x) + 1] = y + 0.5;
+        map[2 * (y * c.width + x)] = x + 0.5;
+        map[2 * (y * c.width + x) + 1] = y + 0.5;
       }
-    const before = Float32Array.from(m.map);
-    renderEyes(m, this.#src, this.#tgt, this.#tgt, 'mirror');
+    const turn = {
+      centre: [e.centre[0] - c.x, e.centre[1] - c.y],
+      radius: e.radius * IRIS_RC,
+      from: t.from,
+      to: t.direction,
+    };
+    const target = { map, width: c.width, height: c.height };
+    if (!warpEye(target, src, eye, turn, bands)) return false;
     const changed = this.#changed.subarray(0, n);
-    let any = false;
-    for (let p = 0; p < n; p++) {
-      changed[p] = m.map[2 * p] !== before[2 * p] || m.map[2 * p + 1] !== before[2 * p + 1] ? 1 : 0;
-      if (changed[p]) any = true;
-    }
-    if (!any) return c;
+    const moved = () => {
+      let count = 0;
+      for (let p = 0; p < n; p++) {
+        const x = (p % c.width) + 0.5;
+        const y = Math.floor(p / c.width) + 0.5;
+        changed[p] = Math.abs(map[2 * p] - x) > 1e-3 || Math.abs(map[2 * p + 1] - y) > 1e-3 ? 1 : 0;
+        count += changed[p];
+      }
+      return count;
+    };
+    moved();
     const grid = this.#grid.subarray(0, 2 * n);
-    toFlowGrid(m, c.width, c.height, grid);
-    const out = await this.#generator.run({
-      count: 1,
-      height: c.height,
-      width: c.width,
-      source_images: planar,
-      flow: grid,
-      source_logits: () => new Float32Array(n),
-    });
+    smoothMap(target, changed, grid);
+    if (moved() === 0) return false;
+    const planar = this.#planar.subarray(0, 3 * n);
+    cropPlanar(frame, c, planar);
+    const out = this.#out.subarray(0, 3 * n);
+    sampleCubic(planar, target, changed, out);
     pasteChanged(frame, c, out, changed);
-    return c;
+    return true;
+  }
+
+  reset(): void {
+    this.#bands.reset();
   }
 }

@@ -72,7 +72,8 @@ export interface FramePipelineOptions {
   tracker?: Landmarker & { close(): Promise<void> | void };
   /** Crop framing of identity photos. */
   framing?: Framing | 'full';
-  /** The eye-contact policy's band and time constants (defaults: full within 10 deg, none from 35). */
+  /** The eye-contact policy's bands, look-away and time constants (defaults: EYE_CONTACT_FULL_DEG,
+   * EYE_CONTACT_NONE_DEG, EYE_CONTACT_LOOK_AWAY). */
   eyeContact?: EyeContactOptions;
   /** Eyes and mouth over the built-in generator: 'learned' (models/region-*.onnx, the classic renderer where a
    * model is missing or fails) or 'classic' (hand-drawn only). Default: REGION_RENDERER or 'learned'. */
@@ -119,13 +120,24 @@ const zeroTimings = (): StageTimings => ({
   total: 0,
 });
 
+/** The eye-contact policy's settings from the environment; a band that ends before it starts is refused. */
+function eyeContactSettings(): EyeContactOptions {
+  const fullDeg = setting('EYE_CONTACT_FULL_DEG');
+  const noneDeg = setting('EYE_CONTACT_NONE_DEG');
+  if (!(noneDeg > fullDeg))
+    throw new AppError(
+      'CONFIG_INVALID',
+      `EYE_CONTACT_NONE_DEG (${noneDeg}) must exceed EYE_CONTACT_FULL_DEG (${fullDeg})`,
+    );
+  return { fullDeg, noneDeg, lookAway: setting('EYE_CONTACT_LOOK_AWAY') };
+}
+
 export class FramePipeline {
   readonly size: number;
   readonly #tracker: Landmarker & { close(): Promise<void> | void };
   readonly #ownsTracker: boolean;
   readonly #generator: Generator;
-  readonly #eyeGenerator: Generator;
-  readonly #eyes: LiveEyes;
+  readonly #eyes = new LiveEyes();
   readonly #framing: Framing | 'full';
   #learned: LearnedRegions | null;
   #learnedEyes: LearnedEyes | null;
@@ -141,7 +153,6 @@ export class FramePipeline {
     tracker: Landmarker & { close(): Promise<void> | void },
     ownsTracker: boolean,
     generator: Generator,
-    eyeGenerator: Generator,
     framing: Framing | 'full',
     eyeContact: EyeContactOptions | undefined,
     learned: LearnedRegions | null,
@@ -156,8 +167,6 @@ export class FramePipeline {
     this.#tracker = tracker;
     this.#ownsTracker = ownsTracker;
     this.#generator = generator;
-    this.#eyeGenerator = eyeGenerator;
-    this.#eyes = new LiveEyes(eyeGenerator);
     this.#framing = framing;
   }
 
@@ -175,8 +184,6 @@ export class FramePipeline {
     let learned: LearnedRegions | null = null;
     try {
       generator = await Generator.create({ modelPath: opts.generatorPath });
-      // Eye contact always uses the built-in generator: it redraws eyes on the live frame, not a whole head.
-      const eyeGenerator = opts.generatorPath ? await Generator.create() : generator;
       const avatarLearned = (opts.regionRenderer ?? setting('REGION_RENDERER')) === 'learned';
       const eyeContactLearned = (opts.eyeContactRenderer ?? setting('EYE_CONTACT_RENDERER')) === 'learned';
       if (avatarLearned || eyeContactLearned)
@@ -189,9 +196,8 @@ export class FramePipeline {
         tracker,
         owns,
         generator,
-        eyeGenerator,
         opts.framing ?? DEFAULT_FRAMING,
-        opts.eyeContact,
+        opts.eyeContact ?? eyeContactSettings(),
         learned,
         avatarLearned,
         eyeContactLearned,
@@ -302,14 +308,15 @@ export class FramePipeline {
         result.sketchEyes = this.#driver.sketchEyes(redirect);
         const t2 = performance.now();
         timings.geometry = t2 - t1;
-        if (redirect.weight > 0) {
+        if (redirect.weight > 0 && geo) {
           const copy: Frame = { ...frame, data: Uint8Array.from(frame.data) } as Frame;
-          await this.#eyes.apply(copy, face.landmarks, target);
-          if (this.#learnedEyes)
-            await this.#learnedEyes
-              .apply(frame, copy, face.landmarks, target, result.sketchEyes)
-              .catch((e) => this.#dropLearned(e));
-          result.frame = copy;
+          if (await this.#eyes.apply(copy, face.landmarks, redirect, geo.gaze)) {
+            if (this.#learnedEyes)
+              await this.#learnedEyes
+                .apply(frame, copy, face.landmarks, target, result.sketchEyes)
+                .catch((e) => this.#dropLearned(e));
+            result.frame = copy;
+          }
         }
         timings.generate = performance.now() - t2;
       }
@@ -356,6 +363,7 @@ export class FramePipeline {
   resetDriver(): void {
     this.#identity?.geometry.resetReference();
     this.#driver.reset();
+    this.#eyes.reset();
     this.#tracker.reset();
   }
 
@@ -374,6 +382,12 @@ export class FramePipeline {
     return this.#learned && this.#avatarLearned ? 'learned' : 'classic';
   }
 
+  /** The eye warp's bands above and below each eye on the last frame (eye lengths; glasses and brows shrink
+   * them). */
+  get liveEyeBands(): Record<'left' | 'right', { above: number; below: number }> {
+    return { left: { ...this.#eyes.lastBands.left }, right: { ...this.#eyes.lastBands.right } };
+  }
+
   /** Eye contact's renderer in effect. */
   get eyeContactRenderer(): RegionRenderer {
     return this.#learnedEyes ? 'learned' : 'classic';
@@ -390,7 +404,6 @@ export class FramePipeline {
     this.#identity = null;
     await this.#learned?.close();
     await this.#generator.close();
-    if (this.#eyeGenerator !== this.#generator) await this.#eyeGenerator.close();
     if (this.#ownsTracker) await this.#tracker.close();
   }
 }

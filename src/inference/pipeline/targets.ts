@@ -1,6 +1,10 @@
 // The pipeline's geometry stage, on top of src/inference/geometry: the driver's face analysed every frame
 // (pose, expression, gaze), the avatar's target key-points by relative re-enactment, and the eye-contact
-// policy's gaze turned into iris positions (the avatar's eyes, or the user's own on the live frame).
+// policy's correction turned into eyes on the key-points: the iris turned with the eyeball and the lids following
+// (the avatar's eyes, drawn by its renderer at these key-points, or the user's own on the live frame).
+
+import { EYES, type EyeRegion } from '../generator/regions.ts';
+import { turnEye } from '../geometry/eye-turn.ts';
 import {
   EYEBALL_RADIUS_MM,
   type EyeContactOptions,
@@ -11,7 +15,6 @@ import {
   type FaceGeometry,
   type HeadPose,
   IRIS_DEPTH_MM,
-  landmarks,
   newEyeContactTarget,
   newEyePlacement,
   newFaceGeometry,
@@ -24,10 +27,6 @@ import { LANDMARK_COUNT } from '../geometry/landmarks.ts';
 export const LANDMARK_VALUES = LANDMARK_COUNT * 3;
 const SIDES = ['left', 'right'] as const;
 type Side = (typeof SIDES)[number];
-const IRIS_POINTS: Record<Side, readonly number[]> = {
-  left: [landmarks.LEFT_IRIS_CENTRE, ...landmarks.LEFT_IRIS_RING],
-  right: [landmarks.RIGHT_IRIS_CENTRE, ...landmarks.RIGHT_IRIS_RING],
-};
 /** Iris-plane distance from the eyeball centre, as a fraction of the eyeball radius. */
 const IRIS_RC = IRIS_DEPTH_MM / EYEBALL_RADIUS_MM;
 
@@ -42,35 +41,34 @@ export interface GazeRedirect extends EyeContactTarget {
 /** The eyes to draw in a sketch of `points` (gaze colour-coded), or null. */
 export type SketchEyes = { left: SketchEye; right: SketchEye } | null;
 
-/**
- * Moves an eye's iris (centre and ring) of `points` toward the position the eyeball model gives for gaze
- * `direction`, by `weight` (the policy's direction already carries the weight; this blends position too, so
- * weight 0 leaves the tracked/transferred iris exactly as it was).
- */
-function aimIris(
+const EYE_OF: Record<Side, EyeRegion> = { right: EYES[0], left: EYES[1] };
+
+/** Turns one eye of `points` by the policy's correction (iris with the eyeball, lids following). */
+function turn(
   points: Float32Array,
   side: Side,
   centre: ArrayLike<number>,
   radius: number,
-  direction: ArrayLike<number>,
-  weight: number,
-): void {
-  if (weight <= 0) return;
-  const idx = IRIS_POINTS[side];
-  const rc = radius * IRIS_RC;
-  const dx = (centre[0] + rc * direction[0] - points[3 * idx[0]]) * weight;
-  const dy = (centre[1] + rc * direction[1] - points[3 * idx[0] + 1]) * weight;
-  for (const i of idx) {
-    points[3 * i] += dx;
-    points[3 * i + 1] += dy;
-  }
+  t: EyeContactTarget,
+) {
+  const e = t[side];
+  if (e.weight <= 0) return;
+  turnEye(points, EYE_OF[side], { centre, radius: radius * IRIS_RC, from: e.from, to: e.direction });
 }
 
 function redirectOf(t: EyeContactTarget, cameraAngle: number): GazeRedirect {
   return {
     redirect: t.redirect,
-    left: { direction: Float64Array.from(t.left.direction), weight: t.left.weight },
-    right: { direction: Float64Array.from(t.right.direction), weight: t.right.weight },
+    left: {
+      from: Float64Array.from(t.left.from),
+      direction: Float64Array.from(t.left.direction),
+      weight: t.left.weight,
+    },
+    right: {
+      from: Float64Array.from(t.right.from),
+      direction: Float64Array.from(t.right.direction),
+      weight: t.right.weight,
+    },
     weight: (t.left.weight + t.right.weight) / 2,
     cameraAngle,
   };
@@ -91,13 +89,16 @@ export class DriverGeometry {
     return this.analyzer.analyze(points, width, height, tMs, this.geo);
   }
 
-  /** Eye contact on the user's own eyes: moves the irises of `points` (a copy of the frame's landmarks). */
+  /** What the policy reads besides the gaze this frame. */
+  #input() {
+    return { head: this.geo.pose, blink: this.geo.measures.blink };
+  }
+
+  /** Eye contact on the user's own eyes: turns the eyes of `points` (a copy of the frame's landmarks): irises
+   * with the eyeballs, lids following. */
   redirectOwnEyes(points: Float32Array, tMs: number): GazeRedirect {
-    const t = this.policy.update(this.geo.gaze, tMs, undefined, this.#target);
-    for (const side of SIDES) {
-      const g = this.geo.gaze[side];
-      aimIris(points, side, g.centre, g.radius, t[side].direction, t[side].weight);
-    }
+    const t = this.policy.update(this.geo.gaze, tMs, undefined, this.#target, this.#input());
+    for (const side of SIDES) turn(points, side, this.geo.gaze[side].centre, this.geo.gaze[side].radius, t);
     return redirectOf(t, this.policy.cameraAngle);
   }
 
@@ -108,9 +109,9 @@ export class DriverGeometry {
       tMs,
       { left: eyes.left.centreMm, right: eyes.right.centreMm },
       this.#target,
+      this.#input(),
     );
-    for (const side of SIDES)
-      aimIris(points, side, eyes[side].centre, eyes[side].radius, t[side].direction, t[side].weight);
+    for (const side of SIDES) turn(points, side, eyes[side].centre, eyes[side].radius, t);
     return redirectOf(t, this.policy.cameraAngle);
   }
 
