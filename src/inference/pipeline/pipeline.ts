@@ -264,9 +264,13 @@ export class FramePipeline {
     };
     if (mode === 'none') return result;
     const avatar = mode === 'avatar' || mode === 'both';
-    if (avatar && !this.#identity) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
+    // The identity this frame renders, taken before any await: an update() or close() meanwhile may replace or
+    // clear the pipeline's (switching avatar -> eye contact read a cleared one: "reading 'geometry'" of null).
+    const id = this.#identity;
+    if (avatar && !id) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
     // The caller's clock drives the tracker's smoothing too, so an offline render is the same on every run.
     const face = await this.#trackerTurn(() => this.#tracker.track(frame, tMs));
+    this.#check();
     const t1 = performance.now();
     timings.track = t1 - t0;
     result.face = face;
@@ -297,7 +301,7 @@ export class FramePipeline {
       timings.total = performance.now() - t0;
       return result;
     }
-    const id = this.#identity as Identity;
+    if (!id) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
     let target: Float32Array | null = null;
     if (geo) {
       target = id.geometry.retarget(geo);
