@@ -1,10 +1,22 @@
-// The server's agents: one SupervisedAgent per participant with a mode on, capped per server (each holds at most
-// one process, and keeps its place in the cap until that process has exited, so the cap bounds processes).
+// The server's agents: one SupervisedAgent per participant with a mode on, capped per server. Only real work
+// holds a place in the cap: an agent runs while its user's camera sends video (a cameraless socket asking for eye
+// contact waits without a place), and keeps its place until its process has exited, so the cap bounds processes.
+// Starting one costs its participant a token (agent-admission.ts).
 import { setting } from '../config.ts';
 import { AppError } from '../util/errors.ts';
+import { createLogger } from '../util/logger.ts';
+import { StartBudget, type StartCostOptions } from './agent-admission.ts';
 import type { AgentLauncher } from './agents.ts';
 import type { AgentStatus } from './protocol.ts';
-import { type AgentSubject, SupervisedAgent, type SupervisionPolicy } from './supervised-agent.ts';
+import {
+  type Admission,
+  type AgentSubject,
+  SupervisedAgent,
+  type SupervisionPolicy,
+} from './supervised-agent.ts';
+
+const log = createLogger('signaling:agents');
+const TICK_MS = 250;
 
 export interface AgentSupervisorOptions {
   /** Starts agent processes; without one, turning a mode on answers AGENT_UNAVAILABLE. */
@@ -16,6 +28,12 @@ export interface AgentSupervisorOptions {
   startTimeoutMs?: number;
   /** Default 800 ms (env AGENT_WATCHDOG_MS): a hung agent is noticed within about 1 s. */
   watchdogMs?: number;
+  /** Default 10 s: an agent that beats but finishes no frame this long while frames arrive is stuck. */
+  stuckMs?: number;
+  /** Default 4 s: a user's camera silent this long releases its agent (started again when video returns). */
+  cameraIdleMs?: number;
+  /** What starting an agent costs a participant (default: 3 at once, then one per 10 s). */
+  startCost?: StartCostOptions;
   /** Default 5 (env AGENT_MAX_RESTARTS). */
   maxRestarts?: number;
   /** Default 250 ms, doubling. */
@@ -27,19 +45,24 @@ export interface AgentSupervisorOptions {
 const keyOf = (room: string, participantId: string) => `${room}\u0000${participantId}`;
 
 export class AgentSupervisor {
-  readonly maxAgents: number;
+  #maxAgents: number;
   #policy: SupervisionPolicy | null;
   #agents = new Map<string, SupervisedAgent>();
+  #budget: StartBudget;
+  #tick: NodeJS.Timeout | null = null;
   #closed = false;
 
   constructor(opts: AgentSupervisorOptions) {
-    this.maxAgents = opts.maxAgents ?? setting('AGENT_MAX');
+    this.#maxAgents = opts.maxAgents ?? setting('AGENT_MAX');
+    this.#budget = new StartBudget(opts.startCost);
     this.#policy = opts.launcher
       ? {
           launcher: opts.launcher,
           serverUrl: opts.serverUrl,
           startTimeoutMs: opts.startTimeoutMs ?? setting('AGENT_START_TIMEOUT_MS'),
           watchdogMs: opts.watchdogMs ?? setting('AGENT_WATCHDOG_MS'),
+          stuckMs: opts.stuckMs ?? 10_000,
+          cameraIdleMs: opts.cameraIdleMs ?? 4000,
           maxRestarts: opts.maxRestarts ?? setting('AGENT_MAX_RESTARTS'),
           restartDelayMs: opts.restartDelayMs ?? 250,
           stableMs: opts.stableMs ?? 10_000,
@@ -47,12 +70,26 @@ export class AgentSupervisor {
       : null;
   }
 
+  get maxAgents(): number {
+    return this.#maxAgents;
+  }
+
   /** Agents holding a place in the cap (running, restarting or still exiting). */
   get size(): number {
+    let n = 0;
+    for (const a of this.#agents.values()) if (a.holdsSlot) n++;
+    return n;
+  }
+
+  /** Participants with an agent entry (running, waiting for a camera or a place, exiting). */
+  get entries(): number {
     return this.#agents.size;
   }
 
-  /** The participant's agent, started (or revived) if needed. Throws AGENT_UNAVAILABLE or AGENT_LIMIT. */
+  /**
+   * The participant's agent, started (or revived) if needed. Throws AGENT_UNAVAILABLE, or AGENT_LIMIT when the
+   * user's camera is on and the cap is reached; without a camera the agent waits for it, holding no place.
+   */
   ensure(subject: AgentSubject): SupervisedAgent {
     if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
     const key = keyOf(subject.roomName, subject.participantId);
@@ -64,18 +101,62 @@ export class AgentSupervisor {
     }
     const policy = this.#policy;
     if (!policy) throw new AppError('AGENT_UNAVAILABLE', 'this server runs no inference agents');
-    if (this.#agents.size >= this.maxAgents) {
-      throw new AppError(
-        'AGENT_LIMIT',
-        `server busy: all ${this.maxAgents} avatar/eye-contact agents are in use; try again later`,
-      );
-    }
-    const agent = new SupervisedAgent(subject, policy, (a) => {
-      if (this.#agents.get(key) === a) this.#agents.delete(key);
-    });
+    const agent = new SupervisedAgent(
+      subject,
+      policy,
+      (a, user) => this.#admit(a, user),
+      (a) => {
+        if (this.#agents.get(key) === a) this.#agents.delete(key);
+      },
+    );
+    if (agent.cameraLive() && this.size >= this.#maxAgents) throw this.#limitError();
     this.#agents.set(key, agent);
     agent.start();
+    this.#startTicking();
     return agent;
+  }
+
+  #limitError(): AppError {
+    return new AppError(
+      'AGENT_LIMIT',
+      `server busy: all ${this.#maxAgents} avatar/eye-contact agents are in use; try again later`,
+    );
+  }
+
+  #admit(agent: SupervisedAgent, userStart: boolean): Admission {
+    let others = 0;
+    for (const a of this.#agents.values()) if (a !== agent && a.holdsSlot) others++;
+    if (others >= this.#maxAgents)
+      return { ok: false, message: `server busy: all ${this.#maxAgents} agents are in use; waiting for one` };
+    if (!userStart) return { ok: true };
+    const wait = this.#budget.take(keyOf(agent.roomName, agent.participantId));
+    if (wait > 0)
+      return {
+        ok: false,
+        retryMs: wait,
+        message: `starting in ${Math.ceil(wait / 1000)} s (agents started too often)`,
+      };
+    return { ok: true };
+  }
+
+  /** One timer for every agent: cameras starting and stopping, waiting agents finding a place. */
+  #startTicking(): void {
+    if (this.#tick || this.#closed) return;
+    this.#tick = setInterval(() => {
+      for (const a of [...this.#agents.values()]) {
+        try {
+          a.tick();
+        } catch (e) {
+          log.error(`agent tick for ${a.participantId} failed`, e);
+        }
+      }
+      this.#budget.prune();
+      if (this.#agents.size === 0 && this.#tick) {
+        clearInterval(this.#tick);
+        this.#tick = null;
+      }
+    }, TICK_MS);
+    this.#tick.unref();
   }
 
   /** The participant's agent unless it is stopping (a stopping agent serves nobody). */
@@ -99,6 +180,8 @@ export class AgentSupervisor {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#tick) clearInterval(this.#tick);
+    this.#tick = null;
     for (const a of [...this.#agents.values()]) a.stop();
   }
 }

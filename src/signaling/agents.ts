@@ -18,7 +18,24 @@ export interface AgentLaunchOptions {
   settings: Required<Settings>;
 }
 
-export type AgentHandleEvents = { exit: [code: number | null, signal: string | null] };
+/**
+ * The agent's heartbeat over its control channel (not RTP), a few times a second from its frame loop's counters:
+ * a process that beats is alive however slow its video is; one whose `processed` stops while `framesIn` grows is
+ * stuck. Handles that cannot carry it (remote workers) never emit it: the watchdog then reads RTP alone.
+ */
+export interface AgentBeat {
+  /** Camera frames that reached the frame loop, since start. */
+  framesIn: number;
+  /** Frames the processor finished (ok or its fallback), since start. */
+  processed: number;
+  /** Output frames (processed and stall-bridging), since start. */
+  framesOut: number;
+}
+
+export type AgentHandleEvents = {
+  exit: [code: number | null, signal: string | null];
+  beat: [AgentBeat];
+};
 
 export interface AgentHandle extends TypedEmitter<AgentHandleEvents> {
   readonly pid: number | undefined;

@@ -4,6 +4,7 @@
 
 import type { PeerStats, SfuPeer, SfuPeerEvents, SfuRoom, SfuRoomEvents } from '../../src/media/types.ts';
 import type {
+  AgentBeat,
   AgentHandle,
   AgentHandleEvents,
   AgentLauncher,
@@ -133,6 +134,10 @@ export class FakeHandle extends TypedEmitter<AgentHandleEvents> implements Agent
   kill(): void {
     this.killCalls++;
     this.exit(null, 'SIGKILL');
+  }
+  /** The agent's heartbeat arrives (a launcher's real handle relays it from the agent process). */
+  beat(b: AgentBeat): void {
+    this.emit('beat', b);
   }
   exit(code: number | null, signal: string | null = null): void {
     if (this.exited) return;

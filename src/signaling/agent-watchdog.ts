@@ -1,0 +1,71 @@
+// Tells a hung agent from a slow one. An overloaded agent sends video late and sparsely; read from RTP alone it
+// looked hung ("sent no video for 844 ms" a second after it started) and was replaced by a cold start, which made
+// the overload worse. So liveness comes from the agent's heartbeat over its control channel (or its video), and
+// progress from the frames its processor finishes: slow is neither silent nor stuck, and keeps its user.
+import type { AgentBeat } from './agents.ts';
+
+export interface WatchdogLimits {
+  /** No heartbeat and no video this long: the process is stopped or dead (SIGSTOP is noticed within ~1 s). */
+  silentMs: number;
+  /** Beats arrive and camera frames reach the loop, but none is processed this long: the processor is stuck. */
+  stuckMs: number;
+  /** Before its first video packet (encoder starting) a beat-less agent may be silent this long. */
+  startMs: number;
+}
+
+export class AgentWatchdog {
+  #limits: WatchdogLimits;
+  #agentPackets = -1;
+  #cameraPackets = -1;
+  #agentAt: number;
+  #cameraAt = 0;
+  #beatAt = 0;
+  #beat: AgentBeat | null = null;
+  /** When `processed` last moved, and when camera frames last reached the loop while it did not. */
+  #progressAt: number;
+  #framesInAt = 0;
+
+  constructor(limits: WatchdogLimits, now = Date.now()) {
+    this.#limits = limits;
+    this.#agentAt = now;
+    this.#progressAt = now;
+  }
+
+  /** The agent's heartbeat arrived. */
+  beat(b: AgentBeat, now = Date.now()): void {
+    const prev = this.#beat;
+    this.#beatAt = now;
+    this.#beat = b;
+    if (!prev || b.processed !== prev.processed) this.#progressAt = now;
+    if (!prev || b.framesIn !== prev.framesIn) this.#framesInAt = now;
+  }
+
+  /** Heartbeats seen: the agent's liveness no longer rests on its video. */
+  get beating(): boolean {
+    return this.#beat !== null;
+  }
+
+  /**
+   * Samples the video packet counters of the agent and of its user's camera; returns why the agent must be
+   * replaced, or null while it is alive and progressing (however slowly).
+   */
+  check(agentPackets: number, cameraPackets: number, now = Date.now()): string | null {
+    if (agentPackets !== this.#agentPackets) [this.#agentPackets, this.#agentAt] = [agentPackets, now];
+    if (cameraPackets !== this.#cameraPackets) [this.#cameraPackets, this.#cameraAt] = [cameraPackets, now];
+    const { silentMs, stuckMs, startMs } = this.#limits;
+    if (this.#beat) {
+      const quiet = now - Math.max(this.#beatAt, this.#agentAt);
+      if (quiet > silentMs) return `sent no video and no heartbeat for ${quiet} ms`;
+      // Frames keep arriving (within the last second) and none is finished: a stuck model, not a slow one.
+      const stuck = now - this.#progressAt;
+      if (stuck > stuckMs && now - this.#framesInAt < 1000)
+        return `made no progress for ${stuck} ms (frames arrive, none is processed)`;
+      return null;
+    }
+    // No heartbeat on this handle: RTP alone. An idle camera idles the agent too, so silence alone is no fault.
+    const allowed = this.#agentPackets > 0 ? silentMs : startMs;
+    const silent = now - this.#agentAt;
+    if (silent > allowed && now - this.#cameraAt < silentMs / 2) return `sent no video for ${silent} ms`;
+    return null;
+  }
+}
