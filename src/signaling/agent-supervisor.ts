@@ -2,11 +2,12 @@
 // holds a place in the cap: an agent runs while its user's camera sends video (a cameraless socket asking for eye
 // contact waits without a place), and keeps its place until its process has exited, so the cap bounds processes.
 // Starting one costs its participant a token (agent-admission.ts).
+import { availableParallelism } from 'node:os';
 import { setting } from '../config.ts';
 import { AppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { StartBudget, type StartCostOptions } from './agent-admission.ts';
-import type { AgentLauncher } from './agents.ts';
+import type { AgentCost, AgentLauncher } from './agents.ts';
 import type { AgentStatus } from './protocol.ts';
 import {
   type Admission,
@@ -17,6 +18,26 @@ import {
 
 const log = createLogger('signaling:agents');
 const TICK_MS = 250;
+/** AGENT_MAX when it is not set and nothing was measured. */
+const DEFAULT_MAX_AGENTS = 4;
+/** Sizing from the measured cost: each agent at this rate, its decode/encode on top, a core's half for the SFU. */
+const PLANNED_FPS = 12;
+const AGENT_OVERHEAD = 1.3;
+const SFU_RESERVE_CORES = 0.5;
+
+/** What /stats says about the agent cap: its value, where it came from, and the measurement behind it. */
+export interface AgentCapacity {
+  max: number;
+  source: 'setting' | 'measured' | 'default';
+  cores: number;
+  cost?: AgentCost;
+}
+
+/** Agents a machine of `cores` carries at PLANNED_FPS each when one frame costs `cost` (at least 1). */
+export function agentsFor(cost: AgentCost, cores = availableParallelism()): number {
+  const perAgent = (cost.cpuMsPerFrame * AGENT_OVERHEAD * PLANNED_FPS) / 1000;
+  return Math.max(1, Math.min(64, Math.floor((cores - SFU_RESERVE_CORES) / perAgent)));
+}
 
 export interface AgentSupervisorOptions {
   /** Starts agent processes; without one, turning a mode on answers AGENT_UNAVAILABLE. */
@@ -46,6 +67,7 @@ const keyOf = (room: string, participantId: string) => `${room}\u0000${participa
 
 export class AgentSupervisor {
   #maxAgents: number;
+  #capacity: AgentCapacity;
   #policy: SupervisionPolicy | null;
   #agents = new Map<string, SupervisedAgent>();
   #budget: StartBudget;
@@ -53,7 +75,13 @@ export class AgentSupervisor {
   #closed = false;
 
   constructor(opts: AgentSupervisorOptions) {
-    this.#maxAgents = opts.maxAgents ?? setting('AGENT_MAX');
+    const given = opts.maxAgents ?? setting('AGENT_MAX');
+    this.#maxAgents = given ?? DEFAULT_MAX_AGENTS;
+    this.#capacity = {
+      max: this.#maxAgents,
+      source: given === undefined ? 'default' : 'setting',
+      cores: availableParallelism(),
+    };
     this.#budget = new StartBudget(opts.startCost);
     this.#policy = opts.launcher
       ? {
@@ -72,6 +100,24 @@ export class AgentSupervisor {
 
   get maxAgents(): number {
     return this.#maxAgents;
+  }
+
+  capacity(): AgentCapacity {
+    return { ...this.#capacity, max: this.#maxAgents };
+  }
+
+  /** The pipeline's measured cost: sizes the cap unless AGENT_MAX (or the option) set it; logged either way. */
+  sizeFromCost(cost: AgentCost): void {
+    const fits = agentsFor(cost, this.#capacity.cores);
+    const figure = `${cost.cpuMsPerFrame.toFixed(1)} ms CPU (${cost.wallMsPerFrame.toFixed(1)} ms wall) a frame, ${cost.what}, ${cost.frames} frames; ${this.#capacity.cores} cores`;
+    if (this.#capacity.source === 'setting') {
+      log.info(`agent capacity: ${figure} -> ${fits} agents would fit; AGENT_MAX=${this.#maxAgents} is set`);
+      this.#capacity = { ...this.#capacity, cost };
+      return;
+    }
+    this.#maxAgents = fits;
+    this.#capacity = { ...this.#capacity, source: 'measured', cost, max: fits };
+    log.info(`agent capacity: ${figure} -> AGENT_MAX ${fits} (${PLANNED_FPS} fps each)`);
   }
 
   /** Agents holding a place in the cap (running, restarting or still exiting). */

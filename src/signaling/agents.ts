@@ -32,6 +32,17 @@ export interface AgentBeat {
   framesOut: number;
 }
 
+/** What one frame of the agent's pipeline costs on this machine, measured by a warm agent at start. */
+export interface AgentCost {
+  /** CPU time of the agent process per frame (all its threads), ms. */
+  cpuMsPerFrame: number;
+  /** Wall time per frame, ms. */
+  wallMsPerFrame: number;
+  frames: number;
+  /** What was measured, e.g. "avatar 256 on d3 (fixtures)". */
+  what: string;
+}
+
 export type AgentHandleEvents = {
   exit: [code: number | null, signal: string | null];
   beat: [AgentBeat];

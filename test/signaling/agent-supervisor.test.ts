@@ -1,7 +1,7 @@
 // The AgentSupervisor against the Sfu and AgentLauncher interfaces (in-memory implementations, no WebRTC):
 // caps, one process per participant, avatar failing closed through start, loss, watchdog and give-up.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentSupervisor } from '../../src/signaling/agent-supervisor.ts';
+import { AgentSupervisor, agentsFor } from '../../src/signaling/agent-supervisor.ts';
 import type { AgentStatus, Mode, Settings } from '../../src/signaling/protocol.ts';
 import type { AgentSubject } from '../../src/signaling/supervised-agent.ts';
 import { holdSourceId } from '../../src/signaling/video-route.ts';
@@ -356,5 +356,29 @@ describe('AgentSupervisor', () => {
       clearInterval(beats);
       clearInterval(slowVideo);
     }
+  });
+
+  it('sizes the cap from the measured pipeline cost unless it was set', () => {
+    const cost = {
+      cpuMsPerFrame: 10,
+      wallMsPerFrame: 12,
+      frames: 30,
+      what: 'avatar 256 on d3.mjpeg (fixtures)',
+    };
+    // 2 cores, half a core for the SFU, 10 ms x 1.3 overhead x 12 fps = 0.156 core an agent.
+    expect(agentsFor(cost, 2)).toBe(9);
+    expect(agentsFor({ ...cost, cpuMsPerFrame: 400 }, 2)).toBe(1);
+    const unset = new AgentSupervisor({ launcher: new FakeLauncher(), serverUrl: () => '' });
+    supervisors.push(unset);
+    if (process.env.AGENT_MAX === undefined) {
+      expect(unset.capacity()).toMatchObject({ max: 4, source: 'default' });
+      unset.sizeFromCost(cost);
+      expect(unset.maxAgents).toBe(agentsFor(cost));
+      expect(unset.capacity()).toMatchObject({ source: 'measured', cost });
+    }
+    const { sup } = setup({ max: 2 });
+    sup.sizeFromCost(cost);
+    expect(sup.maxAgents).toBe(2);
+    expect(sup.capacity()).toMatchObject({ max: 2, source: 'setting', cost });
   });
 });

@@ -6,6 +6,7 @@
 // after the processor's update() for them resolved: frames keep the old settings while an identity loads.
 import wrtc from '@roamhq/wrtc';
 import { copyStamp } from '../../media/probe/stamp.ts';
+import type { AgentBeat } from '../../signaling/agents.ts';
 import { HeadlessClient } from '../../signaling/headless-client.ts';
 import {
   AGENT_REPORT_EVENT,
@@ -162,6 +163,11 @@ export class Agent {
       const frame: I420Frame = { format: 'i420', width, height, data: new Uint8Array(data) };
       this.#loop?.push(frame);
     };
+  }
+
+  /** The heartbeat's counters (zeros until the frame loop runs). */
+  progress(): AgentBeat {
+    return this.#loop?.progress() ?? { framesIn: 0, processed: 0, framesOut: 0 };
   }
 
   /** How much later processed video reaches receivers than raw video would. */
