@@ -189,6 +189,7 @@ export class Agent {
       drops: s?.drops ?? 0,
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
       audioDelayMs: Math.round(this.audioDelayMs()),
+      videoDelayMs: Math.round(this.videoDelayMs()),
       message: s ? (s.message ?? this.#updateError ?? undefined) : 'loading the pipeline',
       mode: s?.mode,
     };
