@@ -49,13 +49,21 @@ export class AgentWatchdog {
    * Samples the video packet counters of the agent and of its user's camera; returns why the agent must be
    * replaced, or null while it is alive and progressing (however slowly).
    */
-  check(agentPackets: number, cameraPackets: number, now = Date.now()): string | null {
+  check(
+    agentPackets: number,
+    cameraPackets: number,
+    now = Date.now(),
+    processState: 'alive' | 'stopped' | 'gone' | null = null,
+  ): string | null {
     if (agentPackets !== this.#agentPackets) [this.#agentPackets, this.#agentAt] = [agentPackets, now];
     if (cameraPackets !== this.#cameraPackets) [this.#cameraPackets, this.#cameraAt] = [cameraPackets, now];
     const { silentMs, stuckMs, startMs } = this.#limits;
     if (this.#beat) {
       const quiet = now - Math.max(this.#beatAt, this.#agentAt);
-      if (quiet > silentMs) return `sent no video and no heartbeat for ${quiet} ms`;
+      // A process the OS calls runnable or sleeping is starved of CPU, not hung, until stuckMs: on a loaded
+      // machine an agent's event loop can miss its beats for a second (seen: 928 ms) while it still works.
+      if (quiet > silentMs && !(processState === 'alive' && quiet <= stuckMs))
+        return `sent no video and no heartbeat for ${quiet} ms${processState === 'stopped' ? ' (process stopped)' : ''}`;
       // Frames keep arriving (within the last second) and none is finished: a stuck model, not a slow one.
       const stuck = now - this.#progressAt;
       if (stuck > stuckMs && now - this.#framesInAt < 1000)
@@ -68,4 +76,39 @@ export class AgentWatchdog {
     if (silent > allowed && now - this.#cameraAt < silentMs / 2) return `sent no video for ${silent} ms`;
     return null;
   }
+}
+
+/** One sample for the watchdog: video packet counters of the agent and its user's camera, the process state. */
+export interface WatchSample {
+  agent: number;
+  camera: number;
+  state: 'alive' | 'stopped' | 'gone' | null;
+}
+
+/**
+ * Checks an agent every watchdogMs / 8 until `signal` aborts; `lost(why)` once it must be replaced. `sample`
+ * returns null while there is nothing to check (no peer yet).
+ */
+export function watchAgent(
+  limits: { watchdogMs: number; stuckMs: number; startTimeoutMs: number },
+  signal: AbortSignal,
+  sample: () => WatchSample | null,
+  lost: (why: string) => void,
+): AgentWatchdog {
+  const dog = new AgentWatchdog({
+    silentMs: limits.watchdogMs,
+    stuckMs: limits.stuckMs,
+    startMs: limits.startTimeoutMs,
+  });
+  const tick = setInterval(
+    () => {
+      const s = sample();
+      const why = s && dog.check(s.agent, s.camera, Date.now(), s.state);
+      if (why) lost(why);
+    },
+    Math.max(20, Math.round(limits.watchdogMs / 8)),
+  );
+  tick.unref();
+  signal.addEventListener('abort', () => clearInterval(tick));
+  return dog;
 }

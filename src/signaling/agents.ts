@@ -55,6 +55,11 @@ export interface AgentHandle extends TypedEmitter<AgentHandleEvents> {
   close(): void;
   /** Ends a hung agent at once (SIGKILL): a stopped or deadlocked process cannot honour close(). */
   kill(): void;
+  /**
+   * What the OS says of the process, where the launcher can ask (a local process): 'stopped' (SIGSTOP, traced),
+   * 'gone' (exited, zombie), 'alive' (running, runnable or sleeping: starved of CPU is alive). Null: unknown.
+   */
+  processState?(): 'alive' | 'stopped' | 'gone' | null;
 }
 
 export interface AgentLauncher {

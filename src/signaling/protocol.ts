@@ -133,6 +133,8 @@ export const AgentStatusSchema = z.object({
   /** How much later the processed video reaches receivers than the raw camera would, ms, measured by the agent
    * (frame loop + decode, encode and pacing). */
   videoDelayMs: z.number().optional(),
+  /** Frames whose processing threw since the agent started (each got the mode's fallback). */
+  failures: z.number().int().optional(),
   message: z.string().optional(),
   /** The mode the agent's latest output frame was made with (the server waits for 'avatar' before it routes an
    * agent that was serving eye contact to viewers as an avatar). */

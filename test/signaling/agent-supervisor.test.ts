@@ -358,6 +358,35 @@ describe('AgentSupervisor', () => {
     }
   });
 
+  it('an agent starved of CPU (no beats, the OS says runnable) is kept until stuckMs; a stopped one goes at once', async () => {
+    const { sup, launcher, room, subject, joinAgent } = setup({ stuckMs: 1500 });
+    sup.ensure(subject('p1', 'avatar'));
+    const { handle } = joinAgent('p1', 0);
+    const camera = room.getPeer('p1');
+    if (!camera) throw new Error('no camera peer');
+    const cam = setInterval(() => camera.packets.video++, 20);
+    try {
+      handle.osState = 'alive';
+      handle.beat({ framesIn: 1, processed: 1, framesOut: 1 });
+      // No beat, no video, but runnable: kept past watchdogMs (200 ms), replaced after stuckMs.
+      await new Promise((r) => setTimeout(r, 700));
+      expect(handle.killCalls).toBe(0);
+      const t0 = Date.now();
+      await until(() => handle.killCalls === 1, 'the starved agent to be replaced after stuckMs');
+      expect(Date.now() - t0).toBeGreaterThan(300);
+      await until(() => launcher.launched.length === 2, 'a replacement');
+      // SIGSTOP: the OS says stopped, so the watchdog's silence limit applies.
+      const next = joinAgent('p1', 1);
+      next.handle.osState = 'stopped';
+      next.handle.beat({ framesIn: 1, processed: 1, framesOut: 1 });
+      const stoppedAt = Date.now();
+      await until(() => next.handle.killCalls === 1, 'the stopped agent to be replaced');
+      expect(Date.now() - stoppedAt).toBeLessThan(1000);
+    } finally {
+      clearInterval(cam);
+    }
+  });
+
   it('sizes the cap from the measured pipeline cost unless it was set', () => {
     const cost = {
       cpuMsPerFrame: 10,

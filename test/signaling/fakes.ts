@@ -135,6 +135,11 @@ export class FakeHandle extends TypedEmitter<AgentHandleEvents> implements Agent
     this.killCalls++;
     this.exit(null, 'SIGKILL');
   }
+  /** What processState() answers (a local launcher reads it from /proc; null: unknown, as for remote agents). */
+  osState: 'alive' | 'stopped' | 'gone' | null = null;
+  processState(): 'alive' | 'stopped' | 'gone' | null {
+    return this.osState;
+  }
   /** The agent's heartbeat arrives (a launcher's real handle relays it from the agent process). */
   beat(b: AgentBeat): void {
     this.emit('beat', b);

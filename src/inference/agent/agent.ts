@@ -190,6 +190,7 @@ export class Agent {
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
       audioDelayMs: Math.round(this.audioDelayMs()),
       videoDelayMs: Math.round(this.videoDelayMs()),
+      failures: s?.failures ?? 0,
       message: s ? (s.message ?? this.#updateError ?? undefined) : 'loading the pipeline',
       mode: s?.mode,
     };

@@ -43,6 +43,8 @@ export interface FrameLoopStats {
   latencyMs: number;
   framesIn: number;
   framesOut: number;
+  /** Processor calls that threw, since start (each frame got the mode's fallback). */
+  failures: number;
   /** Mode of the latest processed output (undefined before the first). */
   mode?: Mode;
   /** The output rate the loop allows itself now (lower under load). */
@@ -62,6 +64,7 @@ export class FrameLoop {
   /** A processor call is in flight (#busy also covers the governor's pause between frames). */
   #processing = false;
   #processed = 0;
+  #failures = 0;
   #governor: FpsGovernor | null;
   #stopped = false;
   #drops = 0;
@@ -134,6 +137,7 @@ export class FrameLoop {
         if (res.sketch) this.#opts.onSketch?.(res.sketch);
       } catch (e) {
         log.warn('processor failed', (e as Error).message);
+        this.#failures++;
         // Eye contact falls back to the camera; avatar to the last good picture (or grey at first).
         const avatar = isAvatar(settings);
         out = avatar ? this.#privateFallback(frame) : frame;
@@ -196,6 +200,7 @@ export class FrameLoop {
       latencyMs: mean((e) => e.latency),
       framesIn: this.#framesIn,
       framesOut: this.#framesOut,
+      failures: this.#failures,
       mode: this.#mode,
       maxFps: this.#governor?.fps ?? 0,
     };

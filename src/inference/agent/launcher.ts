@@ -1,7 +1,7 @@
 // One child process per agent: a native crash or a stuck model there cannot take the SFU or other calls down.
 // Agents are started by a spawner process the launcher starts with the server (spawner.ts says why).
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setting } from '../../config.ts';
 import type {
@@ -88,6 +88,19 @@ class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements Agen
     this.#kill('SIGTERM');
     const t = setTimeout(() => this.kill(), KILL_AFTER_MS);
     t.unref();
+  }
+
+  /** From /proc/<pid>/stat (Linux; null elsewhere or before the pid is known). */
+  processState(): 'alive' | 'stopped' | 'gone' | null {
+    if (this.#exited) return 'gone';
+    if (!this.pid || process.platform !== 'linux') return null;
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't' ? 'stopped' : state === 'Z' || state === 'X' ? 'gone' : 'alive';
+    } catch {
+      return 'gone';
+    }
   }
 
   kill(): void {
