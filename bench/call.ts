@@ -258,7 +258,7 @@ async function runCount(
     await Promise.all(pubs.map((p) => p.proc.settings({ mode, identityId })));
     const t0 = Date.now();
     while (pubs.some((p) => viewer.participants.get(p.id)?.video !== 'processed')) {
-      if (Date.now() - t0 > 60_000) throw new Error('processed tracks did not arrive in 60 s');
+      if (Date.now() - t0 > 180_000) throw new Error('processed tracks did not arrive in 180 s');
       await sleep(100);
     }
     await sleep(4000);
@@ -378,6 +378,7 @@ export async function run(args: string[]): Promise<void> {
   const clipPath =
     arg(args, 'clip') ?? (fixturesAvailable() ? resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg') : undefined);
   for (const n of counts) {
+    // A run that fails (a loaded machine) still says so on stdout, with what it was.
     const line = await runCount(
       n,
       seconds,
@@ -390,7 +391,12 @@ export async function run(args: string[]): Promise<void> {
       Number(arg(args, 'publisher-niceness') ?? 19),
       arg(args, 'pool') === undefined ? n : Number(arg(args, 'pool')),
       arg(args, 'root'),
-    );
+    ).catch((e: Error) => ({
+      bench: 'call',
+      participants: n,
+      failed: e.message,
+      loadavg_1m: round(loadavg()[0], 2),
+    }));
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
   // wrtc threads keep the process alive; everything is closed by now.

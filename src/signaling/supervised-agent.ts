@@ -228,13 +228,15 @@ export class SupervisedAgent {
     this.#token = randomBytes(24).toString('hex');
     const attempt = new AbortController();
     this.#attempt = attempt;
-    // A start slower than the timeout on a loaded machine is still a start while the process beats: it gets up
-    // to 4x the time (a replacement would start cold, slower still), a silent or stopped one does not.
+    // A start slower than the timeout on a loaded machine is still a start while the process lives (the OS says
+    // so, or it beats: loading models blocks its beats): it gets up to 4x the time (a replacement would start
+    // cold, slower still); a stopped or silent one does not.
     const limit = this.#policy.startTimeoutMs;
     let timer: NodeJS.Timeout;
     const onTimeout = () => {
       const waited = Date.now() - this.#launchedAt;
-      const beating = Date.now() - this.#beatAt < 2000 && this.#handle?.processState?.() !== 'stopped';
+      const state = this.#handle?.processState?.() ?? null;
+      const beating = state === 'alive' || (state === null && Date.now() - this.#beatAt < 2000);
       if (beating && waited < 4 * limit) timer = setTimeout(onTimeout, Math.min(limit, 4 * limit - waited));
       else this.#lose(`did not start within ${waited} ms`, true);
     };

@@ -387,6 +387,17 @@ describe('AgentSupervisor', () => {
     }
   });
 
+  it('a slow start the OS calls alive gets up to 4x the start timeout; then it is replaced', async () => {
+    const { sup, launcher, statuses, subject } = setup({ startTimeoutMs: 100, maxRestarts: 1 });
+    sup.ensure(subject('p1', 'eyes'));
+    const handle = launcher.launched[0];
+    handle.osState = 'alive'; // loading models on a loaded machine: no video yet, no beats
+    await new Promise((r) => setTimeout(r, 250));
+    expect(handle.killCalls).toBe(0);
+    await until(() => handle.killCalls === 1, 'the start to run out at 4x the timeout');
+    expect(statuses.some((s) => /did not start within \d+ ms/.test(s.message ?? ''))).toBe(true);
+  });
+
   it('sizes the cap from the measured pipeline cost unless it was set', () => {
     const cost = {
       cpuMsPerFrame: 10,

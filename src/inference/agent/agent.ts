@@ -76,11 +76,17 @@ export class Agent {
     this.#videoOut = this.#videoSource.createTrack();
   }
 
-  /** Joins first (so the user sees 'busy: loading'), builds the processor, then publishes its output. */
+  /**
+   * Connects and joins while the processor gets ready (the models; in a warm agent only the identity), then
+   * publishes its output: the first frame waits for the longer of the two, not for their sum.
+   */
   async start(): Promise<void> {
     const cfg = this.#cfg;
     // close() may come at any await below: each step checks, and closes what it just made.
     const signal = this.#abort.signal;
+    const ready = this.#prepare(signal);
+    // Awaited below; a failure before then must not surface as an unhandled rejection.
+    ready.catch(() => undefined);
     const client = await HeadlessClient.connect(cfg.serverUrl, { serverCert: cfg.serverCert });
     if (signal.aborted) {
       client.close();
@@ -103,15 +109,8 @@ export class Agent {
     });
     if (signal.aborted) return;
     this.#report = setInterval(() => void this.#sendReport(), cfg.reportIntervalMs ?? 1000);
-    const processor = await this.#createProcessor(this.#settings);
-    if (signal.aborted) {
-      await processor.close();
-      return;
-    }
-    this.#processor = processor;
-    // The first frame finds the processor ready for the settings (close() closes the processor meanwhile).
-    await this.#update();
-    if (signal.aborted || !this.#applied) return;
+    const processor = await ready;
+    if (!processor || signal.aborted || !this.#applied) return;
     this.#loop = new FrameLoop({
       processor,
       settings: this.#applied,
@@ -128,6 +127,18 @@ export class Agent {
     await client.publish([this.#videoOut], cfg.forParticipantId);
     if (signal.aborted) return;
     log.info(`agent for ${cfg.forParticipantId} running (${processor.name})`);
+  }
+
+  /** Builds the processor and applies the settings to it (the first frame then finds it ready). */
+  async #prepare(signal: AbortSignal): Promise<FrameProcessor | null> {
+    const processor = await this.#createProcessor(this.#settings);
+    if (signal.aborted) {
+      await processor.close();
+      return null;
+    }
+    this.#processor = processor;
+    await this.#update();
+    return processor;
   }
 
   /** Queues an update to the latest settings; one already queued for them covers them. */
