@@ -1,5 +1,6 @@
-// Whether a user's camera sends video now: the SFU peer publishes video and its packet count moved within the
-// idle limit. Agents run only while it does (a socket without a camera holds no agent).
+// Whether a user's camera sends video now: the SFU peer publishes video and (where the SFU counts packets) its
+// packet count moved within the idle limit. Agents run only while it does (a socket without a camera holds no
+// agent).
 import type { SfuRoom } from '../media/types.ts';
 
 export class CameraLiveness {
@@ -16,8 +17,10 @@ export class CameraLiveness {
 
   live(now = Date.now()): boolean {
     const peer = this.room().getPeer(this.participantId);
-    const n = peer && !peer.closed && peer.publishing().video ? peer.stats().packetsIn.video : 0;
+    if (!peer || peer.closed || !peer.publishing().video) return false;
+    const n = peer.stats().packetsIn.video;
     if (n !== this.#packets) [this.#packets, this.#at] = [n, now];
-    return this.#packets > 0 && now - this.#at < this.idleMs;
+    // No packet counted: the first is not in yet, or the backend counts none (Janus): publishing decides.
+    return n === 0 || now - this.#at < this.idleMs;
   }
 }

@@ -87,10 +87,12 @@ export class Agent {
     const ready = this.#prepare(signal);
     // Awaited below; a failure before then must not surface as an unhandled rejection.
     ready.catch(() => undefined);
+    // Returning early (closed meanwhile) waits for the processor too, which then closes itself.
+    const early = async () => void (await ready);
     const client = await HeadlessClient.connect(cfg.serverUrl, { serverCert: cfg.serverCert });
     if (signal.aborted) {
       client.close();
-      return;
+      return early();
     }
     this.#client = client;
     client.on('disconnect', () => void this.close());
@@ -107,7 +109,7 @@ export class Agent {
       passcode: cfg.passcode,
       agent: { token: cfg.token, forParticipantId: cfg.forParticipantId },
     });
-    if (signal.aborted) return;
+    if (signal.aborted) return early();
     this.#report = setInterval(() => void this.#sendReport(), cfg.reportIntervalMs ?? 1000);
     const processor = await ready;
     if (!processor || signal.aborted || !this.#applied) return;
