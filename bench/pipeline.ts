@@ -76,7 +76,10 @@ async function measure(
     const peerTally = { ms: 0, cpuMs: 0, faces: 0 };
     for (let i = 0; i < warmup + count; i++) {
       const k = i % frames.length;
-      for (let v = 0; v < pipelines.length; v++) {
+      // The order turns every frame: whoever runs right after the peer (TF.js thrashes the caches) or first
+      // after a pause pays for it, so each variant takes that place as often as the other.
+      for (let j = 0; j < pipelines.length; j++) {
+        const v = (i + j) % pipelines.length;
         const c0 = cpuNow();
         const r = await pipelines[v].process(frames[k], mode);
         const cpu = cpuNow() - c0;

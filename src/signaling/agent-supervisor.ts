@@ -51,7 +51,8 @@ export interface AgentSupervisorOptions {
   watchdogMs?: number;
   /** Default 10 s: an agent that beats but finishes no frame this long while frames arrive is stuck. */
   stuckMs?: number;
-  /** Default 10 s: a user's camera silent this long releases its agent (started again when video returns). */
+  /** Default 30 s (stand-in senders starved on a loaded machine paused over 10 s): a user's camera silent this
+   * long releases its agent (started again when video returns). */
   cameraIdleMs?: number;
   /** What starting an agent costs a participant (default: 3 at once, then one per 10 s). */
   startCost?: StartCostOptions;
@@ -90,7 +91,7 @@ export class AgentSupervisor {
           startTimeoutMs: opts.startTimeoutMs ?? setting('AGENT_START_TIMEOUT_MS'),
           watchdogMs: opts.watchdogMs ?? setting('AGENT_WATCHDOG_MS'),
           stuckMs: opts.stuckMs ?? 10_000,
-          cameraIdleMs: opts.cameraIdleMs ?? 10_000,
+          cameraIdleMs: opts.cameraIdleMs ?? 30_000,
           maxRestarts: opts.maxRestarts ?? setting('AGENT_MAX_RESTARTS'),
           restartDelayMs: opts.restartDelayMs ?? 250,
           stableMs: opts.stableMs ?? 10_000,
