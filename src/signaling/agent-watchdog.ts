@@ -4,6 +4,9 @@
 // progress from the frames its processor finishes: slow is neither silent nor stuck, and keeps its user.
 import type { AgentBeat } from './agents.ts';
 
+/** Checks further apart than this (they run every watchdogMs / 8) mean this process itself stalled. */
+const STALL_MS = 2000;
+
 export interface WatchdogLimits {
   /** No heartbeat and no video this long: the process is stopped or dead (SIGSTOP is noticed within ~1 s). */
   silentMs: number;
@@ -24,6 +27,7 @@ export class AgentWatchdog {
   /** When `processed` last moved, and when camera frames last reached the loop while it did not. */
   #progressAt: number;
   #framesInAt = 0;
+  #checkedAt = 0;
 
   constructor(limits: WatchdogLimits, now = Date.now()) {
     this.#limits = limits;
@@ -55,6 +59,13 @@ export class AgentWatchdog {
     now = Date.now(),
     processState: 'alive' | 'stopped' | 'gone' | null = null,
   ): string | null {
+    // Checks far apart mean this process stalled (its beats and packets wait behind this timer): the gap is no
+    // evidence against the agent, so every clock starts again from now.
+    if (this.#checkedAt && now - this.#checkedAt > STALL_MS) {
+      this.#agentAt = this.#cameraAt = this.#progressAt = now;
+      if (this.#beat) this.#beatAt = this.#framesInAt = now;
+    }
+    this.#checkedAt = now;
     if (agentPackets !== this.#agentPackets) [this.#agentPackets, this.#agentAt] = [agentPackets, now];
     if (cameraPackets !== this.#cameraPackets) [this.#cameraPackets, this.#cameraAt] = [cameraPackets, now];
     const { silentMs, stuckMs, startMs } = this.#limits;

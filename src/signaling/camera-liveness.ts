@@ -3,9 +3,13 @@
 // agent).
 import type { SfuRoom } from '../media/types.ts';
 
+/** Looks further apart than this (the supervisor looks every 250 ms) mean this process stalled. */
+const STALL_MS = 2000;
+
 export class CameraLiveness {
   #packets = -1;
   #at = 0;
+  #lookedAt = 0;
 
   constructor(
     private readonly room: () => SfuRoom,
@@ -19,7 +23,10 @@ export class CameraLiveness {
     const peer = this.room().getPeer(this.participantId);
     if (!peer || peer.closed || !peer.publishing().video) return false;
     const n = peer.stats().packetsIn.video;
-    if (n !== this.#packets) [this.#packets, this.#at] = [n, now];
+    // A long gap since the last look is this process's own stall (its event loop also counts the packets):
+    // no evidence that the camera stopped, so the silence is measured from now.
+    if (n !== this.#packets || now - this.#lookedAt > STALL_MS) [this.#packets, this.#at] = [n, now];
+    this.#lookedAt = now;
     // No packet counted: the first is not in yet, or the backend counts none (Janus): publishing decides.
     return n === 0 || now - this.#at < this.idleMs;
   }
