@@ -9,7 +9,10 @@
 // Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
 //   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE
 //   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID,
-//   --agent-niceness N (default 0), --publisher-niceness N (default 19), --no-audio-sink.
+//   --agent-niceness N (default 0), --publisher-niceness N (default 19), --no-audio-sink, --pool N (warm agents;
+//   default one per participant, 0: every agent starts cold), --root DIR (run the server and agents of another
+//   copy of the project, e.g. `git archive REV src models bench | tar -x -C DIR`: the same bench, before/after).
+// first_avatar_ms: from the settings request to the viewer's first frame at the avatar's size, per publisher.
 // Each publisher runs in its own process (bench/call-publisher.ts) at the lowest priority: its VP8 encode
 // belongs to a user's machine, so on this one it must not take CPU the server and agents would have in a
 // deployment. The viewer, whose playout buffers are measured, keeps its priority (and, with it, its share).
@@ -28,20 +31,33 @@ import { cpuSeconds, processTree } from './proc-cpu.ts';
 const FPS = 25;
 const MARK_EVERY = 25;
 
-/** Starts bench/call-server.ts in its own process; resolves with its URL once its warm agents are ready. */
-async function startServer(poolSize: number, processor: string | undefined, niceness: number) {
+/**
+ * Starts bench/call-server.ts (of `root`, default this copy) in its own process; resolves with its URL once
+ * its warm agents are ready. `maxAgents`: the server's cap (default at least 4).
+ */
+export async function startServer(
+  poolSize: number,
+  processor: string | undefined,
+  niceness: number,
+  opts: { root?: string; maxAgents?: number; env?: Record<string, string> } = {},
+) {
+  const root = opts.root ? resolve(opts.root, 'bench') : import.meta.dirname;
   const child = spawn(
     process.execPath,
     [
       '--import',
       'tsx',
-      resolve(import.meta.dirname, 'call-server.ts'),
+      resolve(root, 'call-server.ts'),
       JSON.stringify({ poolSize, processor: processor ?? 'passthrough' }),
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
-      // The server caps agents (AGENT_MAX, default 4): allow one per bench participant.
-      env: { ...process.env, AGENT_NICENESS: String(niceness), AGENT_MAX: String(Math.max(4, poolSize)) },
+      env: {
+        ...process.env,
+        AGENT_NICENESS: String(niceness),
+        AGENT_MAX: String(opts.maxAgents ?? Math.max(4, poolSize)),
+        ...opts.env,
+      },
     },
   );
   const lines = createInterface({ input: child.stdout });
@@ -57,7 +73,7 @@ async function startServer(poolSize: number, processor: string | undefined, nice
   return { url, pid, stop };
 }
 
-interface PublisherProcess {
+export interface PublisherProcess {
   id: string;
   child: ChildProcess;
   settings(settings: { mode: Mode; identityId: string | null }): Promise<void>;
@@ -67,7 +83,7 @@ interface PublisherProcess {
 }
 
 /** Starts one stand-in user (bench/call-publisher.ts) at the given niceness; resolves once it publishes. */
-async function startPublisher(
+export async function startPublisher(
   url: string,
   name: string,
   clip: string | undefined,
@@ -212,9 +228,11 @@ async function runCount(
   noAudioSink = false,
   niceness = 0,
   publisherNiceness = 0,
+  pool = n,
+  root?: string,
 ) {
-  // One warm agent per participant, as a server sized for N avatars would keep (AGENT_POOL_SIZE).
-  const app = await startServer(n, processor, niceness);
+  // One warm agent per participant by default, as a server sized for N avatars would keep (AGENT_POOL_SIZE).
+  const app = await startServer(pool, processor, niceness, { root, maxAgents: Math.max(4, n) });
   const viewer = await HeadlessClient.connect(app.url);
   await viewer.join({ room: 'bench', displayName: 'viewer' });
   const pubs: Publisher[] = [];
@@ -236,10 +254,11 @@ async function runCount(
     const rawWin = { t0: performance.now(), t1: performance.now() + seconds * 500 };
     await sleep(seconds * 500);
     // Phase 2: mode on, wait for every processed track, settle, measure.
+    const settingsAt = performance.now();
     await Promise.all(pubs.map((p) => p.proc.settings({ mode, identityId })));
     const t0 = Date.now();
     while (pubs.some((p) => viewer.participants.get(p.id)?.video !== 'processed')) {
-      if (Date.now() - t0 > 60_000) throw new Error('processed tracks did not arrive in 60 s');
+      if (Date.now() - t0 > 180_000) throw new Error('processed tracks did not arrive in 180 s');
       await sleep(100);
     }
     await sleep(4000);
@@ -270,6 +289,11 @@ async function runCount(
     const offsets = on.flatMap((m) => m.offsets);
     const audioLat = on.flatMap((m) => m.audio);
     const agentMs = [...statuses.values()].map((s) => s.ms);
+    const cameraWidth = pubs[0]?.frames.frames[0]?.width;
+    const firstAvatarMs = pubs.map((p) => {
+      const f = p.frames.frames.find((x) => x.at > settingsAt && x.width !== cameraWidth);
+      return f ? round(f.at - settingsAt) : null;
+    });
     return {
       bench: 'call',
       participants: n,
@@ -277,6 +301,9 @@ async function runCount(
       processor: processor ?? 'passthrough',
       source: clip ? 'clip' : 'synthetic',
       seconds,
+      warm_pool: pool,
+      root: root ?? 'this copy',
+      first_avatar_ms: firstAvatarMs,
       fps: round(on.reduce((s, m) => s + m.fps, 0) / n),
       fps_min: round(Math.min(...on.map((m) => m.fps))),
       dropped: on.reduce((s, m) => s + m.dropped, 0),
@@ -351,6 +378,7 @@ export async function run(args: string[]): Promise<void> {
   const clipPath =
     arg(args, 'clip') ?? (fixturesAvailable() ? resolve(FIXTURES_DIR, 'drivers', 'd0.mjpeg') : undefined);
   for (const n of counts) {
+    // A run that fails (a loaded machine) still says so on stdout, with what it was.
     const line = await runCount(
       n,
       seconds,
@@ -361,7 +389,14 @@ export async function run(args: string[]): Promise<void> {
       args.includes('--no-audio-sink'),
       Number(arg(args, 'agent-niceness') ?? 0),
       Number(arg(args, 'publisher-niceness') ?? 19),
-    );
+      arg(args, 'pool') === undefined ? n : Number(arg(args, 'pool')),
+      arg(args, 'root'),
+    ).catch((e: Error) => ({
+      bench: 'call',
+      participants: n,
+      failed: e.message,
+      loadavg_1m: round(loadavg()[0], 2),
+    }));
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
   // wrtc threads keep the process alive; everything is closed by now.

@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   crop: () => import('./crop.ts'),
   models: () => import('./models.ts'),
   call: () => import('./call.ts'),
+  'call-overload': () => import('./call-overload.ts'),
   pipeline: () => import('./pipeline.ts'),
   quality: () => import('./quality.ts'),
   geometry: () => import('./geometry.ts'),

@@ -253,7 +253,7 @@ export const SETTINGS = {
   AGENT_POOL_SIZE: def({
     schema: int(0, 8),
     def: '1',
-    doc: 'warm agents kept ready with their models loaded (0-8); refilled when an agent ends',
+    doc: 'warm agents kept ready with their models loaded (0-8); refilled 5 s after one is taken and when an agent ends',
   }),
   AGENT_NICENESS: def({
     schema: int(0, 19),
@@ -262,13 +262,13 @@ export const SETTINGS = {
   }),
   AGENT_MAX: def({
     schema: int(0, 64),
-    def: '4',
-    doc: 'most agents on this server (one per participant); one more answers `AGENT_LIMIT`',
+    shown: 'measured at start (`4` without fixtures)',
+    doc: "most agents on this server (one per participant); one more answers `AGENT_LIMIT`. Unset: sized from the pipeline's cost measured by the first warm agent (log line and `/stats`)",
   }),
   AGENT_WATCHDOG_MS: def({
     schema: int(100, 60_000),
     def: '800',
-    doc: "an agent that sends no video this long while its user's camera does is hung: replaced (avatar held meanwhile)",
+    doc: 'an agent without heartbeat and video this long is hung: replaced (avatar held meanwhile); a slow one (beating, late) keeps its user',
   }),
   AGENT_START_TIMEOUT_MS: def({
     schema: int(1000, 600_000),

@@ -1,6 +1,8 @@
 // Entry of an agent child process: `node --import tsx src/cli/agent.ts`, configured by the AGENT_CONFIG
 // environment variable (JSON AgentConfig), or, without it, a warm agent: it loads its processor (the models)
-// first, says `warm` to its parent, and starts when an `assign` message brings the config. Exits explicitly
+// first (and, asked by AGENT_MEASURE=1, times the pipeline on this machine), says `warm` to its parent, and
+// starts when an `assign` message brings the config. It beats to its parent a few times a second (the frame
+// loop's counters: the server's watchdog tells slow from hung by them). Exits explicitly
 // after closing every track. This is where the agent meets the rest of the server: src/inference knows
 // identities only through the loadIdentity given to its processor here.
 import { existsSync } from 'node:fs';
@@ -19,6 +21,8 @@ import { createLogger } from '../util/logger.ts';
 import { FIXTURES_DIR } from '../util/paths.ts';
 
 const log = createLogger('cli:agent');
+/** Heartbeat period: the server's watchdog (AGENT_WATCHDOG_MS, 800 ms) allows a few missed beats. */
+const BEAT_MS = 200;
 
 /** An uploaded identity by id, or a fixture portrait by name (e.g. "s0", for tests and demos). */
 async function loadIdentity(id: string): Promise<IdentityInput[]> {
@@ -45,7 +49,14 @@ async function warm(factory: ProcessorSource): Promise<{ cfg: AgentConfig; facto
     if (!cfg) process.exit(0);
   });
   const processor: FrameProcessor = await factory({ mode: 'none', identityId: null });
-  process.send?.({ t: 'warm' });
+  const cost =
+    process.env.AGENT_MEASURE === '1'
+      ? await processor.measure?.().catch((e) => {
+          log.warn('pipeline measurement failed', e);
+          return null;
+        })
+      : null;
+  process.send?.({ t: 'warm', cost: cost ?? undefined });
   return { cfg: await assigned, factory: async () => processor };
 }
 
@@ -57,6 +68,10 @@ async function main(): Promise<void> {
   if (raw) cfg = JSON.parse(raw) as AgentConfig;
   else ({ cfg, factory } = await warm(factory));
   const agent = new Agent(cfg, factory);
+  const beat = setInterval(() => {
+    if (process.connected) process.send?.({ t: 'beat', beat: agent.progress() });
+  }, BEAT_MS);
+  beat.unref();
   let exiting = false;
   const exit = (code: number) => {
     if (exiting) return;

@@ -26,6 +26,8 @@ try {
 // AGENT_WORKERS=remote they run on inference workers only: no local spawner or warm agent.
 const launcher = setting('AGENT_WORKERS') === 'remote' ? undefined : new ProcessAgentLauncher();
 const app = await startApp({ launcher });
+// The first warm agent times the pipeline here: AGENT_MAX follows from it unless set (logged, and in /stats).
+launcher?.onCost((cost) => app.signaling.agents.sizeFromCost(cost));
 process.stdout.write(
   `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,
 );

@@ -18,7 +18,35 @@ export interface AgentLaunchOptions {
   settings: Required<Settings>;
 }
 
-export type AgentHandleEvents = { exit: [code: number | null, signal: string | null] };
+/**
+ * The agent's heartbeat over its control channel (not RTP), a few times a second from its frame loop's counters:
+ * a process that beats is alive however slow its video is; one whose `processed` stops while `framesIn` grows is
+ * stuck. Handles that cannot carry it (remote workers) never emit it: the watchdog then reads RTP alone.
+ */
+export interface AgentBeat {
+  /** Camera frames that reached the frame loop, since start. */
+  framesIn: number;
+  /** Frames the processor finished (ok or its fallback), since start. */
+  processed: number;
+  /** Output frames (processed and stall-bridging), since start. */
+  framesOut: number;
+}
+
+/** What one frame of the agent's pipeline costs on this machine, measured by a warm agent at start. */
+export interface AgentCost {
+  /** CPU time of the agent process per frame (all its threads), ms. */
+  cpuMsPerFrame: number;
+  /** Wall time per frame, ms. */
+  wallMsPerFrame: number;
+  frames: number;
+  /** What was measured, e.g. "avatar 256 on d3 (fixtures)". */
+  what: string;
+}
+
+export type AgentHandleEvents = {
+  exit: [code: number | null, signal: string | null];
+  beat: [AgentBeat];
+};
 
 export interface AgentHandle extends TypedEmitter<AgentHandleEvents> {
   readonly pid: number | undefined;
@@ -27,6 +55,11 @@ export interface AgentHandle extends TypedEmitter<AgentHandleEvents> {
   close(): void;
   /** Ends a hung agent at once (SIGKILL): a stopped or deadlocked process cannot honour close(). */
   kill(): void;
+  /**
+   * What the OS says of the process, where the launcher can ask (a local process): 'stopped' (SIGSTOP, traced),
+   * 'gone' (exited, zombie), 'alive' (running, runnable or sleeping: starved of CPU is alive). Null: unknown.
+   */
+  processState?(): 'alive' | 'stopped' | 'gone' | null;
 }
 
 export interface AgentLauncher {

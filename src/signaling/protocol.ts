@@ -158,9 +158,14 @@ export const AgentStatusSchema = z.object({
   drops: z.number().int(),
   /** Mean processing time per frame, ms, over the last ~2 s. */
   ms: z.number(),
-  /** How much later the video leaves the agent than it arrives (frame loop + decode/encode), ms: the SFU
-   * delays the participant's audio by this much while the processed video is forwarded. */
+  /** What the SFU delays the participant's audio by while the processed video is forwarded, ms: the video's
+   * added latency less the lag audio has anyway and a 20 ms margin (0 when audio's own lag covers it). */
   audioDelayMs: z.number().optional(),
+  /** How much later the processed video reaches receivers than the raw camera would, ms, measured by the agent
+   * (frame loop + decode, encode and pacing). */
+  videoDelayMs: z.number().optional(),
+  /** Frames whose processing threw since the agent started (each got the mode's fallback). */
+  failures: z.number().int().optional(),
   message: z.string().optional(),
   /** The mode the agent's latest output frame was made with (the server waits for 'avatar' before it routes an
    * agent that was serving eye contact to viewers as an avatar). */

@@ -7,7 +7,7 @@ import type { Sfu } from '../media/types.ts';
 import { AddressCounter } from '../util/address-counter.ts';
 import { AppError, toAppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
-import { AgentSupervisor, type AgentSupervisorOptions } from './agent-supervisor.ts';
+import { type AgentCapacity, AgentSupervisor, type AgentSupervisorOptions } from './agent-supervisor.ts';
 import type { AgentLauncher } from './agents.ts';
 import { CallRoom, type Member } from './call-room.ts';
 import { PasscodeGuard, type PasscodeGuardOptions } from './passcode-guard.ts';
@@ -67,6 +67,8 @@ export interface ServerStats {
   }>;
   peers: number;
   agents: AgentStatus[];
+  /** The agent cap and the measurement it was sized from (AgentSupervisor.sizeFromCost). */
+  agentCapacity: AgentCapacity;
 }
 
 type Payload<E extends RequestEvent> = z.infer<(typeof REQUEST_SCHEMAS)[E]>;
@@ -332,6 +334,7 @@ export class SignalingServer {
       rooms,
       peers: rooms.reduce((n, r) => n + r.peers, 0),
       agents: rooms.flatMap((r) => r.agents),
+      agentCapacity: this.agents.capacity(),
     };
   }
 

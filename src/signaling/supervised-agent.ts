@@ -1,52 +1,31 @@
-// One participant's agent over its whole life: launch, the start timeout, the watchdog, loss -> fallback, restart
-// with back-off, stop. At most one process at a time: a replacement launches only after the previous one exited.
-// Avatar mode fails closed throughout (video-route.ts): the camera is never routed while no agent serves.
+// One participant's agent over its whole life: admission (camera, cap, start cost), launch, the start timeout,
+// the watchdog, loss -> fallback, restart with back-off, park when the camera stops, stop. At most one process at
+// a time: a replacement launches only after the previous one exited. Avatar mode fails closed throughout
+// (video-route.ts): the camera is never routed while no agent serves.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SfuPeer, SfuRoom } from '../media/types.ts';
+import type { SfuPeer } from '../media/types.ts';
 import { createLogger } from '../util/logger.ts';
-import type { AgentHandle, AgentLauncher } from './agents.ts';
-import type { AgentStatus, Mode, Settings } from './protocol.ts';
+import type { Admit, AgentSubject, SupervisionPolicy } from './agent-subject.ts';
+import { type AgentWatchdog, watchAgent } from './agent-watchdog.ts';
+import type { AgentHandle } from './agents.ts';
+import { CameraLiveness } from './camera-liveness.ts';
+import type { AgentStatus, Mode } from './protocol.ts';
 import { applyVideoRoute, wantsAvatar } from './video-route.ts';
 
 const log = createLogger('signaling:agent');
 
-/** What an agent needs from the room of the participant it serves. */
-export interface AgentSubject {
-  readonly sfuRoom: SfuRoom;
-  readonly roomName: string;
-  readonly passcode?: string;
-  readonly participantId: string;
-  settings(): Required<Settings>;
-  /** The agent's state changed: tell the room. */
-  onStatus(status: AgentStatus): void;
-  /** Drop a lost agent's member from the room (its socket may outlive its process for a while). */
-  removeAgentPeer(peerId: string): void;
-}
+export type { Admission, Admit, AgentSubject, SupervisionPolicy } from './agent-subject.ts';
 
-export interface SupervisionPolicy {
-  launcher: AgentLauncher;
-  serverUrl: () => string;
-  /** An agent whose video has not started this long after launch is replaced. */
-  startTimeoutMs: number;
-  /** A serving agent silent this long while the camera sends is hung: replaced. */
-  watchdogMs: number;
-  /** Consecutive failed agents before giving up (the user can turn the mode off and on). */
-  maxRestarts: number;
-  /** First restart delay, doubled per consecutive failure (capped at 8 s). */
-  restartDelayMs: number;
-  /** An agent that served this long resets the failure count. */
-  stableMs: number;
-}
-
-export type AgentPhase = 'starting' | 'serving' | 'lost' | 'failed' | 'stopping' | 'stopped';
+export type AgentPhase = 'waiting' | 'starting' | 'serving' | 'lost' | 'failed' | 'stopping' | 'stopped';
 
 const MAX_RESTART_DELAY_MS = 8000;
 
 export class SupervisedAgent {
   #subject: AgentSubject;
   #policy: SupervisionPolicy;
+  #admit: Admit;
   #onStopped: (agent: SupervisedAgent) => void;
-  #phase: AgentPhase = 'starting';
+  #phase: AgentPhase = 'waiting';
   #token = '';
   #handle: AgentHandle | null = null;
   #peer: SfuPeer | null = null;
@@ -57,20 +36,42 @@ export class SupervisedAgent {
   #failures = 0;
   /** Cancels everything that belongs to one launch (start timeout, watchdog). */
   #attempt: AbortController | null = null;
+  #watchdog: AgentWatchdog | null = null;
   #restartTimer: NodeJS.Timeout | null = null;
-  /** A relaunch waits for this: the previous process must have exited. */
+  #retryTimer: NodeJS.Timeout | null = null;
+  /** A launch is wanted; it waits for the previous process to exit, the camera, and admission. */
   #launchDue = false;
+  /** The wanted launch is the user's (a mode turned on, the camera back): it pays the start cost. */
+  #userStart = true;
+  #camera: CameraLiveness;
+  #launchedAt = 0;
+  #beatAt = 0;
   status: AgentStatus;
 
-  constructor(subject: AgentSubject, policy: SupervisionPolicy, onStopped: (agent: SupervisedAgent) => void) {
+  constructor(
+    subject: AgentSubject,
+    policy: SupervisionPolicy,
+    admit: Admit,
+    onStopped: (agent: SupervisedAgent) => void,
+  ) {
     this.#subject = subject;
     this.#policy = policy;
+    this.#admit = admit;
     this.#onStopped = onStopped;
     this.status = this.#statusOf('busy', 'starting');
+    this.#camera = new CameraLiveness(
+      () => this.#subject.sfuRoom,
+      subject.participantId,
+      policy.cameraIdleMs,
+    );
   }
 
   get participantId(): string {
     return this.#subject.participantId;
+  }
+
+  get roomName(): string {
+    return this.#subject.roomName;
   }
 
   get phase(): AgentPhase {
@@ -80,6 +81,17 @@ export class SupervisedAgent {
   /** Pid of the current process (tests). */
   get pid(): number | undefined {
     return this.#handle?.pid;
+  }
+
+  /** Counts toward the server's cap: it runs (or restarts) a process, or its process has not exited yet. */
+  get holdsSlot(): boolean {
+    if (this.#phase === 'starting' || this.#phase === 'serving' || this.#phase === 'lost') return true;
+    return this.#handle !== null && !this.#handle.exited;
+  }
+
+  /** Whether the user's camera sends video now (packets within the camera idle limit). */
+  cameraLive(now = Date.now()): boolean {
+    return this.#camera.live(now);
   }
 
   /**
@@ -94,7 +106,8 @@ export class SupervisedAgent {
   }
 
   start(): void {
-    this.#launchDue = true;
+    [this.#launchDue, this.#userStart] = [true, true];
+    this.#route();
     this.#launchWhenFree();
   }
 
@@ -147,14 +160,20 @@ export class SupervisedAgent {
     return this.#peer?.id === peerId;
   }
 
-  /** A mode was turned on again while this agent was stopping (or had given up): serve again. */
+  /** A mode was turned on again while this agent was stopping (or had given up, or waits): serve again. */
   revive(subject: AgentSubject): void {
     this.#subject = subject;
     if (this.#phase !== 'stopping' && this.#phase !== 'failed') return;
-    this.#phase = 'lost';
+    this.#phase = 'waiting';
     this.#failures = 0;
-    this.#launchDue = true;
-    this.#launchWhenFree();
+    this.start();
+  }
+
+  /** The supervisor's periodic look: launch a waiting agent whose camera is on, release one whose camera stopped. */
+  tick(now = Date.now()): void {
+    const live = this.cameraLive(now);
+    if (this.#phase === 'waiting') this.#launchWhenFree();
+    else if ((this.#phase === 'starting' || this.#phase === 'serving') && !live) this.#park();
   }
 
   /** Mode off or the participant left: the process ends; the cap slot frees when it has exited. */
@@ -162,29 +181,46 @@ export class SupervisedAgent {
     if (this.#phase === 'stopping' || this.#phase === 'stopped') return;
     this.#phase = 'stopping';
     this.#launchDue = false;
-    this.#clearAttempt();
-    if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    this.#restartTimer = null;
-    this.#serving = false;
-    const peer = this.#peer;
-    this.#peer = null;
-    this.#route();
-    if (peer) this.#subject.removeAgentPeer(peer.id);
-    this.#handle?.close();
+    this.#endProcess();
     if (!this.#handle || this.#handle.exited) this.#finish();
   }
 
   // ---------- lifecycle ----------
 
   #launchWhenFree(): void {
-    if (!this.#launchDue) return;
+    if (!this.#launchDue || this.#retryTimer) return;
     if (this.#handle && !this.#handle.exited) return; // #onExit launches
+    if (!this.cameraLive()) {
+      this.#wait('waiting for the camera');
+      return;
+    }
+    const admission = this.#admit(this, this.#userStart);
+    if (!admission.ok) {
+      if (admission.retryMs !== undefined) {
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = null;
+          this.#launchWhenFree();
+        }, admission.retryMs);
+        this.#retryTimer.unref();
+      }
+      this.#wait(admission.message);
+      return;
+    }
     this.#launchDue = false;
     this.#launch();
   }
 
+  /** No process for now (camera off, no place, start cost): the route holds (avatar) or shows the camera. */
+  #wait(message: string): void {
+    const changed = this.#phase !== 'waiting' || this.status.message !== message;
+    this.#phase = 'waiting';
+    this.#route();
+    if (changed) this.#tell(this.#statusOf('busy', message));
+  }
+
   #launch(): void {
     const s = this.#subject;
+    this.#launchedAt = Date.now();
     this.#phase = 'starting';
     this.#serving = false;
     this.#agentMode = undefined;
@@ -192,10 +228,19 @@ export class SupervisedAgent {
     this.#token = randomBytes(24).toString('hex');
     const attempt = new AbortController();
     this.#attempt = attempt;
-    const timer = setTimeout(
-      () => this.#lose(`did not start within ${this.#policy.startTimeoutMs} ms`, true),
-      this.#policy.startTimeoutMs,
-    );
+    // A start slower than the timeout on a loaded machine is still a start while the process lives (the OS says
+    // so, or it beats: loading models blocks its beats): it gets up to 4x the time (a replacement would start
+    // cold, slower still); a stopped or silent one does not.
+    const limit = this.#policy.startTimeoutMs;
+    let timer: NodeJS.Timeout;
+    const onTimeout = () => {
+      const waited = Date.now() - this.#launchedAt;
+      const state = this.#handle?.processState?.() ?? null;
+      const beating = state === 'alive' || (state === null && Date.now() - this.#beatAt < 2000);
+      if (beating && waited < 4 * limit) timer = setTimeout(onTimeout, Math.min(limit, 4 * limit - waited));
+      else this.#lose(`did not start within ${waited} ms`, true);
+    };
+    timer = setTimeout(onTimeout, limit);
     attempt.signal.addEventListener('abort', () => clearTimeout(timer));
     const handle = this.#policy.launcher.launch({
       serverUrl: this.#policy.serverUrl(),
@@ -207,6 +252,11 @@ export class SupervisedAgent {
     });
     this.#handle = handle;
     handle.on('exit', (code, signal) => this.#onExit(handle, code, signal));
+    handle.on('beat', (b) => {
+      if (handle !== this.#handle) return;
+      this.#beatAt = Date.now();
+      this.#watchdog?.beat(b);
+    });
     this.#route();
     this.#tell(this.#statusOf('busy', this.#failures ? 'agent restarting' : 'starting'));
   }
@@ -215,6 +265,9 @@ export class SupervisedAgent {
     this.#phase = 'serving';
     this.#serving = true;
     this.#servingSince = Date.now();
+    log.info(
+      `agent for ${this.participantId} serving ${this.#servingSince - this.#launchedAt} ms after launch`,
+    );
     this.#clearAttempt();
     const attempt = new AbortController();
     this.#attempt = attempt;
@@ -223,37 +276,24 @@ export class SupervisedAgent {
     this.#route();
   }
 
-  /**
-   * RTP liveness: a hung agent (stopped, deadlocked) sends nothing while the camera keeps sending. An idle
-   * camera idles the agent too, so silence alone is not a fault.
-   */
+  /** Hung or dead (no heartbeat, no video) or stuck (no frame finished): replaced. Slow: kept (watchdog.ts). */
   #watch(signal: AbortSignal): void {
     const room = this.#subject.sfuRoom;
-    const pid = this.participantId;
-    const limit = this.#policy.watchdogMs;
-    let agentPackets = -1;
-    let cameraPackets = -1;
-    let agentAt = Date.now();
-    let cameraAt = 0;
-    const tick = setInterval(
+    const dog = watchAgent(
+      this.#policy,
+      signal,
       () => {
         const peer = this.#peer;
-        if (!peer || peer.closed) return;
-        const now = Date.now();
-        const a = peer.stats().packetsIn.video;
-        const c = room.getPeer(pid)?.stats().packetsIn.video ?? 0;
-        if (a !== agentPackets) [agentPackets, agentAt] = [a, now];
-        if (c !== cameraPackets) [cameraPackets, cameraAt] = [c, now];
-        // Before its first packet the agent's encoder may still be starting: the start timeout applies.
-        const allowed = agentPackets > 0 ? limit : this.#policy.startTimeoutMs;
-        if (now - agentAt > allowed && now - cameraAt < limit / 2) {
-          this.#lose(`sent no video for ${now - agentAt} ms`, true);
-        }
+        if (!peer || peer.closed) return null;
+        const camera = room.getPeer(this.participantId)?.stats().packetsIn.video ?? 0;
+        return { agent: peer.stats().packetsIn.video, camera, state: this.#handle?.processState?.() ?? null };
       },
-      Math.max(20, Math.round(limit / 8)),
+      (why) => this.#lose(why, true),
     );
-    tick.unref();
-    signal.addEventListener('abort', () => clearInterval(tick));
+    this.#watchdog = dog;
+    signal.addEventListener('abort', () => {
+      if (this.#watchdog === dog) this.#watchdog = null;
+    });
   }
 
   #onExit(handle: AgentHandle, code: number | null, signal: string | null): void {
@@ -304,10 +344,33 @@ export class SupervisedAgent {
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = null;
       if (this.#phase !== 'lost') return;
-      this.#launchDue = true;
+      [this.#launchDue, this.#userStart] = [true, false];
       this.#launchWhenFree();
     }, delay);
     this.#restartTimer.unref();
+  }
+
+  /** The camera stopped: the process ends and frees its place; the agent starts again when video returns. */
+  #park(): void {
+    log.info(`agent for ${this.participantId} released: the camera stopped`);
+    this.#endProcess();
+    this.#failures = 0;
+    [this.#launchDue, this.#userStart] = [true, true];
+    this.#wait('waiting for the camera');
+  }
+
+  /** Cancels this launch's timers, unroutes and closes its process (the route first: see #lose). */
+  #endProcess(): void {
+    this.#clearAttempt();
+    for (const t of [this.#restartTimer, this.#retryTimer]) if (t) clearTimeout(t);
+    this.#restartTimer = null;
+    this.#retryTimer = null;
+    this.#serving = false;
+    const peer = this.#peer;
+    this.#peer = null;
+    this.#route();
+    if (peer) this.#subject.removeAgentPeer(peer.id);
+    this.#handle?.close();
   }
 
   #finish(): void {

@@ -6,6 +6,7 @@ import { Agent } from '../../src/inference/agent/agent.ts';
 import type { FrameProcessor } from '../../src/inference/agent/processor.ts';
 import type { App } from '../../src/server/app.ts';
 import { joinAs, startTestServer, until } from '../media/helpers.ts';
+import { publishCamera } from '../signaling/camera.ts';
 import { FakeLauncher } from '../signaling/fakes.ts';
 
 const launcher = new FakeLauncher();
@@ -20,6 +21,8 @@ afterAll(async () => {
 describe('Agent.close() during start()', () => {
   it('closes the processor that a pending factory delivers after close()', async () => {
     const user = await joinAs(app, 'agent-close', 'U');
+    // Agents run while their user's camera sends video: the launch (its credentials) needs one.
+    const cam = await publishCamera(app, user.client, 'agent-close', user.id);
     await user.client.settings({ mode: 'eyes' });
     const { options } = launcher.launched[0];
     let closedProcessors = 0;
@@ -45,6 +48,7 @@ describe('Agent.close() during start()', () => {
     });
     await started;
     expect(closedProcessors).toBe(1);
+    cam.stop();
     user.client.close();
   });
 });

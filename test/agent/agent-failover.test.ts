@@ -1,6 +1,7 @@
 // Avatar mode fails closed with real agent processes: from the moment avatar mode is on, no camera frame captured
 // after that moment reaches a viewer, through the agent's start, a SIGKILL of the agent and a SIGSTOP (hang) of
-// the next one; each time the state says so and a new agent serves again by itself. Frames are told apart by
+// the next one; each time the state says so and a new agent serves again by itself (after the SIGKILL from the
+// spare kept warm). Frames are told apart by
 // content: the marker processor flattens the picture below the probe stamp, the camera's pattern is not flat.
 import { resolve } from 'node:path';
 import wrtc from '@roamhq/wrtc';
@@ -78,6 +79,10 @@ describe('avatar mode fails closed (real agent processes, marker processor)', ()
     let n = markerFrames();
     await until(() => markerFrames() >= n + 10, 'agent frames at B', AGENT_WAIT_MS);
 
+    // A spare is warmed again after the pool's agent was taken, so a crash of the only serving agent finds one.
+    await rig.launcher.warmUp(AGENT_WAIT_MS);
+    expect(rig.launcher.poolPids()).toHaveLength(1);
+
     // SIGKILL: held (not the camera), the state says so, and a new agent serves again.
     const first = rig.app.signaling.agents.get('failover', a.id);
     const pid1 = first?.pid as number;
@@ -106,7 +111,8 @@ describe('avatar mode fails closed (real agent processes, marker processor)', ()
     process.kill(pid2, 'SIGSTOP');
     const hungStatus = await heldAfterStop;
     console.log(`watchdog: fallback ${Math.round(performance.now() - stoppedAt)} ms after SIGSTOP`);
-    expect(hungStatus.message).toMatch(/sent no video/);
+    // The agent's heartbeat reached the watchdog (a slow agent beats on; a stopped one does not).
+    expect(hungStatus.message).toMatch(/sent no video and no heartbeat/);
     await until(() => !alive(pid2), 'the hung agent to be killed', AGENT_WAIT_MS);
     await back2;
     console.log(`SIGSTOP: a new agent served after ${Math.round(performance.now() - stoppedAt)} ms`);

@@ -9,6 +9,12 @@ import type { App } from '../../src/server/app.ts';
 import { joinAs, startTestServer, until } from '../media/helpers.ts';
 import { FakeLauncher } from '../signaling/fakes.ts';
 
+/** The user's mode is on and its camera reaches the server: its agent is launched (credentials issued). */
+async function launchedFor(pid: string) {
+  await until(() => launcher.launched.some((h) => h.options.forParticipantId === pid), 'the agent launch');
+  return launcher.launched.filter((h) => h.options.forParticipantId === pid)[0];
+}
+
 const launcher = new FakeLauncher();
 let app: App;
 beforeAll(async () => {
@@ -44,7 +50,7 @@ describe('Agent and FrameProcessor.update()', () => {
     cam.start();
     await user.client.publish(cam.tracks());
     await user.client.settings({ mode: 'eyes' });
-    const { options } = launcher.launched[0];
+    const { options } = await launchedFor(user.id);
     const processor = new GatedProcessor();
     const agent = new Agent({ ...options, settings: options.settings }, async () => processor);
     try {
@@ -77,7 +83,7 @@ describe('Agent and FrameProcessor.update()', () => {
     cam.start();
     await user.client.publish(cam.tracks());
     await user.client.settings({ mode: 'eyes' });
-    const { options } = launcher.launched[launcher.launched.length - 1];
+    const { options } = await launchedFor(user.id);
     const processor = new GatedProcessor();
     processor.update = async (settings) => {
       processor.calls.push({ call: 'update', sketch: !!settings.debugSketch });

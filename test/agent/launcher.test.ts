@@ -1,7 +1,11 @@
 // The agent launcher's own lifecycle: warm pool, spawner, close. Launching into a call is in agent-call.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ProcessAgentLauncher } from '../../src/inference/agent/launcher.ts';
+import type { AgentCost } from '../../src/signaling/agents.ts';
+import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
 import { until } from '../media/helpers.ts';
+
+if (!fixturesAvailable()) console.warn(`launcher cost test skipped: fixtures not found at ${FIXTURES_DIR}`);
 
 const alive = (pid: number) => {
   try {
@@ -55,4 +59,28 @@ describe('ProcessAgentLauncher', () => {
     expect(launcher.poolPids()).toHaveLength(0);
     launcher.close();
   });
+
+  it.skipIf(!fixturesAvailable())(
+    'the first warm agent times the pipeline on this machine (fixtures)',
+    async () => {
+      const launcher = new ProcessAgentLauncher({ poolSize: 1 });
+      try {
+        const cost = await new Promise<AgentCost>((resolve) => launcher.onCost(resolve));
+        expect(cost.frames).toBeGreaterThanOrEqual(5);
+        expect(cost.cpuMsPerFrame).toBeGreaterThan(0);
+        expect(cost.wallMsPerFrame).toBeGreaterThan(0);
+        expect(cost.what).toMatch(/^avatar \d+ on d3\.mjpeg/);
+        expect(launcher.cost).toEqual(cost);
+        // Measured once: a later listener gets the same figure at once.
+        let again: AgentCost | null = null;
+        launcher.onCost((c) => {
+          again = c;
+        });
+        expect(again).toEqual(cost);
+      } finally {
+        launcher.close();
+      }
+    },
+    180_000,
+  );
 });

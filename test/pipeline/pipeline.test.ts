@@ -189,6 +189,26 @@ describe.skipIf(skip)('FramePipeline on the fixtures', () => {
     expect(loads).toEqual(['s0', 'nobody']);
   });
 
+  it('a frame in flight keeps the identity it started with; a close meanwhile ends it with CLOSED', {
+    timeout: 180_000,
+  }, async () => {
+    // The agent's update() may clear or replace the identity, or close the pipeline, while a frame awaits the
+    // tracker: that frame once read the cleared identity ("Cannot read properties of null (reading 'geometry')").
+    await pipeline.setIdentity([identity]);
+    const inFlight = pipeline.process(frames[4], 'avatar');
+    pipeline.clearIdentity();
+    const r = await inFlight;
+    expect(r.state).toBe('ok');
+    expect(r.frame.width).toBe(256);
+    await expect(pipeline.process(frames[4], 'avatar')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+
+    const p = await FramePipeline.create({ size: 256 });
+    await p.setIdentity([identity]);
+    const closing = p.process(frames[5], 'avatar');
+    await p.close();
+    await expect(closing).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+
   it('closes idempotently and refuses work afterwards', { timeout: 180_000 }, async () => {
     const p = await FramePipeline.create({ size: 256 });
     await p.close();

@@ -4,6 +4,7 @@
 
 import type { PeerStats, SfuPeer, SfuPeerEvents, SfuRoom, SfuRoomEvents } from '../../src/media/types.ts';
 import type {
+  AgentBeat,
   AgentHandle,
   AgentHandleEvents,
   AgentLauncher,
@@ -133,6 +134,15 @@ export class FakeHandle extends TypedEmitter<AgentHandleEvents> implements Agent
   kill(): void {
     this.killCalls++;
     this.exit(null, 'SIGKILL');
+  }
+  /** What processState() answers (a local launcher reads it from /proc; null: unknown, as for remote agents). */
+  osState: 'alive' | 'stopped' | 'gone' | null = null;
+  processState(): 'alive' | 'stopped' | 'gone' | null {
+    return this.osState;
+  }
+  /** The agent's heartbeat arrives (a launcher's real handle relays it from the agent process). */
+  beat(b: AgentBeat): void {
+    this.emit('beat', b);
   }
   exit(code: number | null, signal: string | null = null): void {
     if (this.exited) return;

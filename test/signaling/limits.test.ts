@@ -1,4 +1,5 @@
-// Limits and privacy over real sockets: the agent cap (coded refusals, nothing launched), identities only for
+// Limits and privacy over real sockets: the agent cap (coded refusals, nothing launched; only users whose camera
+// sends video hold a place, and starting agents costs each participant), identities only for
 // their owner and never broadcast, passcode guessing limited per address (fresh sockets do not help), and the
 // shutdown notice before the sockets close. The launcher is in-memory: these tests count launches, not
 // processes (test/agent/agent-failover.test.ts runs real ones).
@@ -6,17 +7,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HeadlessCamera } from '../../src/probe/camera.ts';
 import { type App, startApp } from '../../src/server/app.ts';
 import { IdentityStore } from '../../src/server/identities/store.ts';
 import { HeadlessClient } from '../../src/signaling/headless-client.ts';
 import type { Ack } from '../../src/signaling/protocol.ts';
 import { until } from '../media/helpers.ts';
+import { publishCamera } from './camera.ts';
 import { FakeLauncher } from './fakes.ts';
 
 let app: App;
 let dir: string;
 const launcher = new FakeLauncher();
 const clients: HeadlessClient[] = [];
+const cameras: HeadlessCamera[] = [];
 
 async function client(owner?: string): Promise<HeadlessClient> {
   const c = await HeadlessClient.connect(app.url, { owner });
@@ -27,6 +31,13 @@ async function raw(c: HeadlessClient, event: string, payload?: unknown): Promise
   return (await c.socket.timeout(5000).emitWithAck(event, payload)) as Ack;
 }
 const code = (res: Ack) => (res.ok ? undefined : res.error.code);
+const pidOf = (res: Ack) => (res as { participantId?: string }).participantId ?? '';
+/** Joins `room` and publishes a live camera (only users whose camera sends video hold an agent). */
+async function joinWithCamera(c: HeadlessClient, room: string, displayName: string): Promise<void> {
+  const res = await raw(c, 'join', { room, displayName });
+  expect(res.ok).toBe(true);
+  cameras.push(await publishCamera(app, c, room, pidOf(res)));
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gazecam-limits-'));
@@ -40,6 +51,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  for (const c of cameras) c.stop();
   for (const c of clients) c.close();
   await app.close();
   await rm(dir, { recursive: true, force: true });
@@ -51,7 +63,7 @@ describe('signaling limits', () => {
     const answers: Ack[] = [];
     for (let i = 0; i < max + 3; i++) {
       const c = await client();
-      expect((await raw(c, 'join', { room: 'cap', displayName: `u${i}` })).ok).toBe(true);
+      await joinWithCamera(c, 'cap', `u${i}`);
       answers.push(await raw(c, 'settings', { mode: i % 2 ? 'eyes' : 'avatar' }));
     }
     expect(answers.filter((a) => a.ok)).toHaveLength(max);
@@ -64,7 +76,50 @@ describe('signaling limits', () => {
     const first = clients[0];
     expect((await raw(first, 'settings', { mode: 'both' })).ok).toBe(true);
     expect(launcher.launched).toHaveLength(max);
+    for (const c of cameras.splice(0)) c.stop();
     for (const c of clients.splice(0)) c.close();
+    for (const h of launcher.running()) h.exit(0);
+  });
+
+  it('a user with a camera gets an agent while four cameraless sockets ask for one', async () => {
+    const max = app.signaling.agents.maxAgents;
+    const before = launcher.launched.length;
+    for (let i = 0; i < Math.max(4, max); i++) {
+      const c = await client();
+      expect((await raw(c, 'join', { room: 'nocam', displayName: `q${i}` })).ok).toBe(true);
+      // Accepted (the agent starts with the camera), holding no place meanwhile.
+      expect((await raw(c, 'settings', { mode: 'eyes' })).ok).toBe(true);
+    }
+    expect(launcher.launched.length).toBe(before);
+    expect(app.signaling.agents.size).toBe(0);
+    const user = await client();
+    await joinWithCamera(user, 'nocam', 'with camera');
+    expect((await raw(user, 'settings', { mode: 'avatar', identityId: 's0' })).ok).toBe(true);
+    expect(launcher.launched.length).toBe(before + 1);
+    expect(launcher.launched.at(-1)?.options.settings.mode).toBe('avatar');
+    for (const c of cameras.splice(0)) c.stop();
+    for (const c of clients.splice(0)) c.close();
+    for (const h of launcher.running()) h.exit(0);
+  });
+
+  it('toggling eye contact every 50 ms for 2 s starts at most a few agents', async () => {
+    const c = await client();
+    await joinWithCamera(c, 'toggle', 'toggler');
+    const before = launcher.launched.length;
+    const acks: Ack[] = [];
+    for (let i = 0; i < 40; i++) {
+      acks.push(await raw(c, 'settings', { mode: i % 2 ? 'none' : 'eyes' }));
+      // The agent's process exits at once when released (the in-memory launcher does not by itself).
+      if (i % 2) for (const h of launcher.running()) h.exit(0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(acks.every((a) => a.ok)).toBe(true);
+    const started = launcher.launched.length - before;
+    expect(started).toBeGreaterThan(0);
+    expect(started).toBeLessThanOrEqual(3);
+    for (const cam of cameras.splice(0)) cam.stop();
+    for (const x of clients.splice(0)) x.close();
+    for (const h of launcher.running()) h.exit(0);
   });
 
   it('only the owner may wear an identity; rooms never see identity ids', async () => {
@@ -84,7 +139,7 @@ describe('signaling limits', () => {
     const anon = await client();
     const seen: string[] = [];
     m.socket.onAny((event: string, payload: unknown) => seen.push(`${event} ${JSON.stringify(payload)}`));
-    expect((await raw(a, 'join', { room: 'faces', displayName: 'Alice' })).ok).toBe(true);
+    await joinWithCamera(a, 'faces', 'Alice');
     const mj = await raw(m, 'join', { room: 'faces', displayName: 'Mallory' });
     expect((await raw(anon, 'join', { room: 'faces', displayName: 'Anon' })).ok).toBe(true);
 

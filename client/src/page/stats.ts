@@ -23,8 +23,15 @@ export async function renderStats(): Promise<void> {
     if (s && p.mode !== 'none') {
       lines.push(`agent ${s.state}: out ${s.fps.toFixed(1)} fps, dropped ${s.drops}`);
       lines.push(`inference ${s.ms.toFixed(1)} ms/frame`);
+      // The video's added latency as the agent measures it; the audio delay is what lip sync adds to audio
+      // (0 when audio's own lag already covers the video's), not the video's latency.
+      if (s.videoDelayMs !== undefined) lines.push(`added video latency ${s.videoDelayMs} ms`);
       if (s.audioDelayMs !== undefined)
-        lines.push(`added latency ${s.audioDelayMs} ms (audio delayed to match)`);
+        lines.push(
+          s.audioDelayMs > 0
+            ? `audio delayed ${s.audioDelayMs} ms to match`
+            : 'audio not delayed (its own lag covers the video)',
+        );
       if (s.message) lines.push(s.message);
     }
     el.textContent = lines.join('\n');

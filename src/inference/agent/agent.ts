@@ -5,6 +5,7 @@
 // (path-delay.ts); the SFU holds the user's audio back by that much. Settings changes reach the frame loop only
 // after the processor's update() for them resolved: frames keep the old settings while an identity loads.
 import wrtc from '@roamhq/wrtc';
+import type { AgentBeat } from '../../signaling/agents.ts';
 import { HeadlessClient } from '../../signaling/headless-client.ts';
 import {
   AGENT_REPORT_EVENT,
@@ -75,15 +76,23 @@ export class Agent {
     this.#videoOut = this.#videoSource.createTrack();
   }
 
-  /** Joins first (so the user sees 'busy: loading'), builds the processor, then publishes its output. */
+  /**
+   * Connects and joins while the processor gets ready (the models; in a warm agent only the identity), then
+   * publishes its output: the first frame waits for the longer of the two, not for their sum.
+   */
   async start(): Promise<void> {
     const cfg = this.#cfg;
     // close() may come at any await below: each step checks, and closes what it just made.
     const signal = this.#abort.signal;
+    const ready = this.#prepare(signal);
+    // Awaited below; a failure before then must not surface as an unhandled rejection.
+    ready.catch(() => undefined);
+    // Returning early (closed meanwhile) waits for the processor too, which then closes itself.
+    const early = async () => void (await ready);
     const client = await HeadlessClient.connect(cfg.serverUrl, { serverCert: cfg.serverCert });
     if (signal.aborted) {
       client.close();
-      return;
+      return early();
     }
     this.#client = client;
     client.on('disconnect', () => void this.close());
@@ -100,17 +109,10 @@ export class Agent {
       passcode: cfg.passcode,
       agent: { token: cfg.token, forParticipantId: cfg.forParticipantId },
     });
-    if (signal.aborted) return;
+    if (signal.aborted) return early();
     this.#report = setInterval(() => void this.#sendReport(), cfg.reportIntervalMs ?? 1000);
-    const processor = await this.#createProcessor(this.#settings);
-    if (signal.aborted) {
-      await processor.close();
-      return;
-    }
-    this.#processor = processor;
-    // The first frame finds the processor ready for the settings (close() closes the processor meanwhile).
-    await this.#update();
-    if (signal.aborted || !this.#applied) return;
+    const processor = await ready;
+    if (!processor || signal.aborted || !this.#applied) return;
     this.#loop = new FrameLoop({
       processor,
       settings: this.#applied,
@@ -127,6 +129,18 @@ export class Agent {
     await client.publish([this.#videoOut], cfg.forParticipantId);
     if (signal.aborted) return;
     log.info(`agent for ${cfg.forParticipantId} running (${processor.name})`);
+  }
+
+  /** Builds the processor and applies the settings to it (the first frame then finds it ready). */
+  async #prepare(signal: AbortSignal): Promise<FrameProcessor | null> {
+    const processor = await this.#createProcessor(this.#settings);
+    if (signal.aborted) {
+      await processor.close();
+      return null;
+    }
+    this.#processor = processor;
+    await this.#update();
+    return processor;
   }
 
   /** Queues an update to the latest settings; one already queued for them covers them. */
@@ -164,6 +178,11 @@ export class Agent {
     };
   }
 
+  /** The heartbeat's counters (zeros until the frame loop runs). */
+  progress(): AgentBeat {
+    return this.#loop?.progress() ?? { framesIn: 0, processed: 0, framesOut: 0 };
+  }
+
   /** How much later processed video reaches receivers than raw video would. */
   videoDelayMs(): number {
     return (this.#loop?.stats().latencyMs ?? 0) + this.#path.videoMs;
@@ -183,6 +202,8 @@ export class Agent {
       drops: s?.drops ?? 0,
       ms: Math.round((s?.ms ?? 0) * 10) / 10,
       audioDelayMs: Math.round(this.audioDelayMs()),
+      videoDelayMs: Math.round(this.videoDelayMs()),
+      failures: s?.failures ?? 0,
       message: s ? (s.message ?? this.#updateError ?? undefined) : 'loading the pipeline',
       mode: s?.mode,
     };

@@ -1,10 +1,14 @@
 // The agent's frame loop: a slot of one input frame (latest wins, drops counted), one frame in processing at a
 // time, so the output rate follows inference. The output never freezes or goes black: a processor error yields
 // the fallback for the mode, and a stalled processor is bridged (state 'busy') by the raw frames in eye contact
-// and by the last avatar frame (or grey) in avatar mode: the camera never leaves as an avatar.
+// and by the last avatar frame (or grey) in avatar mode: the camera never leaves as an avatar. Under load it
+// degrades instead of falling behind: its output rate steps down (fps-governor.ts) and it says 'busy'. Its
+// counters are the agent's heartbeat: the server tells a slow agent from a hung one by them.
+import type { AgentBeat } from '../../signaling/agents.ts';
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { I420Frame, RgbaFrame } from '../../video/frame.ts';
+import { FpsGovernor } from './fps-governor.ts';
 import type { AgentSettings, FrameProcessor } from './processor.ts';
 
 const log = createLogger('inference:agent:loop');
@@ -16,6 +20,8 @@ export interface FrameLoopOptions {
   output: (frame: I420Frame, inputArrivedAt: number) => void;
   /** A processing call longer than this lets raw frames through meanwhile (default 400 ms). */
   stallMs?: number;
+  /** Step the output rate down under load (default true; tests of the plain loop turn it off). */
+  governed?: boolean;
   /** Called on every output frame with the input, e.g. to carry a probe stamp across processing. */
   onOutput?: (input: I420Frame, output: I420Frame) => void;
   /** A processor result carried a debug sketch. */
@@ -37,8 +43,12 @@ export interface FrameLoopStats {
   latencyMs: number;
   framesIn: number;
   framesOut: number;
+  /** Processor calls that threw, since start (each frame got the mode's fallback). */
+  failures: number;
   /** Mode of the latest processed output (undefined before the first). */
   mode?: Mode;
+  /** The output rate the loop allows itself now (lower under load). */
+  maxFps: number;
 }
 
 const WINDOW_MS = 2000;
@@ -51,6 +61,11 @@ export class FrameLoop {
   #slot: { frame: I420Frame; at: number } | null = null;
   #busySince = 0;
   #busy = false;
+  /** A processor call is in flight (#busy also covers the governor's pause between frames). */
+  #processing = false;
+  #processed = 0;
+  #failures = 0;
+  #governor: FpsGovernor | null;
   #stopped = false;
   #drops = 0;
   #framesIn = 0;
@@ -66,11 +81,12 @@ export class FrameLoop {
   constructor(opts: FrameLoopOptions) {
     this.#opts = opts;
     this.settings = opts.settings;
+    this.#governor = opts.governed === false ? null : new FpsGovernor();
     const stallMs = opts.stallMs ?? 400;
     this.#watchdog = setInterval(() => {
       // A stuck model must not freeze the picture: forward the newest raw frame instead (eye contact), or the
       // last avatar picture (avatar mode never shows the camera).
-      if (this.#busy && this.#slot && performance.now() - this.#busySince > stallMs) {
+      if (this.#processing && this.#slot && performance.now() - this.#busySince > stallMs) {
         const { frame, at } = this.#slot;
         this.#slot = null;
         this.#state = 'busy';
@@ -91,16 +107,23 @@ export class FrameLoop {
     this.#inWindow.push(now);
     while (this.#inWindow.length && now - this.#inWindow[0] > WINDOW_MS) this.#inWindow.shift();
     if (this.#slot) this.#drops++;
-    this.#slot = { frame, at: performance.now() };
+    this.#slot = { frame, at: now };
+    this.#governor?.input(now);
     if (!this.#busy) void this.#run();
   }
 
   async #run(): Promise<void> {
     this.#busy = true;
     while (this.#slot && !this.#stopped) {
+      const wait = this.#governor?.waitMs() ?? 0;
+      // The slot keeps filling meanwhile: the frame taken after the pause is the newest.
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (!this.#slot || this.#stopped) break;
       const { frame, at } = this.#slot;
       this.#slot = null;
       this.#busySince = performance.now();
+      this.#processing = true;
+      this.#governor?.started(this.#busySince);
       const settings = this.settings;
       let out: I420Frame;
       try {
@@ -114,14 +137,19 @@ export class FrameLoop {
         if (res.sketch) this.#opts.onSketch?.(res.sketch);
       } catch (e) {
         log.warn('processor failed', (e as Error).message);
+        this.#failures++;
         // Eye contact falls back to the camera; avatar to the last good picture (or grey at first).
         const avatar = isAvatar(settings);
         out = avatar ? this.#privateFallback(frame) : frame;
         this.#state = avatar ? 'fallback-still' : 'fallback-passthrough';
         this.#message = `processing failed: ${(e as Error).message}`;
       }
+      this.#processing = false;
+      this.#processed++;
+      const ms = performance.now() - this.#busySince;
+      this.#governor?.finished(ms);
       if (this.#stopped) break;
-      this.#emit(frame, out, at, performance.now() - this.#busySince);
+      this.#emit(frame, out, at, ms);
       if (this.#mode !== settings.mode) {
         this.#mode = settings.mode;
         this.#opts.onModeApplied?.(settings.mode);
@@ -152,20 +180,35 @@ export class FrameLoop {
     const mean = (f: (e: { ms: number; latency: number }) => number) =>
       w.length ? w.reduce((s, e) => s + f(e), 0) / w.length : 0;
     const span = w.length > 1 ? (w[w.length - 1].t - w[0].t) / 1000 : 0;
-    // Processing that keeps up with less than 60% of the camera's frames is reported as 'busy' (server overloaded).
+    // A rate stepped down for the server's sake, or processing that keeps up with less than 60% of the frames
+    // it may take, is reported as 'busy' (server overloaded).
     const inCount = this.#inWindow.filter((t) => now - t <= WINDOW_MS).length;
-    const overloaded = this.#state === 'ok' && inCount >= 10 && w.length < 0.6 * inCount;
+    const maxFps = this.#governor?.fps ?? Number.POSITIVE_INFINITY;
+    const allowed = Math.min(inCount, (maxFps * WINDOW_MS) / 1000);
+    const degraded = this.#governor?.degraded(now) ?? false;
+    const overloaded = this.#state === 'ok' && (degraded || (inCount >= 10 && w.length < 0.6 * allowed));
     return {
       state: overloaded ? 'busy' : this.#state,
-      message: overloaded ? `server busy: processing ${w.length} of ${inCount} frames` : this.#message,
+      message: overloaded
+        ? degraded
+          ? `server busy: ${maxFps} fps`
+          : `server busy: processing ${w.length} of ${inCount} frames`
+        : this.#message,
       fps: span > 0 ? (w.length - 1) / span : 0,
       drops: this.#drops,
       ms: mean((e) => e.ms),
       latencyMs: mean((e) => e.latency),
       framesIn: this.#framesIn,
       framesOut: this.#framesOut,
+      failures: this.#failures,
       mode: this.#mode,
+      maxFps: this.#governor?.fps ?? 0,
     };
+  }
+
+  /** The heartbeat's counters (cheap: read a few times a second). */
+  progress(): AgentBeat {
+    return { framesIn: this.#framesIn, processed: this.#processed, framesOut: this.#framesOut };
   }
 
   stop(): void {

@@ -1,10 +1,12 @@
 // One child process per agent: a native crash or a stuck model there cannot take the SFU or other calls down.
 // Agents are started by a spawner process the launcher starts with the server (spawner.ts says why).
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setting } from '../../config.ts';
 import type {
+  AgentBeat,
+  AgentCost,
   AgentHandle,
   AgentHandleEvents,
   AgentLauncher,
@@ -22,6 +24,8 @@ const MAIN = resolve(PROJECT_ROOT, 'src', 'cli', 'agent.ts');
 const SPAWNER = resolve(PROJECT_ROOT, 'src', 'inference', 'agent', 'spawner.ts');
 const KILL_AFTER_MS = 3000;
 const NICE = '/usr/bin/nice';
+/** A spare replaces a taken warm agent this long after the take (its model load would slow the new agent). */
+const SPARE_DELAY_MS = 5000;
 
 export interface ProcessLauncherOptions {
   /** Module exporting createFrameProcessor, or `passthrough` (default AGENT_PROCESSOR_MODULE, else the pipeline). */
@@ -37,9 +41,14 @@ export interface ProcessLauncherOptions {
   /**
    * Warm agents kept ready, their models loaded (default AGENT_POOL_SIZE): turning a mode on then
    * takes a ready process instead of starting one (2-3 s of both cores, in the middle of the call). The pool
-   * is filled at start and whenever an agent ends.
+   * is filled at start, a few seconds after a warm agent is taken (so that a crash of the only serving agent
+   * finds a spare), and whenever an agent ends.
    */
   poolSize?: number;
+  /** Delay before a taken warm agent is replaced, ms (default 5000). */
+  spareDelayMs?: number;
+  /** The first warm agent times the pipeline on this machine (default true when the pool is not empty). */
+  measure?: boolean;
 }
 
 class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements AgentHandle {
@@ -61,6 +70,11 @@ class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements Agen
     return this.#exited;
   }
 
+  onBeat(beat: AgentBeat): void {
+    if (!this.#exited)
+      this.safeEmit('beat', (e) => log.error(`agent ${this.id} beat listener failed`, e), beat);
+  }
+
   onExit(code: number | null, signal: string | null): void {
     if (this.#exited) return;
     this.#exited = true;
@@ -74,6 +88,19 @@ class ProcessAgentHandle extends TypedEmitter<AgentHandleEvents> implements Agen
     this.#kill('SIGTERM');
     const t = setTimeout(() => this.kill(), KILL_AFTER_MS);
     t.unref();
+  }
+
+  /** From /proc/<pid>/stat (Linux; null elsewhere or before the pid is known). */
+  processState(): 'alive' | 'stopped' | 'gone' | null {
+    if (this.#exited) return 'gone';
+    if (!this.pid || process.platform !== 'linux') return null;
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return state === 'T' || state === 't' ? 'stopped' : state === 'Z' || state === 'X' ? 'gone' : 'alive';
+    } catch {
+      return 'gone';
+    }
   }
 
   kill(): void {
@@ -103,13 +130,30 @@ export class ProcessAgentLauncher implements AgentLauncher {
   #pool: ProcessAgentHandle[] = [];
   #poolSize: number;
   #poolWaiters: Array<() => void> = [];
+  #spareTimer: NodeJS.Timeout | null = null;
+  /** The next spawn times the pipeline (once per launcher). */
+  #measureNext: boolean;
+  #cost: AgentCost | null = null;
+  #costListeners: Array<(cost: AgentCost) => void> = [];
 
   constructor(opts: ProcessLauncherOptions = {}) {
     this.#opts = opts;
     const size = opts.poolSize ?? setting('AGENT_POOL_SIZE');
     this.#poolSize = Number.isFinite(size) ? Math.max(0, Math.min(8, Math.round(size))) : 1;
+    this.#measureNext = opts.measure ?? true;
     this.#startSpawner();
     this.#fillPool();
+  }
+
+  /** The pipeline's measured cost on this machine, once the first warm agent has timed it. */
+  get cost(): AgentCost | null {
+    return this.#cost;
+  }
+
+  /** Calls `listener` with the measured cost (now, if it is known). */
+  onCost(listener: (cost: AgentCost) => void): void {
+    if (this.#cost) listener(this.#cost);
+    else this.#costListeners.push(listener);
   }
 
   /** Pids of the warm agents waiting in the pool (those started so far). */
@@ -143,7 +187,12 @@ export class ProcessAgentLauncher implements AgentLauncher {
   #env(cfg: AgentConfig | null): Record<string, string | undefined> {
     const env: Record<string, string | undefined> = { ...process.env, ...this.#opts.env };
     delete env.AGENT_CONFIG;
+    delete env.AGENT_MEASURE;
     if (cfg) env.AGENT_CONFIG = JSON.stringify(cfg);
+    else if (this.#measureNext) {
+      this.#measureNext = false;
+      env.AGENT_MEASURE = '1';
+    }
     if (this.#opts.processorModule) env.AGENT_PROCESSOR_MODULE = this.#opts.processorModule;
     return env;
   }
@@ -160,9 +209,9 @@ export class ProcessAgentLauncher implements AgentLauncher {
       this.#byId.delete(id);
       const i = this.#pool.indexOf(handle);
       if (i >= 0) this.#pool.splice(i, 1);
-      // The pool refills when an agent ends, not when one is taken: starting a spare costs seconds of CPU,
-      // which would land on the agent that just started. A spare that dies before it is warm is not replaced
-      // at once (no crash loop).
+      // The pool refills when an agent ends, and a few seconds after one is taken (#scheduleSpare), not at
+      // once: starting a spare costs seconds of CPU, which would land on the agent that just started. A spare
+      // that dies before it is warm is not replaced at once (no crash loop).
       if ((wasRunning || (i >= 0 && handle.warm)) && !this.#closed) this.#fillPool();
     });
     const [cmd, ...args] = this.#command();
@@ -213,8 +262,14 @@ export class ProcessAgentLauncher implements AgentLauncher {
     if (m.t === 'spawned') {
       h.pid = m.pid;
       log.info(`agent ${m.id} started (pid ${m.pid})`);
+    } else if (m.t === 'beat') {
+      h.onBeat(m.beat);
     } else if (m.t === 'warm') {
       h.warm = true;
+      if (m.cost && !this.#cost) {
+        this.#cost = m.cost;
+        for (const l of this.#costListeners.splice(0)) l(m.cost);
+      }
       for (const w of this.#poolWaiters.splice(0)) w();
     } else {
       if (m.error) log.error(`agent ${m.id} could not start`, m.error);
@@ -245,12 +300,23 @@ export class ProcessAgentLauncher implements AgentLauncher {
       [handle] = this.#pool.splice(i, 1);
       this.#send({ t: 'assign', id: handle.id, cfg });
       log.info(`agent ${handle.id} (warm) for ${o.forParticipantId}`);
+      this.#scheduleSpare();
     } else {
       handle = this.#spawn(cfg);
       log.info(`agent ${handle.id} (cold start) for ${o.forParticipantId}`);
     }
     this.handles.add(handle);
     return handle;
+  }
+
+  /** A spare for the warm agent just taken, once that one is past its own start. */
+  #scheduleSpare(): void {
+    if (this.#spareTimer || this.#closed) return;
+    this.#spareTimer = setTimeout(() => {
+      this.#spareTimer = null;
+      this.#fillPool();
+    }, this.#opts.spareDelayMs ?? SPARE_DELAY_MS);
+    this.#spareTimer.unref();
   }
 
   /** Stops every running agent. */
@@ -262,6 +328,7 @@ export class ProcessAgentLauncher implements AgentLauncher {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#spareTimer) clearTimeout(this.#spareTimer);
     this.closeAll();
     for (const h of this.#pool.splice(0)) h.close();
     for (const w of this.#poolWaiters.splice(0)) w();

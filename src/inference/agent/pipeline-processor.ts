@@ -1,10 +1,15 @@
 // The real FrameProcessor: the FramePipeline (tracker -> geometry -> generator) behind the agent's contract.
 // The identity loads in update(), off the frame path: frames keep the previous identity (or the fallback) until
 // the new one is ready. Without models the agent still runs, passing the camera through and saying why.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setting } from '../../config.ts';
+import type { AgentCost } from '../../signaling/agents.ts';
 import { createLogger } from '../../util/logger.ts';
+import { readMjpeg } from '../../util/mjpeg.ts';
+import { FIXTURES_DIR, fixturesAvailable } from '../../util/paths.ts';
 import type { I420Frame } from '../../video/frame.ts';
-import { rgbaToI420 } from '../../video/image.ts';
+import { decodeImage, rgbaToI420 } from '../../video/image.ts';
 import { SketchRenderer } from '../geometry/index.ts';
 import { FramePipeline } from '../pipeline/pipeline.ts';
 import { renderResultSketch } from '../pipeline/sketch-frame.ts';
@@ -19,6 +24,9 @@ import type {
 export { PIPELINE_PROCESSOR_MODULE } from './processor.ts';
 
 const log = createLogger('inference:agent:pipeline');
+/** The capacity measurement: this long of avatar frames after a few untimed ones. */
+const MEASURE_MS = 1500;
+const MEASURE_FRAMES = 25;
 /** Debug sketch: small and a few per second (it travels over signaling, not media). */
 const SKETCH_SIZE = 192;
 const SKETCH_INTERVAL_MS = 300;
@@ -88,6 +96,42 @@ export class PipelineProcessor implements FrameProcessor {
     this.#sketch ??= new SketchRenderer(SKETCH_SIZE);
     const sketch = renderResultSketch(this.#sketch, r, out.width, out.height);
     return { frame: out, state: r.state, sketch };
+  }
+
+  /**
+   * The avatar's cost on this machine: the bench's frames (a fixture clip and portrait) for ~1.5 s. Runs in a
+   * warm agent before it serves anyone; the identity and tracker state are cleared afterwards.
+   */
+  async measure(): Promise<AgentCost | null> {
+    if (!fixturesAvailable() || this.#loadedId !== null) return null;
+    const clips = readdirSync(join(FIXTURES_DIR, 'drivers')).filter((f) => f.endsWith('.mjpeg'));
+    const clip = clips.includes('d3.mjpeg') ? 'd3.mjpeg' : clips.sort()[0];
+    const portrait = join(FIXTURES_DIR, 'identities', 's0.jpg');
+    if (!clip) return null;
+    const frames: I420Frame[] = [];
+    for (const jpeg of readMjpeg(join(FIXTURES_DIR, 'drivers', clip)).slice(0, MEASURE_FRAMES))
+      frames.push(rgbaToI420(await decodeImage(jpeg)));
+    const pipeline = this.#pipeline;
+    try {
+      await pipeline.setIdentity([portrait]);
+      for (let i = 0; i < 3; i++) await pipeline.process(frames[i % frames.length], 'avatar');
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      let n = 0;
+      while (performance.now() - t0 < MEASURE_MS || n < 5)
+        await pipeline.process(frames[n++ % frames.length], 'avatar');
+      const cpu = process.cpuUsage(c0);
+      return {
+        cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / n,
+        wallMsPerFrame: (performance.now() - t0) / n,
+        frames: n,
+        what: `avatar ${pipeline.size} on ${clip} (fixtures)`,
+      };
+    } finally {
+      // The next user starts from nothing: no identity, no driver reference, no tracked face.
+      pipeline.clearIdentity();
+      pipeline.resetDriver();
+    }
   }
 
   async close(): Promise<void> {

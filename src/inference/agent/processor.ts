@@ -4,6 +4,7 @@
 // frame pipeline (pipeline-processor.ts) unless AGENT_PROCESSOR_MODULE names another module or `passthrough`.
 import { pathToFileURL } from 'node:url';
 import { setting } from '../../config.ts';
+import type { AgentCost } from '../../signaling/agents.ts';
 import type { AgentState, Mode } from '../../signaling/protocol.ts';
 import { AppError } from '../../util/errors.ts';
 import type { I420Frame, RgbaFrame } from '../../video/frame.ts';
@@ -43,6 +44,8 @@ export interface FrameProcessor {
   /** Processes one camera frame with the settings of the latest update that resolved. */
   process(frame: I420Frame, settings: AgentSettings): Promise<ProcessResult>;
   close(): Promise<void> | void;
+  /** Times a second or two of representative frames (null: nothing to measure with); leaves no state behind. */
+  measure?(): Promise<AgentCost | null>;
 }
 
 /** What a processor needs from outside src/inference, given by the agent process's entry (src/cli/agent.ts). */

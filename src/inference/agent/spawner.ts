@@ -3,7 +3,7 @@
 // thread there for ~35 ms per agent, enough to disturb the audio of everyone in the call. The spawner is small,
 // so its forks are cheap, and the SFU process never forks once it runs. Messages: see spawner-protocol.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { SpawnerReply, SpawnerRequest } from './spawner-protocol.ts';
+import type { AgentMessage, SpawnerReply, SpawnerRequest } from './spawner-protocol.ts';
 
 const KILL_AFTER_MS = 3000;
 const children = new Map<number, ChildProcess>();
@@ -20,8 +20,9 @@ function start(m: Extract<SpawnerRequest, { t: 'spawn' }>): void {
   });
   children.set(m.id, child);
   child.once('spawn', () => reply({ t: 'spawned', id: m.id, pid: child.pid ?? -1 }));
-  child.on('message', (msg: { t?: string }) => {
-    if (msg?.t === 'warm') reply({ t: 'warm', id: m.id });
+  child.on('message', (msg: AgentMessage) => {
+    if (msg?.t === 'warm') reply({ t: 'warm', id: m.id, cost: msg.cost });
+    else if (msg?.t === 'beat') reply({ t: 'beat', id: m.id, beat: msg.beat });
   });
   child.once('error', (e) => {
     children.delete(m.id);

@@ -5,7 +5,6 @@ import { setting } from '../../config.ts';
 import { AppError } from '../../util/errors.ts';
 import { createLogger } from '../../util/logger.ts';
 import type { Frame } from '../../video/frame.ts';
-import type { FaceResult } from '../face-result.ts';
 import { AvatarRenderer, type AvatarTimings } from '../generator/avatar.ts';
 import { Generator } from '../generator/generator.ts';
 import {
@@ -15,7 +14,7 @@ import {
   type RegionSource,
 } from '../generator/learned-regions.ts';
 import { planarToI420, planarToRgba } from '../generator/planar.ts';
-import type { EyeContactOptions, FaceGeometry } from '../geometry/index.ts';
+import type { EyeContactOptions } from '../geometry/index.ts';
 import {
   DEFAULT_FRAMING,
   type Framing,
@@ -26,42 +25,20 @@ import {
 } from './identity.ts';
 import { LearnedEyes } from './learned-eyes.ts';
 import { LiveEyes } from './live-eyes.ts';
-import { AvatarGeometry, DriverGeometry, type GazeRedirect, type SketchEyes } from './targets.ts';
+import { AvatarGeometry, DriverGeometry } from './targets.ts';
 
 const log = createLogger('inference:pipeline');
 
-export type PipelineMode = 'avatar' | 'eyes' | 'both' | 'none';
-export type PipelineState = 'ok' | 'no-face' | 'fallback-still' | 'fallback-passthrough';
+import { type PipelineMode, type PipelineResult, zeroTimings } from './result.ts';
 
-export interface StageTimings {
-  track: number;
-  geometry: number;
-  flow: number;
-  generate: number;
-  compose: number;
-  total: number;
-}
-
-export const STAGES = ['track', 'geometry', 'flow', 'generate', 'compose', 'total'] as const;
-
-export interface PipelineResult {
-  /** Output frame, same pixel format as the input (avatar: size x size; otherwise the input's size). */
-  frame: Frame;
-  state: PipelineState;
-  timings: StageTimings;
-  /** The driver's face this frame (null when none was found). */
-  face: FaceResult | null;
-  /** Target landmarks the output was rendered at: the avatar's (avatar modes), the redirected eyes' (eyes). */
-  target: Float32Array | null;
-  /** Eye-contact redirect applied this frame (eyes / both). */
-  redirect: GazeRedirect | null;
-  /** The driver's geometry this frame (pose, expression, gaze; buffers reused by the next frame), or null. */
-  geometry: FaceGeometry | null;
-  /** The eyes of `target` (or of the face's landmarks in eyes mode) for a gaze-coded sketch. */
-  sketchEyes: SketchEyes;
-}
-
-export type { GazeRedirect, SketchEyes } from './targets.ts';
+export {
+  type PipelineMode,
+  type PipelineResult,
+  type PipelineState,
+  STAGES,
+  type StageTimings,
+  zeroTimings,
+} from './result.ts';
 
 export interface FramePipelineOptions {
   /** Avatar output size (square). Default 256. */
@@ -110,15 +87,6 @@ export const LANDMARK_SMOOTHING = { minCutoff: 1, beta: 40, dCutoff: 4 } as cons
  * `regionModels: { regions: ['eyes', 'mouth'] }`.
  */
 export const AVATAR_LEARNED_REGIONS: readonly ('eyes' | 'mouth')[] = ['eyes'];
-
-const zeroTimings = (): StageTimings => ({
-  track: 0,
-  geometry: 0,
-  flow: 0,
-  generate: 0,
-  compose: 0,
-  total: 0,
-});
 
 /** The eye-contact policy's settings from the environment; a band that ends before it starts is refused. */
 function eyeContactSettings(): EyeContactOptions {
@@ -289,9 +257,13 @@ export class FramePipeline {
     };
     if (mode === 'none') return result;
     const avatar = mode === 'avatar' || mode === 'both';
-    if (avatar && !this.#identity) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
+    // The identity this frame renders, taken before any await: an update() or close() meanwhile may replace or
+    // clear the pipeline's (switching avatar -> eye contact read a cleared one: "reading 'geometry'" of null).
+    const id = this.#identity;
+    if (avatar && !id) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
     // The caller's clock drives the tracker's smoothing too, so an offline render is the same on every run.
     const face = await this.#trackerTurn(() => this.#tracker.track(frame, tMs));
+    this.#check();
     const t1 = performance.now();
     timings.track = t1 - t0;
     result.face = face;
@@ -323,7 +295,7 @@ export class FramePipeline {
       timings.total = performance.now() - t0;
       return result;
     }
-    const id = this.#identity as Identity;
+    if (!id) throw new AppError('BAD_REQUEST', `mode ${mode} needs an identity`);
     let target: Float32Array | null = null;
     if (geo) {
       target = id.geometry.retarget(geo);

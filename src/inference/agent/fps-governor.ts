@@ -1,0 +1,85 @@
+// How often the frame loop may start a frame. When the cores are short an agent should degrade, not fall over:
+// it steps its output rate down a ladder to what it sustains, leaving the rest of the CPU to the other agents
+// (processing as fast as possible, every agent would fight for every cycle and the latency of all would grow),
+// and steps up again when its frames take well under the time a faster rate allows. The loop reports a lowered
+// rate as 'busy' ("server busy" in the client).
+
+/** Output rates tried, fastest first; the last is the floor. */
+export const FPS_LADDER = [30, 25, 20, 15, 12, 10, 8] as const;
+/** Seconds of history each decision looks at. */
+const WINDOW_MS = 2000;
+/** Below this share of its target a rate is not sustained: step down. */
+const SUSTAIN = 0.85;
+/** Step up when frames take less than this share of the faster rate's interval. */
+const HEADROOM = 0.6;
+
+export class FpsGovernor {
+  #level = 0;
+  #lastStart = Number.NEGATIVE_INFINITY;
+  #decidedAt: number;
+  #starts: number[] = [];
+  #inputs: number[] = [];
+  #durations: Array<{ t: number; ms: number }> = [];
+
+  constructor(now = performance.now()) {
+    this.#decidedAt = now;
+  }
+
+  /** The output rate allowed now. */
+  get fps(): number {
+    return FPS_LADDER[this.#level];
+  }
+
+  /** Whether the rate is below what the camera offers (the agent is holding back for the server's sake). */
+  degraded(now = performance.now()): boolean {
+    return this.#level > 0 && this.fps < 0.9 * this.#rate(this.#inputs, now);
+  }
+
+  /** A camera frame arrived. */
+  input(now = performance.now()): void {
+    this.#inputs.push(now);
+  }
+
+  /** Milliseconds until the next frame may start (0: now). A little early is allowed for camera jitter. */
+  waitMs(now = performance.now()): number {
+    return Math.max(0, this.#lastStart + 0.9 * (1000 / this.fps) - now);
+  }
+
+  started(now = performance.now()): void {
+    this.#lastStart = now;
+    this.#starts.push(now);
+  }
+
+  /** A frame finished after `ms` (wall time: waiting for a core counts, which is the point). */
+  finished(ms: number, now = performance.now()): void {
+    this.#durations.push({ t: now, ms });
+    if (now - this.#decidedAt < WINDOW_MS) return;
+    this.#decidedAt = now;
+    this.#trim(now);
+    const offered = this.#rate(this.#inputs, now);
+    const achieved = this.#rate(this.#starts, now);
+    const target = Math.min(this.fps, offered);
+    const meanMs = this.#durations.reduce((s, d) => s + d.ms, 0) / Math.max(1, this.#durations.length);
+    if (achieved < SUSTAIN * target && this.#level < FPS_LADDER.length - 1) {
+      // The fastest rung at or under what it managed (at least one down).
+      let next = this.#level + 1;
+      while (next < FPS_LADDER.length - 1 && FPS_LADDER[next] > achieved) next++;
+      this.#level = next;
+    } else if (this.#level > 0) {
+      const faster = FPS_LADDER[this.#level - 1];
+      if (meanMs < HEADROOM * (1000 / faster) && offered >= 0.9 * faster) this.#level--;
+    }
+  }
+
+  #rate(times: number[], now: number): number {
+    const recent = times.filter((t) => now - t <= WINDOW_MS);
+    return (recent.length * 1000) / WINDOW_MS;
+  }
+
+  #trim(now: number): void {
+    const old = (t: number) => now - t > WINDOW_MS;
+    while (this.#inputs.length && old(this.#inputs[0])) this.#inputs.shift();
+    while (this.#starts.length && old(this.#starts[0])) this.#starts.shift();
+    while (this.#durations.length && old(this.#durations[0].t)) this.#durations.shift();
+  }
+}
