@@ -265,6 +265,8 @@ export const SERVER_EVENTS = {
 
 /** Agent -> server, internal: `agent:report` with an AgentStatus (no ack needed). */
 export const AGENT_REPORT_EVENT = 'agent:report';
+/** Client -> server: `camera:open` (camera sessions, below). */
+export const CAMERA_OPEN_EVENT = 'camera:open';
 export const AgentReportSchema = AgentStatusSchema;
 
 /** Largest sketch JPEG (bytes) an agent may send: well under MAX_PAYLOAD_BYTES once base64-encoded. */
@@ -286,6 +288,46 @@ export type AgentSketch = z.infer<typeof AgentSketchSchema>;
 /** `agent:sketch` push: the debug sketch of your own processed stream (only while debugSketch is on). */
 export type AgentSketchPush = AgentSketch;
 
+// ---------- camera sessions (the browser extension's camera, `npm run vcam`) ----------
+// A camera session is a private room the server creates for one identity owner: `POST /api/camera-sessions`
+// (x-gazecam-owner) answers a ticket; the client opens the session with `camera:open` on two connections: the
+// `camera` (publishes the real camera, owns the settings; its identities are the ticket owner's) and the
+// `viewer` (receives the camera's processed video, as a call would). Nobody can `join` the room, nobody else is
+// in it, and a socket from a page admitted only by CAMERA_ORIGINS may do nothing but this.
+
+/** `camera:open`: enter the ticket's private room as its camera or its viewer. Ack: CameraOpenResult. */
+export const CameraOpenRequestSchema = z.object({
+  ticket: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/, 'ticket: not a camera ticket'),
+  role: z.enum(['camera', 'viewer']),
+});
+export type CameraOpenRequest = z.infer<typeof CameraOpenRequestSchema>;
+/** The join answer, plus the camera participant's id (null for a viewer that opened before the camera). */
+export type CameraOpenResult = JoinResult & { camera: string | null };
+
+/** What a camera session shows: the processed video, the camera itself, or a placeholder. */
+export type CameraSource = 'processed' | 'camera' | 'placeholder';
+
+/**
+ * The camera session's output rule, shared by the extension and `npm run vcam`. `wanted` is the mode the user
+ * asked for; `server` the camera participant as the server last described it (null: not connected);
+ * `flowing`: processed frames arrived lately. Avatar mode shows the processed video only while the server
+ * routes an avatar to it, else a placeholder: never the camera. Eye contact falls back to the camera.
+ */
+export function cameraSource(
+  wanted: Mode,
+  server: Pick<Participant, 'mode' | 'video'> | null,
+  flowing: boolean,
+): CameraSource {
+  if (wanted === 'none') return 'camera';
+  const avatar = wanted === 'avatar' || wanted === 'both';
+  const routed =
+    flowing &&
+    server?.video === 'processed' &&
+    (avatar ? server.mode === 'avatar' || server.mode === 'both' : server.mode !== 'none');
+  if (routed) return 'processed';
+  return avatar ? 'placeholder' : 'camera';
+}
+
 /** Request schemas by event name: the server validates every incoming request against this table. */
 export const REQUEST_SCHEMAS = {
   [CLIENT_EVENTS.join]: JoinRequestSchema,
@@ -298,5 +340,6 @@ export const REQUEST_SCHEMAS = {
   [CLIENT_EVENTS.settings]: SettingsRequestSchema,
   [AGENT_REPORT_EVENT]: AgentReportSchema,
   [AGENT_SKETCH_EVENT]: AgentSketchSchema,
+  [CAMERA_OPEN_EVENT]: CameraOpenRequestSchema,
 } as const;
 export type RequestEvent = keyof typeof REQUEST_SCHEMAS;

@@ -28,7 +28,7 @@ const log = createLogger('server:identities');
 export const IDENTITY_API = '/api/identities';
 export const OWNER_HEADER = 'x-gazecam-owner';
 export const MAX_PHOTOS = 8;
-const OWNER_RE = /^[A-Za-z0-9_-]{16,128}$/;
+export const OWNER_RE = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** An identity as the client sees it. */
 export interface IdentityJson {
