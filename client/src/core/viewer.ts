@@ -2,6 +2,7 @@
 // It joins the room as a viewer participant (name "feed:...", hidden by clients) and subscribes to that one
 // participant, found by id or by display name.
 import type {
+  CameraOpenResult,
   JoinResult,
   Participant,
   ParticipantLeftPush,
@@ -9,7 +10,7 @@ import type {
 } from '../../../src/signaling/protocol.ts';
 import { VIEWER_PREFIX } from './call.ts';
 import { applyIceConfig, Subscriber } from './rtc.ts';
-import { Signaling } from './signaling.ts';
+import { Signaling, type SignalingOptions } from './signaling.ts';
 
 export interface ViewerOptions {
   room: string;
@@ -18,15 +19,20 @@ export interface ViewerOptions {
   passcode?: string;
   onStream(stream: MediaStream): void;
   onState?(state: string): void;
+  /** The server and handshake (default: this page's origin, the owner token). */
+  signaling?: SignalingOptions;
+  /** View a private camera session's camera (its ticket) instead of joining `room`. */
+  cameraTicket?: string;
 }
 
 export class Viewer {
-  readonly signaling = new Signaling();
+  readonly signaling: Signaling;
   readonly subscriber: Subscriber;
   #target: string | null = null;
   #closed = false;
 
   private constructor(private readonly opts: ViewerOptions) {
+    this.signaling = new Signaling(opts.signaling);
     this.subscriber = new Subscriber(this.signaling, (id, s) => {
       if (id === this.#target && !this.#closed) opts.onStream(s);
     });
@@ -45,6 +51,18 @@ export class Viewer {
   static async open(opts: ViewerOptions): Promise<Viewer> {
     const v = new Viewer(opts);
     try {
+      if (opts.cameraTicket) {
+        const res = await v.signaling.request<CameraOpenResult>('camera:open', {
+          ticket: opts.cameraTicket,
+          role: 'viewer',
+        });
+        applyIceConfig(res, v.subscriber.pc);
+        opts.onState?.('waiting');
+        // The server subscribed the viewer to the camera (alone in the room).
+        const camera = res.participants.find((p) => p.id === res.camera);
+        if (camera) v.#consider(camera);
+        return v;
+      }
       const res = await v.signaling.request<JoinResult>('join', {
         room: opts.room,
         displayName: `${VIEWER_PREFIX}${opts.participant}`.slice(0, 64),
