@@ -88,7 +88,8 @@ describe.skipIf(skipReason !== '')('npm run vcam to a file', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'gazecam-vcam-'));
-    launcher = new ProcessAgentLauncher({ processorModule: PIPELINE_PROCESSOR_MODULE });
+    // Not below the other jobs of a shared machine: a starved agent takes minutes to start.
+    launcher = new ProcessAgentLauncher({ processorModule: PIPELINE_PROCESSOR_MODULE, niceness: 0 });
     app = await startApp({ port: 0, launcher, identityDir: join(work, 'identities') });
     peer = await createHumanPeer({ embedding: true, detectEveryFrame: true });
     faces.identity = (await peer.detect(await decodeImage(readFileSync(IDENTITY))))?.embedding;

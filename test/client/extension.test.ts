@@ -64,6 +64,8 @@ describe.skipIf(skipReason !== '')('gazecam extension in chromium', () => {
       env: { IDENTITY_DIR: join(work, 'identities') },
       processorModule: PIPELINE_PROCESSOR_MODULE,
       keepStamp: true,
+      // Not below the other jobs of a shared machine: a starved agent takes minutes to start.
+      niceness: 0,
     });
     await buildClient();
     app = await startApp({
@@ -110,11 +112,12 @@ describe.skipIf(skipReason !== '')('gazecam extension in chromium', () => {
 
   /** Identity cosine of what a video element shows: to the identity photo, and to the driver's face. */
   async function whose(page: Page, selector: string): Promise<{ identity: number; driver: number }> {
+    await page.bringToFront(); // a background tab does not paint its videos
     const png = await page.locator(selector).screenshot();
     const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const face = await peer.detect({ format: 'rgba', width: info.width, height: info.height, data });
-    expect(face?.embedding, `a face in ${selector}`).toBeDefined();
-    const e = face?.embedding as Float32Array;
+    const e = face?.embedding;
+    if (!e) return { identity: Number.NaN, driver: Number.NaN };
     return { identity: cosine(e, faces.identity!), driver: cosine(e, faces.driver!) };
   }
 
@@ -293,7 +296,7 @@ describe.skipIf(skipReason !== '')('gazecam extension in chromium', () => {
     await expect.poll(() => size(far, '#remote'), { timeout: 120_000, interval: 500 }).toBe('256x256');
   }, 240_000);
 
-  it('agent killed, then server down: the track shows the placeholder, never the camera, and says why', async () => {
+  it('agent killed: the placeholder; the page stops the track: the session ends; server down: the placeholder', async () => {
     const since = await call.evaluate(() => performance.now());
     const [handle] = [...launcher.handles];
     expect(handle?.pid).toBeDefined();
@@ -304,21 +307,58 @@ describe.skipIf(skipReason !== '')('gazecam extension in chromium', () => {
         interval: 200,
       })
       .toBe(true);
+    await popup.reload();
+    await expect.poll(() => popup.textContent('#tabs'), { timeout: 10_000 }).toMatch(/placeholder/);
+    const why = await popup.textContent('#tabs');
+
+    // The call hangs up: the page stops its tracks; the camera session leaves and its private room closes.
+    const rooms = () =>
+      app.signaling
+        .stats()
+        .rooms.map((r) => r.name)
+        .filter((n) => n.startsWith('cam-'));
+    const [room] = rooms();
+    expect(room).toBeDefined();
+    await call.evaluate(() => {
+      const w = window as unknown as { cam: MediaStream; pc: RTCPeerConnection };
+      for (const t of w.cam.getTracks()) t.stop();
+      w.pc.close();
+    });
+    await expect.poll(rooms, { timeout: 20_000 }).toEqual([]);
+    expect(app.signaling.cameras.isPrivate(room)).toBe(false);
+    const killed = (await frames(call, 'gazecam')).filter(([at]) => at > since);
+
+    // A new call opens the camera again (a new session); the server then stops.
+    await call.evaluate(async () => {
+      const w = window as unknown as { watch: (n: string, t: MediaStreamTrack, s: boolean) => void };
+      const s = await navigator.mediaDevices.getUserMedia({ video: { deviceId: 'gazecam' } });
+      w.watch('again', s.getVideoTracks()[0], false);
+    });
+    await expect
+      .poll(async () => (await frames(call, 'again'))?.length ?? 0, { timeout: 20_000 })
+      .toBeGreaterThan(5);
+    const down = await call.evaluate(() => performance.now());
     await app.close();
     await call.waitForTimeout(4000);
-    const after = (await frames(call, 'gazecam')).filter(([at]) => at > since);
-    const sizes = [...new Set(after.map(([, w, h]) => `${w}x${h}`))];
-    const tail = after.slice(-10).map(([, w, h]) => `${w}x${h}`);
-    console.log(JSON.stringify({ test: 'extension-failures', sizes, frames: after.length }));
-    // Avatar frames (256) and placeholders (320x240) only: not one camera frame.
-    expect(sizes.every((s) => s === '256x256' || s === '320x240')).toBe(true);
-    expect(new Set(tail)).toEqual(new Set(['320x240']));
+    const again = await frames(call, 'again');
+    const sizes = (list: Frames) => [...new Set(list.map(([, w, h]) => `${w}x${h}`))];
     await popup.reload();
-    await expect
-      .poll(() => popup.textContent('#tabs'), { timeout: 10_000 })
-      .toMatch(/placeholder|not connected/);
-    expect(await popup.textContent('#tabs')).toMatch(/disconnected|unreachable|restarting|UNREACHABLE/i);
-  }, 120_000);
+    await expect.poll(() => popup.textContent('#tabs'), { timeout: 10_000 }).toMatch(/not connected/);
+    console.log(
+      JSON.stringify({
+        test: 'extension-failures',
+        agentKilled: { sizes: sizes(killed), frames: killed.length, popup: why },
+        serverDown: { sizes: sizes(again), frames: again.length, popup: await popup.textContent('#tabs') },
+      }),
+    );
+    // Avatar frames (256) and placeholders (320x240) only: not one camera frame (the clip's 512x512).
+    expect(sizes(killed).every((x) => x === '256x256' || x === '320x240')).toBe(true);
+    expect(sizes(again).every((x) => x === '256x256' || x === '320x240')).toBe(true);
+    const afterDown = again.filter(([at]) => at > down + 1000);
+    expect(afterDown.length).toBeGreaterThan(10); // it never froze
+    expect(sizes(afterDown)).toEqual(['320x240']);
+    expect(await popup.textContent('#tabs')).toMatch(/disconnected|unreachable|restarting/i);
+  }, 180_000);
 });
 
 /** Median and p95 of how much later a stamped frame reaches the page on the gazecam track than on the plain camera. */
