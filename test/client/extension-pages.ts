@@ -6,11 +6,28 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 window.log = { frames: {}, stamps: {} };
+window.clones = [];
+/** One frame of a track as a PNG data URL (what the track carries, not what a <video> painted). */
+window.snap = async (track) => {
+  const t = track.clone();
+  const reader = new MediaStreamTrackProcessor({ track: t }).readable.getReader();
+  const { value: f } = await reader.read();
+  const c = new OffscreenCanvas(f.displayWidth, f.displayHeight);
+  c.getContext('2d').drawImage(f, 0, 0);
+  f.close();
+  t.stop();
+  const bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return { width: c.width, height: c.height, png: btoa(bin) };
+};
 /** Reads frames of a track as they come: sizes (with times) and, when asked, the probe stamp of each. */
 window.watch = (name, track, stamps) => {
-  const reader = new MediaStreamTrackProcessor({ track: track.clone() }).readable.getReader();
+  const copy = track.clone();
+  clones.push(copy);
+  const reader = new MediaStreamTrackProcessor({ track: copy }).readable.getReader();
   const frames = (log.frames[name] = []);
   const seen = (log.stamps[name] = []);
   let canvas = null;
