@@ -21,6 +21,8 @@ import { VcamSession } from './vcam-session.ts';
 const { RTCVideoSource } = wrtc.nonstandard;
 const log = createLogger('cli:vcam');
 const FLOWING_MS = 700;
+/** Frames waiting for the output ffmpeg before new ones are skipped (a late tick writes up to 5 at once). */
+const MAX_QUEUED = 8;
 const USAGE =
   'usage: npm run vcam -- (--device /dev/videoN | --out FILE|-) [--camera /dev/video0|CLIP] [--server URL]\n' +
   '         [--owner TOKEN] [--identity ID] [--mode avatar|eyes|both|none] [--size 640x480] [--fps 25]\n' +
@@ -194,8 +196,8 @@ export async function runVcam(o: VcamOptions): Promise<void> {
       frame = placeholder;
     }
     written++;
-    // Nothing yet (no camera frame), or the writer is behind: this frame is skipped.
-    if (!frame || sink.stdin?.writableNeedDrain) return void skipped++;
+    // Nothing yet (no camera frame), or ffmpeg is more than a few frames behind: this frame is skipped.
+    if (!frame || (sink.stdin?.writableLength ?? 0) > MAX_QUEUED * frameBytes) return void skipped++;
     sink.stdin?.write(Buffer.from(frame.data.slice(0, frameBytes)));
     firstAt ||= performance.now();
     if (which === 'processed') writtenProcessed++;

@@ -3,6 +3,7 @@
 // avatar's pixels once the agent serves (the identity's face, not the driver's), and before that, and whenever
 // the server cannot be reached, the placeholder: never a camera frame in avatar mode.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -52,6 +53,15 @@ function vcam(args: string[], stopAt?: { file: string; bytes: number }) {
       done({ code, summary: line ? JSON.parse(line) : null, err });
     });
   });
+}
+
+/** Frame slots pass at the source rate (25/s); on a loaded machine ffmpeg may fall behind and some are skipped
+ * (latest frame wins), but most are written. */
+function expectSourceRate(summary: Record<string, number> | null): void {
+  const { frames, skipped, seconds } = summary ?? { frames: 0, skipped: 0, seconds: 1 };
+  expect((frames + skipped) / seconds).toBeGreaterThan(25 * 0.9);
+  expect((frames + skipped) / seconds).toBeLessThan(25 * 1.1);
+  expect(frames / seconds).toBeGreaterThan(25 * 0.6);
 }
 
 /** The frames of a YUV4MPEG2 file and its header's rate. */
@@ -117,15 +127,13 @@ describe.skipIf(skipReason !== '')('npm run vcam to a file', () => {
     const y4m = readY4m(out);
     expect(y4m.fps).toBe('25:1');
     expect(y4m.frames.length).toBe(run.summary?.frames);
-    // Every frame the same dark picture (the placeholder), none with a face.
-    const first = y4m.frames[0].data;
-    const differing = y4m.frames.filter((f) => Buffer.compare(Buffer.from(f.data), Buffer.from(first)) !== 0);
-    console.log(JSON.stringify({ test: 'vcam-server-down', ...run.summary, differing: differing.length }));
+    // Only placeholder pictures (one per reason shown: "connecting", then "unreachable"), none with a face.
+    const pictures = new Set(y4m.frames.map((f) => createHash('sha1').update(f.data).digest('hex')));
+    console.log(JSON.stringify({ test: 'vcam-server-down', ...run.summary, pictures: pictures.size }));
     expect(y4m.frames.length).toBeGreaterThan(25);
-    expect(differing.length).toBeLessThan(y4m.frames.length / 2); // the text may change once (why)
+    expect(pictures.size).toBeLessThanOrEqual(3);
     expect(await peer.detect(i420ToRgba(y4m.frames[y4m.frames.length - 1]))).toBeNull();
-    expect(run.summary?.fps).toBeGreaterThan(25 * 0.8);
-    expect(run.summary?.fps).toBeLessThan(25 * 1.1);
+    expectSourceRate(run.summary);
   }, 120_000);
 
   it("avatar: the identity's face, never the camera's; frames at the source rate", async () => {
@@ -171,7 +179,6 @@ describe.skipIf(skipReason !== '')('npm run vcam to a file', () => {
     expect(judged.length).toBeGreaterThanOrEqual(10);
     expect(leaked).toEqual([]);
     expect(mean('identity')).toBeGreaterThan(mean('driver') + 0.15);
-    expect(run.summary?.fps).toBeGreaterThan(25 * 0.8);
-    expect(run.summary?.fps).toBeLessThan(25 * 1.1);
+    expectSourceRate(run.summary);
   }, 400_000);
 });
