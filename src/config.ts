@@ -22,6 +22,9 @@ const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const def = <T extends Setting<z.ZodType>>(s: T) => s;
 
+/** The extension's id: fixed by the public key in extension/static/manifest.json (the same for every install). */
+export const GAZECAM_EXTENSION_ID = 'lnnmdcngdhpnjnginilpgmjfcgncakbl';
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const list = z.string().transform((s) =>
   s
@@ -48,6 +51,17 @@ export const SETTINGS = {
     def: '',
     shown: 'the allowed hosts',
     doc: 'Origins that may open the socket.io connection (http and https; `*` all)',
+  }),
+  CAMERA_ORIGINS: def({
+    schema: list,
+    def: '*',
+    doc: "pages the extension's gazecam camera may run in: their socket.io connections may open a camera session and nothing else (comma list of origins; `*` any page)",
+  }),
+  EXTENSION_ORIGINS: def({
+    schema: list,
+    def: () => `chrome-extension://${GAZECAM_EXTENSION_ID}`,
+    shown: 'the gazecam extension',
+    doc: "Origins that may call the HTTP API from another origin (CORS and Private Network Access preflights): the extension's popup and background (comma list; `*` all)",
   }),
   STATS_TOKEN: def({
     schema: z.string().min(8),

@@ -20,7 +20,9 @@ import { iceConfigFor } from '../signaling/turn-credentials.ts';
 import { AppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { FIXTURES_DIR, PROJECT_ROOT } from '../util/paths.ts';
+import { handleCameraRoute } from './camera-routes.ts';
 import { ConnectionCap } from './connection-cap.ts';
+import { createCors } from './cors.ts';
 import { trustedProxiesFromEnv } from './forwarded.ts';
 import { createIdentityRoutes } from './identities/routes.ts';
 import { isIdentityId } from './identities/store.ts';
@@ -50,6 +52,10 @@ export interface AppOptions {
   allowedHosts?: string;
   /** Origins allowed to open socket.io, comma list (default: env ALLOWED_ORIGINS, else the allowed hosts). */
   allowedOrigins?: string;
+  /** Pages the extension's camera may run in, comma list (default: env CAMERA_ORIGINS, `*`). */
+  cameraOrigins?: string;
+  /** Origins that may call the HTTP API cross-origin (default: env EXTENSION_ORIGINS, the extension's). */
+  extensionOrigins?: string[];
   /** Operator token that unredacts /stats (default: env STATS_TOKEN; none = always redacted). */
   statsToken?: string;
   /** HTTPS: default from env TLS_CERT/TLS_KEY, else self-signed for a non-loopback host (tls/options.ts);
@@ -112,7 +118,9 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
     host,
     allowedHosts: opts.allowedHosts,
     allowedOrigins: opts.allowedOrigins,
+    cameraOrigins: opts.cameraOrigins,
   });
+  const cors = createCors(opts.extensionOrigins);
   const statsView = createStatsView(opts.statsToken);
   let caps: ConnectionCap | null = null;
   const handler: RequestListener = (req, res) =>
@@ -122,6 +130,8 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       if (!policy.hostAllowed(req)) {
         throw new AppError('HOST_NOT_ALLOWED', `host ${req.headers.host ?? '(none)'} is not served here`);
       }
+      if (cors.handle(req, res)) return;
+      if (signaling && handleCameraRoute(req, res, signaling.cameras)) return;
       if (identities.handle(req, res)) return;
       const path = rawPath(req);
       if (path === '/healthz') return sendJson(res, 200, { ok: true });
@@ -189,6 +199,7 @@ export async function startApp(opts: AppOptions = {}): Promise<App> {
       sessions: opts.connections?.signalingPerAddress ?? setting('SIGNALING_MAX_PER_ADDRESS'),
       exempt,
     },
+    allowCameraPage: (req) => policy.cameraPageAllowed(req),
     // Only the owner wears an identity; the shared fixture portraits (tests, demos) are anyone's.
     canUseIdentity: async (owner, id) =>
       isIdentityId(id)

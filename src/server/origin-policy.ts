@@ -5,7 +5,9 @@
 // a wildcard address, this machine's own addresses: an IP literal cannot be rebound). The listen address is
 // served in every case (the agents' way back). ALLOWED_ORIGINS (comma list of `scheme://host[:port]`, `*` for
 // any) defaults to the allowed hosts over http and https. A request without an Origin (same-origin GET,
-// non-browser clients such as the agents) is judged by its Host alone.
+// non-browser clients such as the agents) is judged by its Host alone. CAMERA_ORIGINS (default `*`) names the
+// pages the extension's camera may run in (a call on meet.google.com opens its socket from there): admitted
+// for camera sessions only (signaling refuses them everything else).
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { setting } from '../config.ts';
@@ -19,12 +21,16 @@ export interface OriginPolicyOptions {
   allowedHosts?: string;
   /** Default: env ALLOWED_ORIGINS. */
   allowedOrigins?: string;
+  /** Default: env CAMERA_ORIGINS. */
+  cameraOrigins?: string;
 }
 
 export interface OriginPolicy {
   hostAllowed(req: IncomingMessage): boolean;
   /** Host allowed, and the Origin (when sent) allowed: for the socket.io handshake. */
   originAllowed(req: IncomingMessage): boolean;
+  /** Host allowed and the Origin a page the extension's camera may run in (CAMERA_ORIGINS): camera sessions only. */
+  cameraPageAllowed(req: IncomingMessage): boolean;
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
@@ -55,6 +61,8 @@ export function createOriginPolicy(opts: OriginPolicyOptions): OriginPolicy {
   const originsEnv = list(opts.allowedOrigins ?? setting('ALLOWED_ORIGINS').join(','));
   const anyHost = hostsEnv.includes('*');
   const anyOrigin = originsEnv.includes('*');
+  const cameraEnv = list(opts.cameraOrigins ?? setting('CAMERA_ORIGINS').join(','));
+  const anyCameraPage = cameraEnv.includes('*');
   const listen = bracket(opts.host.toLowerCase());
 
   // Entries with port null match any port; the defaults hold the served port (read at each request).
@@ -90,6 +98,18 @@ export function createOriginPolicy(opts: OriginPolicyOptions): OriginPolicy {
 
   return {
     hostAllowed: (req) => hostOk(req.headers.host, 80),
+    cameraPageAllowed(req) {
+      const origin = req.headers.origin;
+      if (!hostOk(req.headers.host, 80) || origin === undefined) return false;
+      let u: URL;
+      try {
+        u = new URL(origin);
+      } catch {
+        return false;
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
+      return anyCameraPage || cameraEnv.some((o) => sameOrigin(o, u));
+    },
     originAllowed(req) {
       if (!hostOk(req.headers.host, 80)) return false;
       const origin = req.headers.origin;

@@ -3,7 +3,6 @@
 import type { SfuRoom } from '../media/types.ts';
 import type { AgentLauncher } from './agents.ts';
 import type { AgentStatus, Settings } from './protocol.ts';
-import type { SupervisedAgent } from './supervised-agent.ts';
 
 /** What an agent needs from the room of the participant it serves. */
 export interface AgentSubject {
@@ -39,4 +38,10 @@ export interface SupervisionPolicy {
 
 /** The supervisor's say on a launch: a free place under the cap and, for a start the user asked for, its cost. */
 export type Admission = { ok: true } | { ok: false; message: string; retryMs?: number };
-export type Admit = (agent: SupervisedAgent, userStart: boolean) => Admission;
+/** The agent asking, as the admission sees it (the supervised agent itself; typed here so this file needs no
+ * import of it). */
+export interface AdmitCandidate {
+  readonly roomName: string;
+  readonly participantId: string;
+}
+export type Admit = (agent: AdmitCandidate, userStart: boolean) => Admission;

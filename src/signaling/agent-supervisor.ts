@@ -11,6 +11,7 @@ import type { AgentCost, AgentLauncher } from './agents.ts';
 import type { AgentStatus } from './protocol.ts';
 import {
   type Admission,
+  type AdmitCandidate,
   type AgentSubject,
   SupervisedAgent,
   type SupervisionPolicy,
@@ -170,7 +171,7 @@ export class AgentSupervisor {
     );
   }
 
-  #admit(agent: SupervisedAgent, userStart: boolean): Admission {
+  #admit(agent: AdmitCandidate, userStart: boolean): Admission {
     let others = 0;
     for (const a of this.#agents.values()) if (a !== agent && a.holdsSlot) others++;
     if (others >= this.#maxAgents)

@@ -11,6 +11,8 @@ import {
   type Ack,
   type AgentSketchPush,
   type AgentStatusPush,
+  CAMERA_OPEN_EVENT,
+  type CameraOpenResult,
   CLIENT_EVENTS,
   type JoinRequest,
   type JoinResult,
@@ -161,6 +163,14 @@ export class HeadlessClient extends TypedEmitter<HeadlessClientEvents> {
         } else throw e;
       }
     }
+  }
+
+  /** Opens one member of a private camera session (`camera:open`; the ticket from POST /api/camera-sessions). */
+  async openCamera(ticket: string, role: 'camera' | 'viewer'): Promise<CameraOpenResult> {
+    const res = await this.request<CameraOpenResult>(CAMERA_OPEN_EVENT, { ticket, role });
+    this.participantId = res.participantId;
+    for (const p of res.participants) this.participants.set(p.id, p);
+    return res;
   }
 
   async leave(): Promise<void> {

@@ -294,6 +294,8 @@ export const SERVER_EVENTS = {
 
 /** Agent -> server, internal: `agent:report` with an AgentStatus (no ack needed). */
 export const AGENT_REPORT_EVENT = 'agent:report';
+/** Client -> server: `camera:open` (camera sessions, below). */
+export const CAMERA_OPEN_EVENT = 'camera:open';
 export const AgentReportSchema = AgentStatusSchema;
 
 /** Largest sketch JPEG (bytes) an agent may send: well under MAX_PAYLOAD_BYTES once base64-encoded. */
@@ -315,6 +317,22 @@ export type AgentSketch = z.infer<typeof AgentSketchSchema>;
 /** `agent:sketch` push: the debug sketch of your own processed stream (only while debugSketch is on). */
 export type AgentSketchPush = AgentSketch;
 
+// ---------- camera sessions (the browser extension's camera, `npm run vcam`) ----------
+// A camera session is a private room the server creates for one identity owner: `POST /api/camera-sessions`
+// (x-gazecam-owner) answers a ticket; the client opens the session with `camera:open` on two connections: the
+// `camera` (publishes the real camera, owns the settings; its identities are the ticket owner's) and the
+// `viewer` (receives the camera's processed video, as a call would). Nobody can `join` the room, nobody else is
+// in it, and a socket from a page admitted only by CAMERA_ORIGINS may do nothing but this.
+
+/** `camera:open`: enter the ticket's private room as its camera or its viewer. Ack: CameraOpenResult. */
+export const CameraOpenRequestSchema = z.object({
+  ticket: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/, 'ticket: not a camera ticket'),
+  role: z.enum(['camera', 'viewer']),
+});
+export type CameraOpenRequest = z.infer<typeof CameraOpenRequestSchema>;
+/** The join answer, plus the camera participant's id (null for a viewer that opened before the camera). */
+export type CameraOpenResult = JoinResult & { camera: string | null };
+
 /** Request schemas by event name: the server validates every incoming request against this table. */
 export const REQUEST_SCHEMAS = {
   [CLIENT_EVENTS.join]: JoinRequestSchema,
@@ -327,5 +345,6 @@ export const REQUEST_SCHEMAS = {
   [CLIENT_EVENTS.settings]: SettingsRequestSchema,
   [AGENT_REPORT_EVENT]: AgentReportSchema,
   [AGENT_SKETCH_EVENT]: AgentSketchSchema,
+  [CAMERA_OPEN_EVENT]: CameraOpenRequestSchema,
 } as const;
 export type RequestEvent = keyof typeof REQUEST_SCHEMAS;

@@ -4,12 +4,12 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Sfu } from '../media/types.ts';
-import { AddressCounter } from '../util/address-counter.ts';
 import { AppError, toAppError } from '../util/errors.ts';
 import { createLogger } from '../util/logger.ts';
 import { type AgentCapacity, AgentSupervisor, type AgentSupervisorOptions } from './agent-supervisor.ts';
 import type { AgentLauncher } from './agents.ts';
 import { CallRoom, type Member } from './call-room.ts';
+import { CameraSessions, joinCameraSession } from './camera-session.ts';
 import { PasscodeGuard, type PasscodeGuardOptions } from './passcode-guard.ts';
 import {
   type Ack,
@@ -29,6 +29,7 @@ import {
 import { RateLimiter } from './rate-limit.ts';
 import type { RoomPlacement } from './room-placement.ts';
 import { checkPublishOffer, checkSubscribeAnswer } from './sdp-bounds.ts';
+import { capSessionsPerAddress } from './session-cap.ts';
 import { iceConfigFor } from './turn-credentials.ts';
 
 const log = createLogger('signaling:server');
@@ -51,6 +52,8 @@ export interface SignalingOptions {
   passcodes?: PasscodeGuardOptions;
   /** Admits a socket.io handshake (Host/Origin policy); refused ones get 403 before any session exists. */
   allowRequest?: (req: IncomingMessage) => boolean;
+  /** Admits a handshake that allowRequest refused as a camera page (CAMERA_ORIGINS): `camera:open` only. */
+  allowCameraPage?: (req: IncomingMessage) => boolean;
   /** Several server nodes: which node holds each room (none: every room lives here). */
   placement?: RoomPlacement;
   /** Sessions one client address (IPv6: one /64) may hold; more get a BUSY connect_error (default: no cap). */
@@ -86,6 +89,9 @@ function needJoined(joined: Joined | null, event: string): Joined {
 }
 
 function ownerOf(socket: Socket): string | null {
+  // A camera session's sockets wear the identities of the owner who asked for its ticket.
+  const sessionOwner = (socket.data as { owner?: unknown }).owner;
+  if (typeof sessionOwner === 'string') return sessionOwner;
   const owner = (socket.handshake.auth as { owner?: unknown } | undefined)?.owner;
   return typeof owner === 'string' && owner.length > 0 && owner.length <= 256 ? owner : null;
 }
@@ -93,6 +99,8 @@ function ownerOf(socket: Socket): string | null {
 export class SignalingServer {
   readonly io: IoServer;
   readonly agents: AgentSupervisor;
+  /** Private camera sessions (tickets from `POST /api/camera-sessions`). */
+  readonly cameras = new CameraSessions();
   #opts: SignalingOptions;
   #rooms = new Map<string, CallRoom>();
   #bySocket = new Map<string, Joined>();
@@ -111,30 +119,24 @@ export class SignalingServer {
       allowRequest: (req, cb) => {
         let ok: boolean;
         try {
-          ok = opts.allowRequest?.(req) ?? true;
+          ok = (opts.allowRequest?.(req) ?? true) || (opts.allowCameraPage?.(req) ?? false);
         } catch (e) {
           return cb(`${toAppError(e).code}: ${(e as Error).message}`, false);
         }
         cb(null, ok);
       },
     });
-    const cap = opts.maxPerAddress;
-    if (cap) {
-      const held = new AddressCounter(cap.exempt);
-      this.io.use((socket, next) => {
-        const address = socket.handshake.address;
-        if (held.count(address) >= cap.sessions)
-          return next(new Error(`BUSY: too many connections from your address (${cap.sessions})`));
-        socket.once('disconnect', held.add(address));
-        next();
-      });
-    }
+    if (opts.maxPerAddress) capSessionsPerAddress(this.io, opts.maxPerAddress);
     this.io.on('connection', (socket) => this.#onConnection(socket));
     this.#statsTimer = setInterval(() => this.#pushStats(), opts.statsIntervalMs ?? 2000);
     this.#statsTimer.unref();
   }
 
   #onConnection(socket: Socket): void {
+    // Admitted only as a page the camera runs in: that page may open a camera session, nothing else.
+    (socket.data as { cameraOnly?: boolean }).cameraOnly = !(
+      this.#opts.allowRequest?.(socket.request) ?? true
+    );
     const limiter = new RateLimiter(RATE_LIMIT_BURST, RATE_LIMIT_PER_SEC);
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (r: Ack) => void) : undefined;
@@ -195,6 +197,10 @@ export class SignalingServer {
       if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
       if (joined) throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
       if (req.agent && req.view) throw new AppError('BAD_REQUEST', 'join: an agent is not a viewer');
+      if ((socket.data as { cameraOnly?: boolean }).cameraOnly)
+        throw new AppError('FORBIDDEN', 'this page may only open a camera session (CAMERA_ORIGINS)');
+      if (this.cameras.isPrivate(req.room) && !req.agent)
+        throw new AppError('FORBIDDEN', 'that room is a private camera session');
       const placement = this.#opts.placement;
       // Agents join rooms that live here already; only a user's join may place one.
       if (placement && !req.agent && !this.#rooms.has(req.room)) {
@@ -225,20 +231,7 @@ export class SignalingServer {
           throw new AppError('FORBIDDEN', 'wrong or missing room passcode');
         }
       }
-      if (!room) {
-        const created: CallRoom = new CallRoom(req.room, req.passcode, {
-          sfuRoom: this.#opts.sfu.createRoom(req.room),
-          agents: this.agents,
-          askAnswer: (s, offer) => askAnswer(s, offer),
-          onClosed: (r) => {
-            if (this.#rooms.get(r.name) !== r) return;
-            this.#rooms.delete(r.name);
-            placement?.release(r.name);
-          },
-        });
-        room = created;
-        this.#rooms.set(req.room, room);
-      }
+      if (!room) room = this.#createRoom(req.room, req.passcode);
       let member: Member;
       try {
         member = room.join(socket, req.displayName, agent, req.view?.participant);
@@ -309,7 +302,35 @@ export class SignalingServer {
       room.agentSketch(member, sketch);
       return {};
     },
+    'camera:open': (socket, req, joined) => {
+      if (this.#closed) throw new AppError('CLOSED', 'server is shutting down');
+      if (joined) throw new AppError('ALREADY_JOINED', 'this connection is already in a room');
+      const { room: name, owner } = this.cameras.redeem(req.ticket, req.role);
+      (socket.data as { owner?: string }).owner = owner;
+      const room = this.#rooms.get(name) ?? this.#createRoom(name, undefined);
+      const { member, result } = joinCameraSession(room, socket, req.role);
+      this.#bySocket.set(socket.id, { room, member });
+      return result;
+    },
   };
+
+  #createRoom(name: string, passcode: string | undefined): CallRoom {
+    // Camera sessions are this node's alone (never placed in the room directory).
+    const placement = this.cameras.isPrivate(name) ? undefined : this.#opts.placement;
+    const room: CallRoom = new CallRoom(name, passcode, {
+      sfuRoom: this.#opts.sfu.createRoom(name),
+      agents: this.agents,
+      askAnswer: (s, offer) => askAnswer(s, offer),
+      onClosed: (r) => {
+        this.cameras.roomClosed(r.name);
+        if (this.#rooms.get(r.name) !== r) return;
+        this.#rooms.delete(r.name);
+        placement?.release(r.name);
+      },
+    });
+    this.#rooms.set(name, room);
+    return room;
+  }
 
   #leave(socket: Socket, reason: 'left' | 'disconnected'): void {
     const entry = this.#bySocket.get(socket.id);

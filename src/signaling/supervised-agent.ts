@@ -14,7 +14,7 @@ import { applyVideoRoute, wantsAvatar } from './video-route.ts';
 
 const log = createLogger('signaling:agent');
 
-export type { Admission, Admit, AgentSubject, SupervisionPolicy } from './agent-subject.ts';
+export type { Admission, Admit, AdmitCandidate, AgentSubject, SupervisionPolicy } from './agent-subject.ts';
 
 export type AgentPhase = 'waiting' | 'starting' | 'serving' | 'lost' | 'failed' | 'stopping' | 'stopped';
 

@@ -43,7 +43,9 @@ describe('Host and Origin policy of the running server', () => {
   let app: App;
   let port: number;
   beforeAll(async () => {
-    app = await startApp({ port: 0, host: '127.0.0.1' });
+    // Camera pages (CAMERA_ORIGINS, `*` by default) are admitted for camera sessions only
+    // (test/signaling/camera-session.test.ts); here one named page, so other foreign Origins stay refused.
+    app = await startApp({ port: 0, host: '127.0.0.1', cameraOrigins: 'https://meet.example.com' });
     port = Number(new URL(app.url).port);
   });
   afterAll(async () => {
@@ -69,6 +71,7 @@ describe('Host and Origin policy of the running server', () => {
       expect(await handshake(app.url, { origin: 'null' }, transport)).toMatch(/^refused/);
       expect(await handshake(app.url, { origin: `http://localhost:${port}` }, transport)).toBe('connected');
       expect(await handshake(app.url, {}, transport)).toBe('connected'); // agents and tools send no Origin
+      expect(await handshake(app.url, { origin: 'https://meet.example.com' }, transport)).toBe('connected');
     }
     const raw = await get(`${app.url}/socket.io/?EIO=4&transport=polling`, {
       origin: 'https://evil.example',

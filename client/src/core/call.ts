@@ -3,6 +3,7 @@
 import type {
   AgentSketchPush,
   AgentStatus,
+  CameraOpenResult,
   JoinResult,
   Mode,
   Participant,
@@ -13,7 +14,7 @@ import type {
   StatsPush,
 } from '../../../src/signaling/protocol.ts';
 import { applyIceConfig, FrameRate, gathered, Subscriber } from './rtc.ts';
-import { Signaling } from './signaling.ts';
+import { Signaling, type SignalingOptions } from './signaling.ts';
 
 export interface CallEvents {
   participants(list: Participant[]): void;
@@ -34,6 +35,16 @@ export interface JoinOptions {
   displayName: string;
   passcode?: string;
   media: MediaStream;
+  /** The server and handshake (default: this page's origin, the owner token). */
+  signaling?: SignalingOptions;
+}
+
+export interface CameraOpenOptions {
+  /** From POST /api/camera-sessions. */
+  ticket: string;
+  /** What to publish (the extension: the real camera, no microphone). */
+  media: MediaStream;
+  signaling: SignalingOptions;
 }
 
 export class Call {
@@ -90,21 +101,39 @@ export class Call {
     });
   }
 
-  static async join(opts: JoinOptions, events: CallEvents): Promise<Call> {
-    const signaling = new Signaling();
-    const call = new Call(signaling, events);
-    try {
-      const res = await signaling.request<JoinResult>('join', {
+  static join(opts: JoinOptions, events: CallEvents): Promise<Call> {
+    return Call.#start(new Signaling(opts.signaling), opts.media, events, (s) =>
+      s.request<JoinResult>('join', {
         room: opts.room,
         displayName: opts.displayName,
         passcode: opts.passcode || undefined,
-      });
+      }),
+    );
+  }
+
+  /** Opens a private camera session's camera (protocol.ts, camera sessions): publishes `media`, owns the
+   * settings; the session's Viewer receives the processed video. */
+  static openCamera(opts: CameraOpenOptions, events: CallEvents): Promise<Call> {
+    return Call.#start(new Signaling(opts.signaling), opts.media, events, (s) =>
+      s.request<CameraOpenResult>('camera:open', { ticket: opts.ticket, role: 'camera' }),
+    );
+  }
+
+  static async #start(
+    signaling: Signaling,
+    media: MediaStream,
+    events: CallEvents,
+    enter: (s: Signaling) => Promise<JoinResult>,
+  ): Promise<Call> {
+    const call = new Call(signaling, events);
+    try {
+      const res = await enter(signaling);
       applyIceConfig(res, call.publisher, call.subscriber.pc);
       call.me = res.participantId;
       call.room = res.room;
       for (const p of res.participants) call.participants.set(p.id, p);
       events.participants(call.list());
-      await call.#publish(opts.media);
+      await call.#publish(media);
       return call;
     } catch (e) {
       call.close();

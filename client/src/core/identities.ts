@@ -33,7 +33,17 @@ const photoUrls = new Map<string, string[]>();
 
 const OWNER_KEY = 'gazecam.owner';
 
+/** Where the API is and whose identities: this page's server and its localStorage token by default; the
+ * extension's popup names its configured server and the token it keeps. */
+let server: { base: string; owner: string | null } = { base: '', owner: null };
+
+export function useIdentityServer(base: string, ownerToken: string): void {
+  for (const id of [...photoUrls.keys()]) forgetPhotos(id);
+  server = { base: base.replace(/\/$/, ''), owner: ownerToken };
+}
+
 function owner(): string {
+  if (server.owner) return server.owner;
   let t = localStorage.getItem(OWNER_KEY);
   if (!t) {
     const bytes = crypto.getRandomValues(new Uint8Array(18));
@@ -44,7 +54,7 @@ function owner(): string {
 }
 
 async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(path, {
+  const res = await fetch(server.base + path, {
     ...init,
     headers: { ...(init.headers ?? {}), 'x-gazecam-owner': owner() },
   });
@@ -68,7 +78,7 @@ async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
 /** One photo as a blob: URL ('' when it cannot be read: the page shows a broken image, not an error). */
 async function photoBlobUrl(url: string): Promise<string> {
   try {
-    const res = await fetch(url, { headers: { 'x-gazecam-owner': owner() } });
+    const res = await fetch(server.base + url, { headers: { 'x-gazecam-owner': owner() } });
     return res.ok ? URL.createObjectURL(await res.blob()) : '';
   } catch {
     return '';

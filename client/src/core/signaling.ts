@@ -18,12 +18,41 @@ export class RequestError extends Error {
   }
 }
 
+export interface SignalingOptions {
+  /** The server, e.g. http://127.0.0.1:8080 (default: the page's own origin). */
+  url?: string;
+  /** Handshake auth (default: the owner token from localStorage). A camera session's page sends none: its
+   * ticket names the owner. */
+  auth?: Record<string, string>;
+}
+
 export class Signaling {
   readonly socket: Socket;
 
-  constructor() {
-    const owner = localStorage.getItem(OWNER_KEY);
-    this.socket = io({ transports: ['websocket'], reconnection: false, auth: owner ? { owner } : {} });
+  constructor(opts: SignalingOptions = {}) {
+    const owner = opts.auth ? null : localStorage.getItem(OWNER_KEY);
+    const auth = opts.auth ?? (owner ? { owner } : {});
+    const o = { transports: ['websocket'], reconnection: false, forceNew: true, auth };
+    this.socket = opts.url ? io(opts.url, o) : io(o);
+  }
+
+  /** Resolves once connected; rejects with the connect error (server down, origin refused). */
+  connected(timeoutMs = 10_000): Promise<void> {
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(
+        () => reject(new RequestError({ code: 'TIMEOUT', message: 'no answer' })),
+        timeoutMs,
+      );
+      this.socket.once('connect', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.socket.once('connect_error', (e) => {
+        clearTimeout(t);
+        reject(new RequestError({ code: 'UNREACHABLE', message: e.message }));
+      });
+    });
   }
 
   request<T extends object>(event: string, payload?: unknown, timeoutMs = 20_000): Promise<T> {

@@ -2,13 +2,14 @@
 // It joins the room as a viewer (`view` in the join): the server lists it to everyone as a clean feed, subscribes
 // it to that one participant (found by id or by display name, now or when they join) and tells it of no one else.
 import type {
+  CameraOpenResult,
   JoinResult,
   Participant,
   ParticipantLeftPush,
   ParticipantUpdatedPush,
 } from '../../../src/signaling/protocol.ts';
 import { applyIceConfig, Subscriber } from './rtc.ts';
-import { Signaling } from './signaling.ts';
+import { Signaling, type SignalingOptions } from './signaling.ts';
 
 export interface ViewerOptions {
   room: string;
@@ -17,15 +18,20 @@ export interface ViewerOptions {
   passcode?: string;
   onStream(stream: MediaStream): void;
   onState?(state: string): void;
+  /** The server and handshake (default: this page's origin, the owner token). */
+  signaling?: SignalingOptions;
+  /** View a private camera session's camera (its ticket) instead of joining `room`. */
+  cameraTicket?: string;
 }
 
 export class Viewer {
-  readonly signaling = new Signaling();
+  readonly signaling: Signaling;
   readonly subscriber: Subscriber;
   #target: string | null = null;
   #closed = false;
 
   private constructor(private readonly opts: ViewerOptions) {
+    this.signaling = new Signaling(opts.signaling);
     this.subscriber = new Subscriber(this.signaling, (id, s) => {
       if (id === this.#target && !this.#closed) opts.onStream(s);
     });
@@ -44,6 +50,18 @@ export class Viewer {
   static async open(opts: ViewerOptions): Promise<Viewer> {
     const v = new Viewer(opts);
     try {
+      if (opts.cameraTicket) {
+        const res = await v.signaling.request<CameraOpenResult>('camera:open', {
+          ticket: opts.cameraTicket,
+          role: 'viewer',
+        });
+        applyIceConfig(res, v.subscriber.pc);
+        opts.onState?.('waiting');
+        // The server subscribed the viewer to the camera (alone in the room).
+        const camera = res.participants.find((p) => p.id === res.camera);
+        if (camera) v.#consider(camera);
+        return v;
+      }
       const res = await v.signaling.request<JoinResult>('join', {
         room: opts.room,
         displayName: 'clean feed', // the server names viewers itself

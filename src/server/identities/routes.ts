@@ -30,7 +30,7 @@ const log = createLogger('server:identities');
 export const IDENTITY_API = '/api/identities';
 export const OWNER_HEADER = 'x-gazecam-owner';
 export const MAX_PHOTOS = 8;
-const OWNER_RE = /^[A-Za-z0-9_-]{16,128}$/;
+export const OWNER_RE = /^[A-Za-z0-9_-]{16,128}$/;
 /** Room in a form for its parts' headers and the name field. */
 const FORM_MARGIN = 64 * 1024;
 
