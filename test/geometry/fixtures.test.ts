@@ -19,7 +19,9 @@ const have = fixturesAvailable();
 if (!have) console.warn(`geometry fixture tests skipped: no fixtures at ${FIXTURES_DIR} (set FIXTURES_DIR)`);
 
 describe.skipIf(!have)('geometry on the fixture drivers', () => {
-  it('our yaw tracks the Human peer (Pearson r >= 0.9 pooled, >= 0.85 per driver)', {
+  // A correlation means nothing on a driver that hardly turns (d13 spans under 2 degrees: r is noise), so a
+  // driver that turns less than 5 degrees is held to a mean absolute difference instead.
+  it('our yaw tracks the Human peer (Pearson r >= 0.9 pooled, >= 0.85 per turning driver, within 3 deg on still ones)', {
     timeout: 300_000,
   }, async () => {
     const tracker = await FaceTracker.create();
@@ -43,7 +45,15 @@ describe.skipIf(!have)('geometry on the fixture drivers', () => {
     expect(pooled.yaw).toBeGreaterThanOrEqual(0.9);
     for (const r of rows) {
       expect(r.frames).toBeGreaterThan(50);
-      expect(r.tracker.yaw).toBeGreaterThanOrEqual(0.85);
+      // The reference's range, not ours: a tracker that fails to turn must not escape the correlation.
+      const humanYaw = r.series.human.yaw;
+      if (Math.max(...humanYaw) - Math.min(...humanYaw) >= 5) {
+        expect(r.tracker.yaw, r.driver).toBeGreaterThanOrEqual(0.85);
+      } else {
+        const { ours, human } = r.series;
+        const mae = human.yaw.reduce((s, v, i) => s + Math.abs(v - ours.yaw[i]), 0) / human.yaw.length;
+        expect(mae, r.driver).toBeLessThanOrEqual(3);
+      }
     }
   });
 
