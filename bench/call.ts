@@ -8,7 +8,8 @@
 // its own process, as deployed; CPU is reported for server, agents and the headless clients separately.
 // Options: --seconds S (measure window per phase, default 12), --participants 1,2, --mode avatar|eyes|both,
 //   --clip PATH (MJPEG; default fixtures d0 if present, else a synthetic pattern), --processor MODULE
-//   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID,
+//   (default passthrough; src/inference/agent/pipeline-processor.ts = the real pipeline), --identity ID (default
+//   the fixture portrait s0 when the fixtures are present),
 //   --agent-niceness N (default 0), --publisher-niceness N (default 19), --no-audio-sink, --pool N (warm agents;
 //   default one per participant, 0: every agent starts cold), --root DIR (run the server and agents of another
 //   copy of the project, e.g. `git archive REV src models bench | tar -x -C DIR`: the same bench, before/after).
@@ -385,7 +386,8 @@ export async function run(args: string[]): Promise<void> {
       mode,
       clipPath,
       arg(args, 'processor'),
-      arg(args, 'identity') ?? null,
+      // Without an identity the real pipeline has nothing to draw: the avatar would be the grey stand-in.
+      arg(args, 'identity') ?? (fixturesAvailable() ? 's0' : null),
       args.includes('--no-audio-sink'),
       Number(arg(args, 'agent-niceness') ?? 0),
       Number(arg(args, 'publisher-niceness') ?? 19),

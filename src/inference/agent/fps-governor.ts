@@ -2,19 +2,26 @@
 // it steps its output rate down a ladder to what it sustains, leaving the rest of the CPU to the other agents
 // (processing as fast as possible, every agent would fight for every cycle and the latency of all would grow),
 // and steps up again when its frames take well under the time a faster rate allows. The loop reports a lowered
-// rate as 'busy' ("server busy" in the client).
+// rate as 'busy' ("server busy" in the client). It steps down only after two windows in a row of a typical
+// (median) frame too slow for the rate, and climbs straight to the rate its frames allow: with one window and
+// one rung a time, a transient (the other agent's model warm-up) held one of two users on two cores at 8-12 fps
+// for the whole call while the cores were a third idle.
 
 /** Output rates tried, fastest first; the last is the floor. */
 export const FPS_LADDER = [30, 25, 20, 15, 12, 10, 8] as const;
 /** Seconds of history each decision looks at. */
 const WINDOW_MS = 2000;
-/** Below this share of its target a rate is not sustained: step down. */
+/** Below this share of its target a rate is not sustained... */
 const SUSTAIN = 0.85;
-/** Step up when frames take less than this share of the faster rate's interval. */
-const HEADROOM = 0.6;
+/** ...and it is the agent's fault only when its typical frame takes more than this share of the interval. */
+const SLOW = 0.9;
+/** Step up when the typical frame takes less than this share of the faster rate's interval. */
+const HEADROOM = 0.75;
 
 export class FpsGovernor {
   #level = 0;
+  /** Windows in a row that found the rate not sustained. */
+  #short = 0;
   #lastStart = Number.NEGATIVE_INFINITY;
   #decidedAt: number;
   #starts: number[] = [];
@@ -59,15 +66,22 @@ export class FpsGovernor {
     const offered = this.#rate(this.#inputs, now);
     const achieved = this.#rate(this.#starts, now);
     const target = Math.min(this.fps, offered);
-    const meanMs = this.#durations.reduce((s, d) => s + d.ms, 0) / Math.max(1, this.#durations.length);
-    if (achieved < SUSTAIN * target && this.#level < FPS_LADDER.length - 1) {
-      // The fastest rung at or under what it managed (at least one down).
+    const typicalMs = median(this.#durations.map((d) => d.ms));
+    const slow = typicalMs > SLOW * (1000 / target);
+    this.#short = achieved < SUSTAIN * target && slow ? this.#short + 1 : 0;
+    const last = FPS_LADDER.length - 1;
+    if (this.#short >= 2 && this.#level < last) {
+      // The fastest rung its frames sustain (or that it achieved, if more), at least one down.
+      const sustainable = Math.max(achieved, (SLOW * 1000) / Math.max(typicalMs, 1e-3));
       let next = this.#level + 1;
-      while (next < FPS_LADDER.length - 1 && FPS_LADDER[next] > achieved) next++;
+      while (next < last && FPS_LADDER[next] > sustainable) next++;
       this.#level = next;
-    } else if (this.#level > 0) {
-      const faster = FPS_LADDER[this.#level - 1];
-      if (meanMs < HEADROOM * (1000 / faster) && offered >= 0.9 * faster) this.#level--;
+      this.#short = 0;
+    } else if (this.#level > 0 && this.#short === 0) {
+      let next = this.#level;
+      const fits = (fps: number) => typicalMs < HEADROOM * (1000 / fps) && offered >= 0.9 * fps;
+      while (next > 0 && fits(FPS_LADDER[next - 1])) next--;
+      this.#level = next;
     }
   }
 
@@ -82,4 +96,11 @@ export class FpsGovernor {
     while (this.#starts.length && old(this.#starts[0])) this.#starts.shift();
     while (this.#durations.length && old(this.#durations[0].t)) this.#durations.shift();
   }
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
