@@ -4,19 +4,12 @@
 // squashing the iris, and gaze moves the iris inside the aperture. Where the target's upper lid is lower than
 // the source's (a blink, looking down), the mesh keeps the source's open lid (openUpperLids) and the band
 // between the two is drawn as eyelid: the source's lash line at the new lid margin, lid skin above it.
+import { type EyeAxes, eyeAxes } from '../geometry/lid-follow.ts';
 import { insidePolygon, polygonBox, ringXY } from './polygon.ts';
 import type { BackwardMap } from './raster.ts';
 import { EYES, type EyeRegion } from './regions.ts';
 
-interface EyeFrame {
-  ox: number;
-  oy: number;
-  /** Unit axis from the outer to the inner corner, and its perpendicular (pointing down in the image). */
-  ux: number;
-  uy: number;
-  vx: number;
-  vy: number;
-  length: number;
+interface EyeFrame extends EyeAxes {
   /** Iris centre in eye coordinates and iris radius. */
   cu: number;
   cv: number;
@@ -31,32 +24,13 @@ function irisRadius(kp: ArrayLike<number>, c: number): number {
 }
 
 function eyeFrame(kp: ArrayLike<number>, eye: EyeRegion, radius?: number): EyeFrame {
-  const ox = kp[3 * eye.outerCorner];
-  const oy = kp[3 * eye.outerCorner + 1];
-  const dx = kp[3 * eye.innerCorner] - ox;
-  const dy = kp[3 * eye.innerCorner + 1] - oy;
-  const length = Math.max(Math.hypot(dx, dy), 1e-3);
-  const ux = dx / length;
-  const uy = dy / length;
-  // Perpendicular pointing down the face whichever eye this is.
-  let vx = -uy;
-  let vy = ux;
-  if (vy < 0) {
-    vx = -vx;
-    vy = -vy;
-  }
-  const px = kp[3 * eye.iris] - ox;
-  const py = kp[3 * eye.iris + 1] - oy;
+  const a = eyeAxes(kp, eye);
+  const px = kp[3 * eye.iris] - a.ox;
+  const py = kp[3 * eye.iris + 1] - a.oy;
   return {
-    ox,
-    oy,
-    ux,
-    uy,
-    vx,
-    vy,
-    length,
-    cu: px * ux + py * uy,
-    cv: px * vx + py * vy,
+    ...a,
+    cu: px * a.ux + py * a.uy,
+    cv: px * a.vx + py * a.vy,
     r: radius ?? irisRadius(kp, eye.iris),
   };
 }
