@@ -5,6 +5,10 @@
 // reading moves the wrong way: every strength figure is given as Human's own (`human`) and recomputed with the
 // mirror undone (`fixed`, the same formula: peer/human.ts gazeReading). Per clip one JSON line:
 //   redirected: frames the policy redirects (weight >= 0.5): Human's mean strength in and out, and their ratio;
+//               the share of inputs at Human's cap (inputAtCap); the correction asked (mean unit-vector change
+//               dx, dy) and where Human sees both irises in and out (irisIn/irisOut: x in eye widths, y in lid
+//               heights from the corners' midpoint, lid opening in eye widths), so a ratio near 1 can be told
+//               apart: a correction too small to see, or moved the way the judge does not count;
 //   atCamera:   redirected frames already looking into the camera (our angle to it under 5 deg): the same;
 //   away:       frames the policy leaves alone (weight < 0.05): the same (should stay 1);
 //   identity:   mean cosine of Human's descriptors of input and output;
@@ -28,7 +32,7 @@ import { decodeImage } from '../src/video/image.ts';
 import type { DatasetIndex } from '../training/dataset/build.ts';
 import { decodeFrames } from '../training/dataset/decode.ts';
 import { eyeSheet, type SheetRow } from './eye-sheet.ts';
-import { createHumanPeer, gazeReading, type HumanPeer, type PeerFace } from './peer/human.ts';
+import { createHumanPeer, gazeReading, type HumanPeer, irisOffsets, type PeerFace } from './peer/human.ts';
 import { cosine, eyeOpen, mean, pearson, r3 } from './quality-metrics.ts';
 
 const emit = (o: Record<string, unknown>) =>
@@ -99,7 +103,27 @@ function strengths(rows: readonly FrameRow[], pick: (r: FrameRow) => boolean) {
     const sOut = mean(sel.map((r) => r.out?.[key].strength ?? Number.NaN));
     return { in: r3(sIn), out: r3(sOut), ratio: r3(sOut / sIn) };
   };
-  return { frames: sel.length, human: of('gaze'), fixed: of('gazeFixed') };
+  // Frames whose input already reads at Human's cap (half the face box): a ratio of capped figures says little.
+  const atCap = sel.filter((r) => {
+    const p = r.in as PeerFace;
+    return p.gazeFixed.strength >= (0.98 * Math.min(...boxOf(p))) / 2;
+  }).length;
+  // Component by component: the correction asked (unit-vector change, image axes, y down) and where Human sees
+  // the irises in and out (eye widths across, lid heights down, from the corners' midpoint).
+  const iris = (side: 'in' | 'out') => {
+    const o = sel.map((r) => irisOffsets((r[side] as PeerFace).mesh));
+    const m = (f: (v: { x: number; y: number; open: number }) => number) => r3(mean(o.map(f)));
+    return { x: m((v) => v.x), y: m((v) => v.y), open: m((v) => v.open) };
+  };
+  return {
+    frames: sel.length,
+    inputAtCap: sel.length ? r3(atCap / sel.length) : 0,
+    human: of('gaze'),
+    fixed: of('gazeFixed'),
+    correction: { dx: r3(mean(sel.map((r) => r.dx))), dy: r3(mean(sel.map((r) => r.dy))) },
+    irisIn: iris('in'),
+    irisOut: iris('out'),
+  };
 }
 
 function summary(rows: readonly FrameRow[]) {

@@ -276,6 +276,32 @@ export function unmirroredIris(mesh: Float32Array): Float32Array {
 }
 
 /**
+ * Where the irises sit, read on a mesh the way gazeReading() reads one eye, for both eyes (right iris unmirrored):
+ * the mean horizontal offset from the corners' midpoint in eye widths (+: image right), the mean vertical offset
+ * in lid heights (+: down), and the mean lid opening in eye widths. Shows what an eye correction moved as the
+ * judge sees it, component by component.
+ */
+export function irisOffsets(mesh: Float32Array): { x: number; y: number; open: number } {
+  const m = unmirroredIris(mesh);
+  const X = (k: number) => m[3 * k];
+  const Y = (k: number) => m[3 * k + 1];
+  let x = 0;
+  let y = 0;
+  let open = 0;
+  for (const [iris, a, b, lower, upper] of [
+    [468, 33, 133, 23, 27],
+    [473, 362, 263, 253, 257],
+  ]) {
+    const w = X(b) - X(a);
+    const h = Y(lower) - Y(upper);
+    x += (X(iris) - (X(a) + X(b)) / 2) / w / 2;
+    y += (Y(iris) - (Y(a) + Y(b)) / 2) / h / 2;
+    open += h / w / 2;
+  }
+  return { x, y, open };
+}
+
+/**
  * Human 3.3.6's gaze reading (its face.rotation.gaze) computed on a mesh in MediaPipe order: the eye farther from
  * the camera (larger z at its outer corner) is read, its iris against its corners' midpoint, over (eye width,
  * its vertical extent 23-27 / 253-257), less an offset of 0.1 upward; strength is the norm, capped at half the
