@@ -5,7 +5,7 @@
 // rate as 'busy' ("server busy" in the client). It steps down only after two windows in a row of a typical
 // (median) frame too slow for the rate, and climbs straight to the rate its frames allow: with one window and
 // one rung a time, a transient (the other agent's model warm-up) held one of two users on two cores at 8-12 fps
-// for the whole call while the cores were a third idle.
+// for the rest of a 15-second measurement while the cores were a third idle.
 
 /** Output rates tried, fastest first; the last is the floor. */
 export const FPS_LADDER = [30, 25, 20, 15, 12, 10, 8] as const;
