@@ -63,30 +63,26 @@ export function zipFolder(dir: string): Buffer {
     const crc = crc32(data);
     // DOS date 2026-01-01 00:00 keeps the archive the same for the same files.
     const date = ((2026 - 1980) << 9) | (1 << 5) | 1;
+    // The fields a local header and its central-directory entry share, in the same order, from `at`: version
+    // needed, flags, method (deflate), time, date, CRC, compressed and plain sizes, name length.
+    const entry = (buf: Buffer, at: number) => {
+      buf.writeUInt16LE(20, at);
+      buf.writeUInt16LE(0, at + 2);
+      buf.writeUInt16LE(8, at + 4);
+      buf.writeUInt16LE(0, at + 6);
+      buf.writeUInt16LE(date, at + 8);
+      buf.writeUInt32LE(crc, at + 10);
+      buf.writeUInt32LE(packed.length, at + 14);
+      buf.writeUInt32LE(data.length, at + 18);
+      buf.writeUInt16LE(name.length, at + 22);
+    };
     const head = Buffer.alloc(30);
     head.writeUInt32LE(0x04034b50, 0);
-    head.writeUInt16LE(20, 4);
-    head.writeUInt16LE(0, 6);
-    head.writeUInt16LE(8, 8);
-    head.writeUInt16LE(0, 10);
-    head.writeUInt16LE(date, 12);
-    head.writeUInt32LE(crc, 14);
-    head.writeUInt32LE(packed.length, 18);
-    head.writeUInt32LE(data.length, 22);
-    head.writeUInt16LE(name.length, 26);
-    head.writeUInt16LE(0, 28);
+    entry(head, 4);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    entry(central, 6);
     central.writeUInt32LE(offset, 42);
     locals.push(head, name, packed);
     centrals.push(central, name);
