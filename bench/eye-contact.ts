@@ -20,7 +20,7 @@
 //          --look-away 0 (the default policy without its natural glances, which move the gaze on purpose)
 //          --sheet FILE (close-up contact sheet: input | output; rows picked as looking down / aside / blinking /
 //          into the lens, or --sheet-picks d13:100,d9:12 for those frames) --data DIR --source DIR
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EyeContactOptions } from '../src/inference/geometry/eye-contact.ts';
@@ -29,7 +29,7 @@ import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR, PROJECT_ROOT } from '../src/util/paths.ts';
 import type { RgbaFrame } from '../src/video/frame.ts';
 import { decodeImage } from '../src/video/image.ts';
-import type { DatasetIndex } from '../training/dataset/build.ts';
+import { readDatasetIndex } from '../training/dataset/build.ts';
 import { decodeFrames } from '../training/dataset/decode.ts';
 import { eyeSheet, type SheetRow } from './eye-sheet.ts';
 import { createHumanPeer, gazeReading, type HumanPeer, irisOffsets, type PeerFace } from './peer/human.ts';
@@ -234,11 +234,12 @@ export async function run(args: string[]): Promise<void> {
       await clipRun('fixtures', d, frames, 25);
     }
     const nVal = Number(values.val);
-    const indexPath = join(values.data, 'index.json');
-    if (nVal > 0 && !existsSync(indexPath))
-      process.stderr.write(`no validation clips: run npm run dataset first (${indexPath})\n`);
-    else if (nVal > 0) {
-      const index = JSON.parse(readFileSync(indexPath, 'utf8')) as DatasetIndex;
+    const index = nVal > 0 ? readDatasetIndex(values.data) : null;
+    if (nVal > 0 && !index)
+      process.stderr.write(
+        `no validation clips: run npm run dataset first (${join(values.data, 'index.json')})\n`,
+      );
+    else if (index) {
       for (const clip of index.clips.filter((c) => c.split === 'val').slice(0, nVal)) {
         const fps = Number(values.fps);
         const frames = await decodeFrames(join(values.source, clip.file), clip.crop, 256, fps, maxFrames);

@@ -6,14 +6,14 @@
 // `npm run dataset` (its index.json names the validation clips and their crops). One JSON line per clip and one
 // for the mean.
 // Options: --data DIR (dataset cache), --clips N, --frames N, --sheet DIR (truth | classic | learned | plain)
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LearnedRegions } from '../src/inference/generator/learned-regions.ts';
 import { rgbaToPlanar } from '../src/inference/generator/planar.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import type { RgbaFrame } from '../src/video/frame.ts';
-import type { DatasetIndex } from '../training/dataset/build.ts';
+import { readDatasetIndex } from '../training/dataset/build.ts';
 import { decodeFrames } from '../training/dataset/decode.ts';
 import { contactSheet } from './contact-sheet.ts';
 import { createHumanPeer } from './peer/human.ts';
@@ -60,13 +60,12 @@ export async function run(args: string[]): Promise<void> {
       sheet: { type: 'string' },
     },
   });
-  const indexPath = join(values.data, 'index.json');
-  if (!existsSync(indexPath)) {
+  const index = readDatasetIndex(values.data);
+  if (!index) {
     process.stderr.write(`no dataset at ${values.data}: run npm run dataset first\n`);
     process.exitCode = 2;
     return;
   }
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as DatasetIndex;
   const clips = index.clips.filter((c) => c.split === 'val').slice(0, Number(values.clips));
   if (values.sheet) mkdirSync(values.sheet, { recursive: true });
   const peer = await createHumanPeer({ detectEveryFrame: true });

@@ -7,12 +7,12 @@
 // tracker's noise in the iris - per eye and clip the median ratio over frame pairs whose irises differ by more
 // than 0.05 eye widths, then the median over eyes. One JSON line per split (train / val persons) and one for all.
 // Options: --data DIR (dataset cache)
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EYES } from '../src/inference/generator/regions.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
-import type { DatasetIndex } from '../training/dataset/build.ts';
+import { readDatasetIndex } from '../training/dataset/build.ts';
 import { r3 } from './quality-metrics.ts';
 
 const emit = (o: Record<string, unknown>) =>
@@ -124,13 +124,12 @@ export async function run(args: string[]): Promise<void> {
       json: { type: 'boolean' },
     },
   });
-  const indexPath = join(values.data, 'index.json');
-  if (!existsSync(indexPath)) {
+  const index = readDatasetIndex(values.data);
+  if (!index) {
     process.stderr.write(`no dataset at ${values.data}: run npm run dataset first\n`);
     process.exitCode = 2;
     return;
   }
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as DatasetIndex;
   const buf = readFileSync(join(values.data, 'landmarks.f32'));
   const lm = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
   const pools: Record<string, Pool> = { train: newPool(), val: newPool(), all: newPool() };

@@ -78,6 +78,12 @@ export interface DatasetIndex {
   wallS: number;
 }
 
+/** The index `buildDataset` wrote into `dir`, or null where no data set was built there. */
+export function readDatasetIndex(dir: string): DatasetIndex | null {
+  const path = join(dir, 'index.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as DatasetIndex) : null;
+}
+
 const toBytes = (src: Float32Array, out: Uint8Array, offset: number) => {
   for (let i = 0; i < src.length; i++) {
     const v = src[i] * 255 + 0.5;
