@@ -21,7 +21,7 @@ import { FIXTURES_DIR, fixturesAvailable } from '../../src/util/paths.ts';
 import { decodeImage, encodeJpeg, i420ToRgba, rgbaToI420 } from '../../src/video/image.ts';
 import { writeStamp } from '../../src/video/stamp.ts';
 import { buildExtension } from '../../tools/build-extension.ts';
-import { buildClient, CHROMIUM, CLIENT_DIST, chromiumMissing } from './browser.ts';
+import { buildClient, CHROMIUM, CLIENT_DIST, chromiumArgs, chromiumMissing } from './browser.ts';
 import { startCallSite } from './extension-pages.ts';
 
 process.env.AGENT_START_TIMEOUT_MS ??= '150000';
@@ -80,20 +80,11 @@ describe.skipIf(skipReason !== '')('gazecam extension in chromium', () => {
       executablePath: CHROMIUM,
       headless: false,
       viewport: { width: 800, height: 600 },
+      // Extensions load only in the new headless mode; the rest are the shared fake-camera flags.
       args: [
-        '--headless=new',
+        ...chromiumArgs(camera).map((a) => (a === '--headless' ? '--headless=new' : a)),
         `--disable-extensions-except=${dir}`,
         `--load-extension=${dir}`,
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-video-capture=${camera}`,
-        '--autoplay-policy=no-user-gesture-required',
       ],
     });
     peer = await createHumanPeer({ embedding: true, detectEveryFrame: true });
