@@ -8,7 +8,12 @@ import {
   IRIS_DEPTH_MM,
   newEyePlacement,
 } from '../../src/inference/geometry/gaze.ts';
-import { LEFT_IRIS_RING, RIGHT_IRIS_RING } from '../../src/inference/geometry/landmarks.ts';
+import {
+  LEFT_EYE_CORNERS,
+  LEFT_IRIS_RING,
+  RIGHT_EYE_CORNERS,
+  RIGHT_IRIS_RING,
+} from '../../src/inference/geometry/landmarks.ts';
 import { angleBetween, eulerToMat3, RAD } from '../../src/inference/geometry/math.ts';
 import { PoseEstimator } from '../../src/inference/geometry/pose.ts';
 import { TEMPLATE } from '../../src/inference/geometry/template-data.ts';
@@ -178,6 +183,21 @@ describe('gaze from the eyeball model', () => {
     expect(plain.right.cameraAngle).toBeGreaterThan(3);
     expect(res.left.cameraAngle).toBeLessThan(0.6);
     expect(res.right.cameraAngle).toBeLessThan(0.6);
+  });
+
+  it('places the two eyeballs mirror-symmetrically against their corners (no common sideways gaze)', () => {
+    const est = new GazeEstimator({ squintSamples: 0 });
+    const mid = (a: number, b: number) => (TEMPLATE[a * 3] + TEMPLATE[b * 3]) / 2;
+    const l =
+      est.eyeballCentre('left', TEMPLATE, new Float64Array(3))[0] -
+      mid(LEFT_EYE_CORNERS[0], LEFT_EYE_CORNERS[1]);
+    const r =
+      est.eyeballCentre('right', TEMPLATE, new Float64Array(3))[0] -
+      mid(RIGHT_EYE_CORNERS[0], RIGHT_EYE_CORNERS[1]);
+    // The template's irises share a 0.008-unit sideways offset (its face looks ~3 deg aside); it must not become
+    // every user's gaze.
+    expect(Math.abs(l + r)).toBeLessThan(1e-9);
+    expect(l).toBeGreaterThan(0);
   });
 
   it('builds an eye mesh: eyeball front half plus an iris ring at the gaze', () => {
