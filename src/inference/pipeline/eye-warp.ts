@@ -245,7 +245,8 @@ function clampTravel(d: number, band: number): number {
 /**
  * A visible source point standing in for a hidden one (u, v) of the same eye (eye lengths): on the iris, the
  * same radius from its centre, mirrored across its horizontal, else swung toward it; on the sclera (or where
- * `sclera` asks for it), the other side's sclera mirrored about the iris (`fromNew`: the target pixel's offset
+ * `sclera` asks for it), its reflection across the lid margin it is hidden under, else the other side's sclera
+ * mirrored about the iris (`fromNew`: the target pixel's offset
  * from the turned iris centre along the eye), else the sclera beside the iris, at the same share of the opening's
  * height.
  */
@@ -284,9 +285,18 @@ function fill(
     const b = at(g.lower, qu);
     return [qu, b > t ? t + rel * (b - t) : (t + b) / 2];
   };
+  const reach = 1.1 * ir;
+  // A point just past a lid margin: its reflection across that margin, the sclera right under the lid with the
+  // lid's shadow on it (continuous with its neighbours; the other side's sclera, lit differently, streaked).
+  {
+    const t = at(g.upper, uc);
+    const b = at(g.lower, uc);
+    const m = v < t ? 2 * t - v : v > b ? 2 * b - v : Number.NaN;
+    if (m > t && m < b && u > 0.02 && u < 0.98 && visible(u, m) && Math.hypot(u - iu, m - iv) > reach)
+      return [u, m];
+  }
   // The sclera on the iris's other side: as far from the frame's iris as the pixel is from the turned one, mirrored
   // (continuous across the pixels, and off the iris whenever the pixel is off the turned one).
-  const reach = 1.1 * ir;
   const mu = iu - fromNew;
   if (Math.abs(mu - iu) > reach && mu > 0.03 && mu < 0.97) {
     const m = place(mu);
