@@ -332,6 +332,9 @@ async function runCount(
         p95: round(pct(onLat, 95) - pct(rawLat, 95)),
       },
       agent_ms: round(agentMs.reduce((s, v) => s + v, 0) / Math.max(1, agentMs.length)),
+      // The agents' own measure of the delay they add (frame loop, decode, encode, pacing): the rest of added_ms
+      // is the way back (SFU, the viewer's jitter buffer and decode).
+      agent_video_delay_ms: [...statuses.values()].map((s) => round(s.videoDelayMs ?? Number.NaN)),
       av_offset_ms: {
         p50: round(pct(offsets, 50)),
         max: round(Math.max(...offsets.map(Math.abs))),
