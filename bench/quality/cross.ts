@@ -1,7 +1,10 @@
 // Cross-identity quality of one identity x driver pair, side by side in one run: the avatar (the pipeline as
 // configured), the classic renderer (REGION_RENDERER=classic) and the plain-warp reference, each read by the
 // peer: identity cosine, driver-identity leak, Pearson r of yaw/pitch/roll/mouth/each eye's opening against
-// the peer's reading of the driver, face found, jitter ratio. The avatar's motion is also read at two earlier
+// the peer's reading of the driver, face found, jitter ratio. The plain warp is driven by the peer's own
+// landmarks of the driver (the judge's tracking, which its readings of the output then agree with by
+// construction); `plainOurs` is the same warp driven by our tracker's landmarks, what the product could render
+// without a generator: the gap between the two is tracking agreement, not rendering. The avatar's motion is also read at two earlier
 // stages (no peer needed): the tracked driver landmarks and the target key-points the generator draws, so a
 // loss shows where it happens.
 import { join } from 'node:path';
@@ -21,7 +24,7 @@ import {
 } from './peer-series.ts';
 import { PlainWarp } from './plain-warp.ts';
 
-export const RENDERERS = ['avatar', 'classic', 'plain'] as const;
+export const RENDERERS = ['avatar', 'classic', 'plain', 'plainOurs'] as const;
 export type Renderer = (typeof RENDERERS)[number];
 
 export interface RendererFigures {
@@ -44,6 +47,7 @@ export interface CrossResult {
   avatar: RendererFigures;
   classic: RendererFigures;
   plain: RendererFigures;
+  plainOurs: RendererFigures;
 }
 
 type Readings = ReturnType<typeof meshReadings>;
@@ -52,6 +56,8 @@ interface Rendered {
   outs: RgbaFrame[];
   tracked: (Readings | null)[];
   target: (Readings | null)[];
+  /** Our tracker's landmarks of each driver frame (image pixels). */
+  landmarks: (Float32Array | null)[];
   identity: RgbaFrame;
 }
 
@@ -64,11 +70,18 @@ async function renderPipeline(
   const pipeline = await FramePipeline.create({ size, regionRenderer });
   try {
     const identity = await pipeline.setIdentity([idPath]);
-    const out: Rendered = { outs: [], tracked: [], target: [], identity: identity.photos[0].rgba };
+    const out: Rendered = {
+      outs: [],
+      tracked: [],
+      target: [],
+      landmarks: [],
+      identity: identity.photos[0].rgba,
+    };
     for (let i = 0; i < frames.length; i++) {
       const r = await pipeline.process(frames[i], 'avatar', (i * 1000) / 25);
       out.outs.push(r.frame as RgbaFrame);
       out.tracked.push(r.face ? meshReadings(r.face.landmarks) : null);
+      out.landmarks.push(r.face ? Float32Array.from(r.face.landmarks) : null);
       out.target.push(r.face && r.target ? meshReadings(r.target) : null);
     }
     return out;
@@ -125,9 +138,12 @@ export async function crossIdentity(
   const classic = await renderPipeline(idPath, frames, size, 'classic');
   const idFace = await peer.detect(avatar.identity);
   const plainOuts: RgbaFrame[] = [];
+  const plainOursOuts: RgbaFrame[] = [];
   if (idFace) {
     const plain = new PlainWarp(avatar.identity, idFace.mesh);
     for (const t of truth) plainOuts.push(plain.render(t?.mesh ?? null));
+    const ours = new PlainWarp(avatar.identity, idFace.mesh);
+    for (const l of avatar.landmarks) plainOursOuts.push(ours.render(l));
   }
   const diff: number[] = [];
   for (const d of truth)
@@ -165,5 +181,6 @@ export async function crossIdentity(
     avatar: await figures(avatar.outs, idFace, truth, peer),
     classic: await figures(classic.outs, idFace, truth, peer),
     plain: plainOuts.length ? await figures(plainOuts, idFace, truth, peer) : none,
+    plainOurs: plainOursOuts.length ? await figures(plainOursOuts, idFace, truth, peer) : none,
   };
 }
