@@ -2,8 +2,10 @@
 // microphone with tone bursts, and receives nothing (a real user decodes the others on their own machine).
 // Its own process lets the bench lower its priority without lowering the viewer's, whose playout buffers are
 // part of what is measured. Configured by argv JSON {url, name, clip, fps, markEvery, niceness}.
-// IPC in: {t:'settings', settings} | {t:'report'} | {t:'close'}.
-// IPC out: {t:'ready', id} | {t:'settings', ok} | {t:'report', sentAt, burstsAt} (epoch ms) | {t:'error', message}.
+// IPC in: {t:'settings', settings} | {t:'report'} | {t:'encoded'} | {t:'close'}.
+// IPC out: {t:'ready', id} | {t:'settings', ok} | {t:'report', sentAt, burstsAt} (epoch ms) |
+//   {t:'encoded', frames} (its video encoder's frames so far: a starved stand-in encodes fewer than it stamps) |
+//   {t:'error', message}.
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { HeadlessCamera, loadClip } from '../src/probe/camera.ts';
@@ -19,7 +21,7 @@ interface Config {
   niceness: number;
 }
 
-type Message = { t: 'settings'; settings: Settings } | { t: 'report' } | { t: 'close' };
+type Message = { t: 'settings'; settings: Settings } | { t: 'report' } | { t: 'encoded' } | { t: 'close' };
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as Config;
 const send = (m: unknown) => process.send?.(m);
@@ -52,6 +54,14 @@ process.on('message', (m: Message) => {
       sentAt: [...cam.sentAt].map(([n, at]) => [n, epoch(at)]),
       burstsAt: cam.burstsAt.map(epoch),
     });
+  else if (m.t === 'encoded' && client)
+    client.getStats('publish').then(
+      (stats) => {
+        const v = stats.find((s) => s.type === 'outbound-rtp' && s.kind === 'video');
+        send({ t: 'encoded', frames: typeof v?.framesEncoded === 'number' ? v.framesEncoded : Number.NaN });
+      },
+      (e: Error) => send({ t: 'error', message: e.message }),
+    );
   else if (m.t === 'settings' && client)
     client.settings(m.settings).then(
       () => send({ t: 'settings', ok: true }),

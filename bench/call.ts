@@ -80,6 +80,8 @@ export interface PublisherProcess {
   settings(settings: { mode: Mode; identityId: string | null }): Promise<void>;
   /** Send times (this process's performance.now() clock) of each stamped frame and each tone burst. */
   report(): Promise<{ sentAt: Map<number, number>; burstsAt: number[] }>;
+  /** Frames its video encoder has produced so far. */
+  encoded(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -127,6 +129,11 @@ export async function startPublisher(
       child.send({ t: 'report' });
       const r = await got;
       return { sentAt: new Map(r.sentAt.map(([n, t]) => [n, local(t)])), burstsAt: r.burstsAt.map(local) };
+    },
+    async encoded() {
+      const got = next<{ frames: number }>('encoded');
+      child.send({ t: 'encoded' });
+      return (await got).frames;
     },
     async close() {
       if (child.exitCode !== null) return;
@@ -271,10 +278,12 @@ async function runCount(
     const pubCpuStart = pubCpu();
     const serverCpuStart = cpuSeconds(app.pid);
     const dropsStart = [...statuses.values()].reduce((s, x) => s + x.drops, 0);
+    const enc0 = await Promise.all(pubs.map((p) => p.proc.encoded()));
     const rx0 = receiverStats(await viewer.getStats('subscribe'));
     const win = { t0: performance.now(), t1: performance.now() + seconds * 1000 };
     await sleep(seconds * 1000);
     const rx1 = receiverStats(await viewer.getStats('subscribe'));
+    const enc1 = await Promise.all(pubs.map((p) => p.proc.encoded()));
     const serverStats = (await (await fetch(`${app.url}/stats`)).json()) as { eventLoopLagMs?: unknown };
     const cpu = process.cpuUsage(cpuStart);
     const publishersCpu = pubCpu() - pubCpuStart;
@@ -307,6 +316,9 @@ async function runCount(
       first_avatar_ms: firstAvatarMs,
       fps: round(on.reduce((s, m) => s + m.fps, 0) / n),
       fps_min: round(Math.min(...on.map((m) => m.fps))),
+      // What each stand-in camera's own encoder produced in the window: the most its agent could get. Under 25,
+      // the stand-in (a browser on its own machine in a deployment) was starved here, not the agent.
+      camera_fps: enc1.map((e, i) => round((e - enc0[i]) / seconds)),
       dropped: on.reduce((s, m) => s + m.dropped, 0),
       agent_drops: dropsEnd - dropsStart,
       latency_ms: { p50: round(pct(onLat, 50)), p95: round(pct(onLat, 95)) },

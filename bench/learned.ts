@@ -2,10 +2,11 @@
 // quality's floor), side by side in one run, on the validation persons of the training data set (never trained
 // on): self-reenactment with identity = the clip's first frame, SSIM of face box / mouth / eyes (boxes from the
 // peer's mesh on the true frame) and whole-frame PSNR, over all frames and over the turned ones (|yaw| >= 15 deg
-// as the peer reads the true frame), for learned, classic, the plain warp and repeating the first frame. Needs
+// as the peer reads the true frame), for learned, classic, the plain warp (driven by the peer's landmarks, and
+// as plainOurs by our tracker's) and repeating the first frame. Needs
 // `npm run dataset` (its index.json names the validation clips and their crops). One JSON line per clip and one
 // for the mean.
-// Options: --data DIR (dataset cache), --clips N, --frames N, --sheet DIR (truth | classic | learned | plain)
+// Options: --data DIR (dataset cache), --clips N, --frames N, --sheet DIR (truth | classic | learned | plain | plainOurs)
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +19,7 @@ import { decodeFrames } from '../training/dataset/decode.ts';
 import { contactSheet } from './contact-sheet.ts';
 import { createHumanPeer } from './peer/human.ts';
 import { peerAll } from './quality/peer-series.ts';
-import { renderPlainSelf, renderSelf } from './quality/self.ts';
+import { renderPlainSelf, renderPlainSelfOurs, renderSelf } from './quality/self.ts';
 import { SelfScorer } from './quality/self-score.ts';
 import { r3 } from './quality-metrics.ts';
 
@@ -46,7 +47,7 @@ async function speed(frame: RgbaFrame, kp: Float32Array, n = 100): Promise<void>
   }
 }
 
-const KINDS = ['learned', 'classic', 'plain', 'repeatFirst'] as const;
+const KINDS = ['learned', 'classic', 'plain', 'plainOurs', 'repeatFirst'] as const;
 type Kind = (typeof KINDS)[number];
 
 export async function run(args: string[]): Promise<void> {
@@ -83,10 +84,12 @@ export async function run(args: string[]): Promise<void> {
       if (frames.length < 3) continue;
       const truth = await peerAll(peer, frames);
       const yaws: number[] = [];
+      const landmarks: (Float32Array | null)[] = [];
       const outs: Record<Kind, (RgbaFrame | null)[]> = {
-        learned: await renderSelf(frames, clip.fps, 'learned', undefined, yaws),
+        learned: await renderSelf(frames, clip.fps, 'learned', undefined, yaws, landmarks),
         classic: await renderSelf(frames, clip.fps, 'classic'),
         plain: renderPlainSelf(frames, truth) ?? frames.map(() => null),
+        plainOurs: renderPlainSelfOurs(frames, landmarks),
         repeatFirst: frames.map(() => frames[0]),
       };
       const acc = Object.fromEntries(KINDS.map((k) => [k, new SelfScorer()])) as Record<Kind, SelfScorer>;
@@ -115,7 +118,7 @@ export async function run(args: string[]): Promise<void> {
           join(values.sheet, `${clip.file.replace(/[^\w.-]+/g, '_')}.png`),
           picks.map((i) => [
             frames[i],
-            ...(['classic', 'learned', 'plain'] as const).flatMap((k) => outs[k][i] ?? []),
+            ...(['classic', 'learned', 'plain', 'plainOurs'] as const).flatMap((k) => outs[k][i] ?? []),
           ]),
           256,
         );

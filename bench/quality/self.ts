@@ -1,5 +1,5 @@
 // Self-reenactment on a driver clip (identity = its first frame): the avatar, the classic renderer, the plain-warp
-// reference, repeating the first frame (the floor) and the generator at the frame's own tracked key-points (no
+// reference (driven by the peer's landmarks, and as plainOurs by our tracker's), repeating the first frame (the floor) and the generator at the frame's own tracked key-points (no
 // re-enactment: the warp's ceiling), scored side by side by SelfScorer.
 import { join } from 'node:path';
 import type { RegionRenderer } from '../../src/inference/generator/learned-regions.ts';
@@ -11,7 +11,7 @@ import type { PeerFace } from '../peer/human.ts';
 import { PlainWarp } from './plain-warp.ts';
 import { SelfScorer } from './self-score.ts';
 
-export const SELF_KINDS = ['avatar', 'classic', 'plain', 'repeatFirst', 'trackedTarget'] as const;
+export const SELF_KINDS = ['avatar', 'classic', 'plain', 'plainOurs', 'repeatFirst', 'trackedTarget'] as const;
 export type SelfKind = (typeof SELF_KINDS)[number];
 
 /**
@@ -24,6 +24,7 @@ export async function renderSelf(
   regionRenderer?: RegionRenderer,
   tracked?: (RgbaFrame | null)[],
   yaws?: number[],
+  landmarks?: (Float32Array | null)[],
 ): Promise<RgbaFrame[]> {
   const size = frames[0].width;
   const pipeline = await FramePipeline.create({ size, framing: 'full', regionRenderer });
@@ -34,6 +35,7 @@ export async function renderSelf(
       const r = await pipeline.process(frames[i], 'avatar', (i * 1000) / fps);
       outs.push(r.frame as RgbaFrame);
       yaws?.push(r.geometry ? r.geometry.pose.yaw : Number.NaN);
+      landmarks?.push(r.face ? Float32Array.from(r.face.landmarks) : null);
       // The same generator at the frame's own key-points (identity = frame 0: no retargeting needed).
       if (tracked)
         tracked.push(
@@ -59,6 +61,18 @@ export function renderPlainSelf(
   return truth.map((t) => plain.render(t?.mesh ?? null));
 }
 
+/** The same warp driven by our tracker's landmarks (`renderSelf`'s), identity mesh included: the judge's own
+ * tracking out of the reference. */
+export function renderPlainSelfOurs(
+  frames: readonly RgbaFrame[],
+  landmarks: (Float32Array | null)[],
+): (RgbaFrame | null)[] {
+  const first = landmarks[0];
+  if (!first) return frames.map(() => null);
+  const plain = new PlainWarp(frames[0], first);
+  return landmarks.map((l) => plain.render(l));
+}
+
 /** Scores of every kind on one clip (frames 1.. judged), as SelfScorers. */
 export async function selfScores(
   frames: readonly RgbaFrame[],
@@ -68,10 +82,12 @@ export async function selfScores(
 ): Promise<Record<SelfKind, SelfScorer>> {
   const tracked: (RgbaFrame | null)[] = [];
   const yaws: number[] = [];
+  const landmarks: (Float32Array | null)[] = [];
   const outs: Record<SelfKind, (RgbaFrame | null)[]> = {
-    avatar: await renderSelf(frames, fps, undefined, tracked, yaws),
+    avatar: await renderSelf(frames, fps, undefined, tracked, yaws, landmarks),
     classic: await renderSelf(frames, fps, 'classic'),
     plain: renderPlainSelf(frames, truth) ?? frames.map(() => null),
+    plainOurs: renderPlainSelfOurs(frames, landmarks),
     repeatFirst: frames.map(() => frames[0]),
     trackedTarget: tracked,
   };
