@@ -11,7 +11,14 @@ import type { PeerFace } from '../peer/human.ts';
 import { PlainWarp } from './plain-warp.ts';
 import { SelfScorer } from './self-score.ts';
 
-export const SELF_KINDS = ['avatar', 'classic', 'plain', 'plainOurs', 'repeatFirst', 'trackedTarget'] as const;
+export const SELF_KINDS = [
+  'avatar',
+  'classic',
+  'plain',
+  'plainOurs',
+  'repeatFirst',
+  'trackedTarget',
+] as const;
 export type SelfKind = (typeof SELF_KINDS)[number];
 
 /**
