@@ -288,17 +288,17 @@ function fill(
   const reach = 1.1 * ir;
   // A point just past a lid margin: its reflection across that margin, the sclera right under the lid with the
   // lid's shadow on it (continuous with its neighbours; the other side's sclera, lit differently, streaked).
-  {
-    const t = at(g.upper, uc);
-    const b = at(g.lower, uc);
-    const m = v < t ? 2 * t - v : v > b ? 2 * b - v : Number.NaN;
-    if (m > t && m < b && u > 0.02 && u < 0.98 && visible(u, m) && Math.hypot(u - iu, m - iv) > reach)
+  const pastMargin = v < t0 || v > b0;
+  if (pastMargin) {
+    const m = v < t0 ? 2 * t0 - v : 2 * b0 - v;
+    if (m > t0 && m < b0 && u > 0.02 && u < 0.98 && visible(u, m) && Math.hypot(u - iu, m - iv) > reach)
       return [u, m];
   }
   // The sclera on the iris's other side: as far from the frame's iris as the pixel is from the turned one, mirrored
-  // (continuous across the pixels, and off the iris whenever the pixel is off the turned one).
+  // (continuous across the pixels, and off the iris whenever the pixel is off the turned one). Not for a point
+  // past a lid whose reflection falls on the iris: the sclera beside the iris, at the lid, is nearer.
   const mu = iu - fromNew;
-  if (Math.abs(mu - iu) > reach && mu > 0.03 && mu < 0.97) {
+  if (!(pastMargin && !sclera) && Math.abs(mu - iu) > reach && mu > 0.03 && mu < 0.97) {
     const m = place(mu);
     if (visible(m[0], m[1]) && Math.hypot(m[0] - iu, m[1] - iv) > reach) return m;
   }
