@@ -3,7 +3,8 @@
 // on): self-reenactment with identity = the clip's first frame, SSIM of face box / mouth / eyes (boxes from the
 // peer's mesh on the true frame) and whole-frame PSNR, over all frames and over the turned ones (|yaw| >= 15 deg
 // as the peer reads the true frame), for learned, classic, the plain warp (driven by the peer's landmarks, and
-// as plainOurs by our tracker's) and repeating the first frame. Needs
+// as plainOurs by our tracker's), the generator at the frame's own tracked key-points (trackedTarget: no
+// re-enactment, the renderer alone) and repeating the first frame. Needs
 // `npm run dataset` (its index.json names the validation clips and their crops). One JSON line per clip and one
 // for the mean.
 // Options: --data DIR (dataset cache), --clips N, --frames N, --sheet DIR (truth | classic | learned | plain | plainOurs)
@@ -47,7 +48,7 @@ async function speed(frame: RgbaFrame, kp: Float32Array, n = 100): Promise<void>
   }
 }
 
-const KINDS = ['learned', 'classic', 'plain', 'plainOurs', 'repeatFirst'] as const;
+const KINDS = ['learned', 'classic', 'plain', 'plainOurs', 'trackedTarget', 'repeatFirst'] as const;
 type Kind = (typeof KINDS)[number];
 
 export async function run(args: string[]): Promise<void> {
@@ -85,11 +86,13 @@ export async function run(args: string[]): Promise<void> {
       const truth = await peerAll(peer, frames);
       const yaws: number[] = [];
       const landmarks: (Float32Array | null)[] = [];
+      const tracked: (RgbaFrame | null)[] = [];
       const outs: Record<Kind, (RgbaFrame | null)[]> = {
-        learned: await renderSelf(frames, clip.fps, 'learned', undefined, yaws, landmarks),
+        learned: await renderSelf(frames, clip.fps, 'learned', tracked, yaws, landmarks),
         classic: await renderSelf(frames, clip.fps, 'classic'),
         plain: renderPlainSelf(frames, truth) ?? frames.map(() => null),
         plainOurs: renderPlainSelfOurs(frames, landmarks),
+        trackedTarget: tracked,
         repeatFirst: frames.map(() => frames[0]),
       };
       const acc = Object.fromEntries(KINDS.map((k) => [k, new SelfScorer()])) as Record<Kind, SelfScorer>;
