@@ -20,7 +20,7 @@ import { decodeFrames } from '../training/dataset/decode.ts';
 import { contactSheet } from './contact-sheet.ts';
 import { createHumanPeer } from './peer/human.ts';
 import { peerAll } from './quality/peer-series.ts';
-import { renderPlainSelf, renderPlainSelfOurs, renderSelf } from './quality/self.ts';
+import { peerMeshes, renderPlainSelf, renderSelf } from './quality/self.ts';
 import { SelfScorer } from './quality/self-score.ts';
 import { r3 } from './quality-metrics.ts';
 
@@ -90,8 +90,8 @@ export async function run(args: string[]): Promise<void> {
       const outs: Record<Kind, (RgbaFrame | null)[]> = {
         learned: await renderSelf(frames, clip.fps, 'learned', tracked, yaws, landmarks),
         classic: await renderSelf(frames, clip.fps, 'classic'),
-        plain: renderPlainSelf(frames, truth) ?? frames.map(() => null),
-        plainOurs: renderPlainSelfOurs(frames, landmarks),
+        plain: renderPlainSelf(frames, peerMeshes(truth)),
+        plainOurs: renderPlainSelf(frames, landmarks),
         trackedTarget: tracked,
         repeatFirst: frames.map(() => frames[0]),
       };

@@ -57,28 +57,22 @@ export async function renderSelf(
   }
 }
 
-/** The plain-warp reference over `frames` with identity = frames[0], from the peer's readings `truth`. */
+/**
+ * The plain-warp reference over `frames` with identity = frames[0], driven by `meshes` (each frame's landmarks:
+ * the peer's, or our tracker's); null frames where the first has no face.
+ */
 export function renderPlainSelf(
   frames: readonly RgbaFrame[],
-  truth: (PeerFace | null)[],
-): RgbaFrame[] | null {
-  const first = truth[0];
-  if (!first) return null;
-  const plain = new PlainWarp(frames[0], first.mesh);
-  return truth.map((t) => plain.render(t?.mesh ?? null));
-}
-
-/** The same warp driven by our tracker's landmarks (`renderSelf`'s), identity mesh included: the judge's own
- * tracking out of the reference. */
-export function renderPlainSelfOurs(
-  frames: readonly RgbaFrame[],
-  landmarks: (Float32Array | null)[],
+  meshes: (Float32Array | null)[],
 ): (RgbaFrame | null)[] {
-  const first = landmarks[0];
+  const first = meshes[0];
   if (!first) return frames.map(() => null);
   const plain = new PlainWarp(frames[0], first);
-  return landmarks.map((l) => plain.render(l));
+  return meshes.map((m) => plain.render(m));
 }
+
+/** The peer's meshes of `truth`. */
+export const peerMeshes = (truth: (PeerFace | null)[]) => truth.map((t) => t?.mesh ?? null);
 
 /** Scores of every kind on one clip (frames 1.. judged), as SelfScorers. */
 export async function selfScores(
@@ -93,8 +87,8 @@ export async function selfScores(
   const outs: Record<SelfKind, (RgbaFrame | null)[]> = {
     avatar: await renderSelf(frames, fps, undefined, tracked, yaws, landmarks),
     classic: await renderSelf(frames, fps, 'classic'),
-    plain: renderPlainSelf(frames, truth) ?? frames.map(() => null),
-    plainOurs: renderPlainSelfOurs(frames, landmarks),
+    plain: renderPlainSelf(frames, peerMeshes(truth)),
+    plainOurs: renderPlainSelf(frames, landmarks),
     repeatFirst: frames.map(() => frames[0]),
     trackedTarget: tracked,
   };
