@@ -246,9 +246,8 @@ function clampTravel(d: number, band: number): number {
  * A visible source point standing in for a hidden one (u, v) of the same eye (eye lengths): on the iris, the
  * same radius from its centre, mirrored across its horizontal, else swung toward it; on the sclera (or where
  * `sclera` asks for it), its reflection across the lid margin it is hidden under, else the other side's sclera
- * mirrored about the iris (`fromNew`: the target pixel's offset
- * from the turned iris centre along the eye), else the sclera beside the iris, at the same share of the opening's
- * height.
+ * mirrored about the iris (`fromNew`: the target pixel's offset from the turned iris centre along the eye), else
+ * the sclera beside the iris, at the same share of the opening's height.
  */
 function fill(
   u: number,
@@ -291,8 +290,7 @@ function fill(
   const pastMargin = v < t0 || v > b0;
   if (pastMargin) {
     const m = v < t0 ? 2 * t0 - v : 2 * b0 - v;
-    if (m > t0 && m < b0 && u > 0.02 && u < 0.98 && visible(u, m) && Math.hypot(u - iu, m - iv) > reach)
-      return [u, m];
+    if (visible(u, m) && Math.hypot(u - iu, m - iv) > reach) return [u, m];
   }
   // The sclera on the iris's other side: as far from the frame's iris as the pixel is from the turned one, mirrored
   // (continuous across the pixels, and off the iris whenever the pixel is off the turned one). Not for a point
