@@ -3,10 +3,10 @@
 // peer: identity cosine, driver-identity leak, Pearson r of yaw/pitch/roll/mouth/each eye's opening against
 // the peer's reading of the driver, face found, jitter ratio. The plain warp is driven by the peer's own
 // landmarks of the driver (the judge's tracking, which its readings of the output then agree with by
-// construction); `plainOurs` is the same warp driven by our tracker's landmarks, what the product could render
-// without a generator: the gap between the two is tracking agreement, not rendering. The avatar's motion is also read at two earlier
-// stages (no peer needed): the tracked driver landmarks and the target key-points the generator draws, so a
-// loss shows where it happens.
+// construction); `plainOurs` is the same warp driven by our tracker's landmarks of the driver (the identity's
+// mesh is the peer's in both), what the product could render without a generator: the gap between the two is
+// tracking agreement, not rendering. The avatar's motion is also read at two earlier stages (no peer needed):
+// the tracked driver landmarks and the target key-points the generator draws, so a loss shows where it happens.
 import { join } from 'node:path';
 import type { RegionRenderer } from '../../src/inference/generator/learned-regions.ts';
 import { FramePipeline } from '../../src/inference/pipeline/pipeline.ts';
