@@ -56,6 +56,11 @@ def main():
             'validation_crop': {k: s['val'][k] for k in ('ssim', 'l1', 'psnr', 'ssim_warp', 'l1_warp', 'psnr_warp', 'mask')},
             'fp16_rounded': s.get('fp16_rounded'),
         }
+    basis = os.path.join(a.out, 'face-basis.json')
+    if os.path.exists(basis):
+        with open(basis) as f:
+            t = json.load(f)['trained']
+        man['models']['face-basis.json'] = {'sha256_16': sha(basis), 'bytes': os.path.getsize(basis), **t}
     if a.bench and os.path.exists(a.bench):
         with open(a.bench) as f:
             lines = [json.loads(l) for l in f if l.startswith('{')]
@@ -71,6 +76,17 @@ def main():
           f"{index['frames']} frames, {len(index['pairs'])} self-reenactment pairs, persons {len(split['train'])} "
           f"train / {len(split['val'])} validation (split by person).", '']
     for name, m in man['models'].items():
+        if name == 'face-basis.json':
+            md += [f'## {name}', '',
+                   'Identity and expression components of canonical faces (src/inference/geometry/face-basis.ts): '
+                   'an identity photo with its mouth open is re-enacted from its neutral face.', '',
+                   f"- commands: `{m['command']}` (commit {m['commit']})",
+                   f"- {m['bytes']} bytes, sha256 {m['sha256_16']}; {m['identity']} identity components "
+                   f"({m['identityVariance']} of the neutral faces' variance), {m['expression']} expression "
+                   f"components ({m['expressionVariance']} of the expressions')",
+                   f"- data: the training split only, {m['clips']} clips of {m['persons']} persons with at least 3 "
+                   f"resting frames, {m['frames']} frames (data set hash {m['dataHash']})", '']
+            continue
         v = m['validation_crop']
         md += [f'## {name}', '',
                f"- command: `{m['command']}` (commit {m['commit']}, {m['device']})",
