@@ -89,13 +89,16 @@ export interface NeutralFaceOptions {
   capacity?: number;
   /** At most one sample per this many ms. Default 150 (48 samples ~ 7 s). */
   minIntervalMs?: number;
-  /** Gate: mouth opening at most this. Default 0.06. */
+  /** Gate: mouth opening at most this. Default NEUTRAL_MAX_MOUTH. */
   maxMouth?: number;
   /** Gate: both eyes' opening at least this. Default 0.2 (closed eyes measure ~0.1, open ~0.3-0.4). */
   minEyeOpen?: number;
   /** Gate: |yaw| and |pitch| at most this many degrees. Default 25. */
   maxAngle?: number;
 }
+
+/** The most mouth opening (mouthOpening) a face may show and still count as neutral. */
+export const NEUTRAL_MAX_MOUTH = 0.06;
 
 /** Ring of sampled canonical frames and their per-coordinate median. */
 class SamplePool {
@@ -147,7 +150,7 @@ export class NeutralFace {
     this.opts = {
       capacity: opts.capacity ?? 48,
       minIntervalMs: opts.minIntervalMs ?? 150,
-      maxMouth: opts.maxMouth ?? 0.06,
+      maxMouth: opts.maxMouth ?? NEUTRAL_MAX_MOUTH,
       minEyeOpen: opts.minEyeOpen ?? 0.2,
       maxAngle: opts.maxAngle ?? 25,
     };

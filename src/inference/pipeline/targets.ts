@@ -4,7 +4,9 @@
 // (the avatar's eyes, drawn by its renderer at these key-points, or the user's own on the live frame).
 
 import { EYES, type EyeRegion } from '../generator/regions.ts';
+import { NEUTRAL_MAX_MOUTH } from '../geometry/expression.ts';
 import { turnEye } from '../geometry/eye-turn.ts';
+import { faceBasis } from '../geometry/face-basis.ts';
 import {
   EYEBALL_RADIUS_MM,
   type EyeContactOptions,
@@ -142,7 +144,11 @@ export class AvatarGeometry {
   constructor(points: ArrayLike<number>, size: number) {
     this.#source = new FaceAnalyzer();
     this.#sourceGeo = this.#source.analyze(points, size, size, 0);
-    this.#reenactor.setSource({ pose: this.#sourceGeo.pose, canonical: this.#sourceGeo.canonical });
+    // A photo with its mouth open is re-enacted from its neutral face (face-basis.ts), so the driver's expression
+    // replaces the photo's instead of adding to it (the mouth opened twice); one that looks neutral is its own.
+    const basis = this.#sourceGeo.measures.mouth > NEUTRAL_MAX_MOUTH ? faceBasis() : null;
+    const canonical = basis ? basis.neutralOf(this.#sourceGeo.canonical) : this.#sourceGeo.canonical;
+    this.#reenactor.setSource({ pose: this.#sourceGeo.pose, canonical });
   }
 
   /** Target key-points (478 x 3, output pixels) for the driver's geometry; places the avatar's eyes. */
