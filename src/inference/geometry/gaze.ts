@@ -141,20 +141,15 @@ export class GazeEstimator {
     this.sorted = new Float64Array(Math.max(this.irisRing.length, squintSamples));
     this.priorIris = (irisDiameter(tpl, LEFT_IRIS_RING) + irisDiameter(tpl, RIGHT_IRIS_RING)) / 2;
     this.irisCanon = this.priorIris;
-    const off = (e: EyeIndices) =>
-      Float64Array.of(
-        tpl[e.centre * 3] - cornerMid(tpl, e.corners, 0),
-        tpl[e.centre * 3 + 1] - cornerMid(tpl, e.corners, 1),
-        tpl[e.centre * 3 + 2] - cornerMid(tpl, e.corners, 2),
-      );
-    this.offsets = { left: off(EYES.left), right: off(EYES.right) };
-    // The template's own irises sit 0.008 units (~0.6 mm, ~3 deg of gaze) to one side of its corners in common:
-    // its face looks slightly aside. An eye is mirror-symmetric, so only the mirrored part of the offset is kept
-    // (across 14 of 15 clips its common part read as a steady 2-4 deg sideways correction of eyes that
-    // looked into the camera).
-    const common = (this.offsets.left[0] + this.offsets.right[0]) / 2;
-    this.offsets.left[0] -= common;
-    this.offsets.right[0] -= common;
+    // The template's irises sit 0.008 units (~3 deg of gaze) to one side of their corners in common: its face
+    // looks aside, which read as a steady sideways correction on 14 of 15 clips. Only the mirrored part is kept.
+    const off = (e: EyeIndices) => [0, 1, 2].map((a) => tpl[e.centre * 3 + a] - cornerMid(tpl, e.corners, a));
+    const [l, r] = [off(EYES.left), off(EYES.right)];
+    const common = (l[0] + r[0]) / 2;
+    this.offsets = {
+      left: Float64Array.of(l[0] - common, l[1], l[2]),
+      right: Float64Array.of(r[0] - common, r[1], r[2]),
+    };
   }
 
   /** Iris diameter in canonical units (running median; the template's until samples arrive). */
