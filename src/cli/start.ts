@@ -28,18 +28,17 @@ const launcher = setting('AGENT_WORKERS') === 'remote' ? undefined : new Process
 const app = await startApp({ launcher });
 // The first warm agent times the pipeline here: AGENT_MAX follows from it unless set (logged, and in /stats).
 launcher?.onCost((cost) => app.signaling.agents.sizeFromCost(cost));
-process.stdout.write(
-  `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`,
-);
+// One write: whoever reads the banner (a person, a test polling for the URL) gets the fingerprint with it.
+let banner = `gazecam call server: ${app.url}/  (open it in two browser windows; /healthz, /stats)\n`;
 if (app.tls?.source === 'self-signed') {
   // Loud on purpose: this fingerprint is what users compare before they click through the browser warning.
   const line = '='.repeat(100);
-  process.stdout.write(
+  banner +=
     `${line}\nSELF-SIGNED CERTIFICATE (kept in ${app.tls.dir}). Browsers warn once per machine; proceed only if\n` +
-      `the certificate's SHA-256 fingerprint (in the browser: the warning's certificate viewer) is\n` +
-      `  ${app.tls.fingerprint}\nSet TLS_CERT and TLS_KEY to serve a real certificate instead.\n${line}\n`,
-  );
+    `the certificate's SHA-256 fingerprint (in the browser: the warning's certificate viewer) is\n` +
+    `  ${app.tls.fingerprint}\nSet TLS_CERT and TLS_KEY to serve a real certificate instead.\n${line}\n`;
 }
+process.stdout.write(banner);
 
 let stopping = false;
 const stop = () => {
