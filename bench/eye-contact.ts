@@ -29,8 +29,7 @@ import { readMjpeg } from '../src/util/mjpeg.ts';
 import { FIXTURES_DIR, PROJECT_ROOT } from '../src/util/paths.ts';
 import type { RgbaFrame } from '../src/video/frame.ts';
 import { decodeImage } from '../src/video/image.ts';
-import { readDatasetIndex } from '../training/dataset/build.ts';
-import { decodeFrames } from '../training/dataset/decode.ts';
+import { readClipFrames, readDatasetIndex } from '../training/dataset/build.ts';
 import { eyeSheet, type SheetRow } from './eye-sheet.ts';
 import { createHumanPeer, gazeReading, type HumanPeer, irisOffsets, type PeerFace } from './peer/human.ts';
 import { cosine, eyeOpen, mean, pearson, r3 } from './quality-metrics.ts';
@@ -242,7 +241,7 @@ export async function run(args: string[]): Promise<void> {
     else if (index) {
       for (const clip of index.clips.filter((c) => c.split === 'val').slice(0, nVal)) {
         const fps = Number(values.fps);
-        const frames = await decodeFrames(join(values.source, clip.file), clip.crop, 256, fps, maxFrames);
+        const frames = await readClipFrames(values.source, index, clip, maxFrames, 256, fps);
         await clipRun('validation', clip.file.replace(/^videos\//, ''), frames, fps);
       }
     }

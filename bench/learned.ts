@@ -7,7 +7,8 @@
 // re-enactment, the renderer alone) and repeating the first frame. Needs
 // `npm run dataset` (its index.json names the validation clips and their crops). One JSON line per clip and one
 // for the mean.
-// Options: --data DIR (dataset cache), --clips N, --frames N, --sheet DIR (truth | classic | learned | plain | plainOurs)
+// Options: --data DIR (dataset cache), --clips N, --frames N,
+//          --sheet DIR (truth | classic | learned | plain | plainOurs)
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,8 +16,7 @@ import { LearnedRegions } from '../src/inference/generator/learned-regions.ts';
 import { rgbaToPlanar } from '../src/inference/generator/planar.ts';
 import { PROJECT_ROOT } from '../src/util/paths.ts';
 import type { RgbaFrame } from '../src/video/frame.ts';
-import { readDatasetIndex } from '../training/dataset/build.ts';
-import { decodeFrames } from '../training/dataset/decode.ts';
+import { readClipFrames, readDatasetIndex } from '../training/dataset/build.ts';
 import { contactSheet } from './contact-sheet.ts';
 import { createHumanPeer } from './peer/human.ts';
 import { peerAll } from './quality/peer-series.ts';
@@ -75,13 +75,7 @@ export async function run(args: string[]): Promise<void> {
   const all = Object.fromEntries(KINDS.map((k) => [k, new SelfScorer()])) as Record<Kind, SelfScorer>;
   try {
     for (const clip of clips) {
-      const frames = await decodeFrames(
-        join(values.source, clip.file),
-        clip.crop,
-        index.size,
-        clip.fps,
-        Number(values.frames),
-      );
+      const frames = await readClipFrames(values.source, index, clip, Number(values.frames));
       if (frames.length < 3) continue;
       const truth = await peerAll(peer, frames);
       const yaws: number[] = [];

@@ -1,6 +1,7 @@
 // Self-reenactment on a driver clip (identity = its first frame): the avatar, the classic renderer, the plain-warp
-// reference (driven by the peer's landmarks, and as plainOurs by our tracker's), repeating the first frame (the floor) and the generator at the frame's own tracked key-points (no
-// re-enactment: the warp's ceiling), scored side by side by SelfScorer.
+// reference (driven by the peer's landmarks, and as plainOurs by our tracker's), repeating the first frame (the
+// floor) and the generator at the frame's own tracked key-points (no re-enactment: the warp's ceiling), scored
+// side by side by SelfScorer.
 import { join } from 'node:path';
 import type { RegionRenderer } from '../../src/inference/generator/learned-regions.ts';
 import { planarToRgba } from '../../src/inference/generator/planar.ts';

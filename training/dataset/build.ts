@@ -26,7 +26,8 @@ import {
 } from '../../src/inference/generator/region-crops.ts';
 import { FaceAnalyzer } from '../../src/inference/geometry/analyzer.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
-import { decodeClip, type SquareCrop } from './decode.ts';
+import type { RgbaFrame } from '../../src/video/frame.ts';
+import { decodeClip, decodeFrames, type SquareCrop } from './decode.ts';
 import { readClips, validationPersons } from './persons.ts';
 
 export const SIZE = 256;
@@ -82,6 +83,19 @@ export interface DatasetIndex {
 export function readDatasetIndex(dir: string): DatasetIndex | null {
   const path = join(dir, 'index.json');
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as DatasetIndex) : null;
+}
+
+/** Up to `maxFrames` frames of an indexed clip from its video under `source`, framed by its crop (at the data
+ * set's size and the clip's rate unless given). */
+export function readClipFrames(
+  source: string,
+  index: DatasetIndex,
+  clip: ClipIndex,
+  maxFrames: number,
+  size = index.size,
+  fps = clip.fps,
+): Promise<RgbaFrame[]> {
+  return decodeFrames(join(source, clip.file), clip.crop, size, fps, maxFrames);
 }
 
 const toBytes = (src: Float32Array, out: Uint8Array, offset: number) => {

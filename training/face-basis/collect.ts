@@ -12,8 +12,7 @@ import { parseArgs } from 'node:util';
 import { NEUTRAL_MAX_MOUTH } from '../../src/inference/geometry/expression.ts';
 import { FramePipeline } from '../../src/inference/pipeline/pipeline.ts';
 import { PROJECT_ROOT } from '../../src/util/paths.ts';
-import { readDatasetIndex } from '../dataset/build.ts';
-import { decodeFrames } from '../dataset/decode.ts';
+import { readClipFrames, readDatasetIndex } from '../dataset/build.ts';
 
 const N = 478 * 3;
 
@@ -38,13 +37,7 @@ const pipeline = await FramePipeline.create({
 });
 try {
   for (const clip of index.clips.filter((c) => c.split === 'train')) {
-    const frames = await decodeFrames(
-      join(values.source, clip.file),
-      clip.crop,
-      index.size,
-      clip.fps,
-      Number(values.frames),
-    );
+    const frames = await readClipFrames(values.source, index, clip, Number(values.frames));
     pipeline.resetDriver();
     const qs: Float32Array[] = [];
     const rest: Float32Array[] = [];

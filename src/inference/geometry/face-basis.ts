@@ -115,11 +115,11 @@ function solve(a: Float64Array, b: Float64Array, k: number): Float64Array {
 let cached: FaceBasis | null | undefined;
 
 /** The committed basis (loaded once), or null where the file is absent: photos are then taken as neutral. */
-export function faceBasis(path = FACE_BASIS_PATH): FaceBasis | null {
-  if (cached !== undefined && path === FACE_BASIS_PATH) return cached;
-  let basis: FaceBasis | null = null;
-  if (existsSync(path)) basis = new FaceBasis(JSON.parse(readFileSync(path, 'utf8')) as BasisFile);
-  else log.warn(`no face basis at ${path}: identity photos are taken as neutral faces`);
-  if (path === FACE_BASIS_PATH) cached = basis;
-  return basis;
+export function faceBasis(): FaceBasis | null {
+  if (cached !== undefined) return cached;
+  cached = existsSync(FACE_BASIS_PATH)
+    ? new FaceBasis(JSON.parse(readFileSync(FACE_BASIS_PATH, 'utf8')) as BasisFile)
+    : null;
+  if (!cached) log.warn(`no face basis at ${FACE_BASIS_PATH}: identity photos are taken as neutral faces`);
+  return cached;
 }
